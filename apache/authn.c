@@ -1,0 +1,1 @@
+/* placeholder */ typedef int sequr_placeholder_t;

@@ -1,0 +1,1 @@
+#include "authn_request.h"

@@ -1,0 +1,32 @@
+/* Encodings of the SAML bindings: strict base64, raw DEFLATE, URL encoding. */
+#ifndef SAML_CODEC_H
+#define SAML_CODEC_H
+
+#include <apr_pools.h>
+#include "error.h"
+
+/* Standard-alphabet base64 with optional '=' padding. XML/HTTP whitespace
+ * (space, tab, CR, LF) is skipped; any other byte outside the alphabet, bad
+ * padding, or a decoded size over max_out is refused (SAML_EMALFORMED /
+ * SAML_ETOOLARGE). *out is NUL-terminated for convenience. */
+apr_status_t saml_base64_decode(apr_pool_t *p, const char *in, apr_size_t inlen,
+                                apr_size_t max_out, unsigned char **out,
+                                apr_size_t *outlen, saml_err_t *err);
+
+const char *saml_base64_encode(apr_pool_t *p, const unsigned char *in, apr_size_t len);
+/* RFC 4648 base64url without padding (cookies, handles). */
+const char *saml_base64url_encode(apr_pool_t *p, const unsigned char *in, apr_size_t len);
+
+/* Raw DEFLATE (RFC 1951, no zlib header) as the HTTP-Redirect binding wants. */
+apr_status_t saml_deflate(apr_pool_t *p, const unsigned char *in, apr_size_t len,
+                          unsigned char **out, apr_size_t *outlen);
+/* Inflate with a hard cap on output: a deflate bomb fails with SAML_ETOOLARGE
+ * as soon as it passes max_out. *out is NUL-terminated. */
+apr_status_t saml_inflate(apr_pool_t *p, const unsigned char *in, apr_size_t len,
+                          apr_size_t max_out, unsigned char **out, apr_size_t *outlen,
+                          saml_err_t *err);
+
+/* Percent-encode everything but RFC 3986 unreserved characters. */
+const char *saml_url_encode(apr_pool_t *p, const char *s);
+
+#endif

@@ -1,0 +1,34 @@
+/* Why a SAML operation failed: a stable check name for logs and ErrorDocument,
+ * and a human detail naming the values compared (never secrets). */
+#ifndef SAML_ERROR_H
+#define SAML_ERROR_H
+
+#include <apr_errno.h>
+#include <apr_pools.h>
+
+/* Status codes of the core, above APR's own. Each maps to one HTTP answer. */
+#define SAML_EMALFORMED   (APR_OS_START_USERERR + 1)  /* not parseable / not SAML: 400 */
+#define SAML_EREJECTED    (APR_OS_START_USERERR + 2)  /* parsed but a rule failed: 403 */
+#define SAML_ETOOLARGE    (APR_OS_START_USERERR + 3)  /* over a size or depth limit: 413 */
+#define SAML_EREPLAY      (APR_OS_START_USERERR + 4)  /* assertion or request seen before: 403 */
+#define SAML_EUNAVAILABLE (APR_OS_START_USERERR + 5)  /* shared store unreachable: 503 */
+#define SAML_EINTERNAL    (APR_OS_START_USERERR + 6)  /* our own failure (memory, crypto init): 500 */
+
+typedef struct saml_err {
+    const char *check;   /* stable short id of the rule, e.g. "audience", "signature" */
+    const char *detail;  /* what was found vs expected; already safe to log once escaped */
+} saml_err_t;
+
+/* Fill err (if non-NULL) and return status: `return saml_fail(p, err, SAML_EREJECTED, "audience", "...%s", x);` */
+apr_status_t saml_fail(apr_pool_t *p, saml_err_t *err, apr_status_t status,
+                       const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* HTTP status an error code should be answered with. */
+int saml_status_to_http(apr_status_t status);
+
+/* Copy of s safe for one log line: control characters, quotes and bytes >= 0x7f
+ * escaped as \xNN, at most max bytes of input kept (then "..."). */
+const char *saml_log_escape(apr_pool_t *p, const char *s, apr_size_t max);
+
+#endif

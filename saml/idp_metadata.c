@@ -1,0 +1,1 @@
+#include "idp_metadata.h"

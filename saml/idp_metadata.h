@@ -1,0 +1,25 @@
+/* Reading Azure's Federation Metadata XML for one IdP. */
+#ifndef SAML_IDP_METADATA_H
+#define SAML_IDP_METADATA_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include "error.h"
+
+typedef struct saml_idp_metadata {
+    const char *entity_id;          /* EntityDescriptor/@entityID */
+    const char *sso_url;            /* SingleSignOnService HTTP-Redirect Location */
+    const char *slo_url;            /* SingleLogoutService HTTP-Redirect Location, or NULL */
+    apr_array_header_t *certs;      /* X509* of every KeyDescriptor use="signing" (or no use)
+                                     * in IDPSSODescriptor, deduplicated */
+} saml_idp_metadata_t;
+
+/* Parse metadata from memory; tolerates a UTF-8 byte-order mark. Refuses
+ * (SAML_EREJECTED) metadata without an IDPSSODescriptor or without any signing key. */
+apr_status_t saml_idp_metadata_parse(apr_pool_t *p, const char *buf, apr_size_t len,
+                                     saml_idp_metadata_t **out, saml_err_t *err);
+
+apr_status_t saml_idp_metadata_load_file(apr_pool_t *p, const char *path,
+                                         saml_idp_metadata_t **out, saml_err_t *err);
+
+#endif

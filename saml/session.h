@@ -1,0 +1,50 @@
+/* A signed-in browser: what we remember, how it is named, where it is kept. */
+#ifndef SAML_SESSION_H
+#define SAML_SESSION_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include "error.h"
+#include "store.h"
+
+typedef struct saml_session {
+    const char *id;              /* the cookie value: 256 random bits, base64url */
+    const char *user;            /* REMOTE_USER */
+    const char *idp_entity_id;
+    const char *name_id;
+    const char *name_id_format;  /* may be NULL */
+    const char *session_index;   /* may be NULL */
+    const char *scope;           /* the vhost and cookie this session was issued for;
+                                    a session presented elsewhere is refused */
+    apr_time_t created;
+    apr_time_t expires;          /* hard end: min(max lifetime, SessionNotOnOrAfter) */
+    apr_time_t last_access;      /* for the idle timeout */
+    apr_array_header_t *attributes; /* saml_attribute_t (see response.h) */
+} saml_session_t;
+
+/* A fresh id: 32 random bytes as 43 base64url characters. */
+const char *saml_session_new_id(apr_pool_t *p);
+
+/* True when id has the exact shape saml_session_new_id makes (43 base64url
+ * characters): anything else is refused before the store is asked. */
+int saml_session_id_is_wellformed(const char *id);
+
+/* Length-prefixed binary record; decode refuses truncated or trailing bytes. */
+apr_status_t saml_session_encode(apr_pool_t *p, const saml_session_t *s,
+                                 char **buf, apr_size_t *len);
+apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
+                                 saml_session_t **out);
+
+/* Store key of a session: "s:" + base64url(SHA-256(id)), so the store never
+ * holds a usable cookie value. */
+const char *saml_session_key(apr_pool_t *p, const char *id);
+
+apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
+/* APR_NOTFOUND when absent, expired (hard or idle) or out of scope. */
+apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
+                               const char *scope, apr_interval_time_t idle_timeout,
+                               apr_time_t now, saml_session_t **out);
+apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id);
+
+#endif

@@ -1,0 +1,29 @@
+/* The one-machine default store: a hash table in a memory-mapped file.
+ *
+ * Every Apache process maps the same file (the parent maps it before forking,
+ * so children inherit it). Because the table lives in a file and not in the
+ * configuration pool, it outlives `apachectl graceful`, `-k restart` and even a
+ * full stop/start. Lookups are O(1): open addressing on a hash of the key, with
+ * process-shared robust mutexes striped over the buckets, so a crashed child
+ * never leaves a lock held. */
+#ifndef SAML_STORE_FILE_H
+#define SAML_STORE_FILE_H
+
+#include "store.h"
+
+#define SAML_STORE_FILE_DEFAULT_ENTRIES   16384
+#define SAML_STORE_FILE_DEFAULT_VALUE_MAX 16384
+
+/* Open (creating or re-initialising when absent, of another layout, or
+ * corrupt) the file at path with room for `entries` values of at most
+ * `value_max` bytes each. The mapping lives as long as p. A value larger than
+ * value_max is refused by set/add with SAML_ETOOLARGE; a full table refuses new
+ * keys with APR_ENOSPC after evicting expired entries it meets. */
+apr_status_t saml_store_file_open(apr_pool_t *p, const char *path, apr_size_t entries,
+                                  apr_size_t value_max, saml_store_t **out,
+                                  saml_err_t *err);
+
+/* Let the unprivileged child user read and write it (called by the parent as root). */
+apr_status_t saml_store_file_chown(saml_store_t *st, long uid, long gid);
+
+#endif

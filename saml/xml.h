@@ -1,0 +1,63 @@
+/* Parsing untrusted XML safely, and reading it without being fooled by its shape.
+ * One parser and one DOM serve both signature verification and data extraction. */
+#ifndef SAML_XML_H
+#define SAML_XML_H
+
+#include <apr_pools.h>
+#include <libxml/tree.h>
+#include "error.h"
+
+#define SAML_NS_PROTOCOL  "urn:oasis:names:tc:SAML:2.0:protocol"
+#define SAML_NS_ASSERTION "urn:oasis:names:tc:SAML:2.0:assertion"
+#define SAML_NS_METADATA  "urn:oasis:names:tc:SAML:2.0:metadata"
+#define SAML_NS_DSIG      "http://www.w3.org/2000/09/xmldsig#"
+#define SAML_NS_XENC      "http://www.w3.org/2001/04/xmlenc#"
+
+typedef struct saml_xml_limits {
+    apr_size_t max_bytes;   /* document size cap, checked before parsing */
+    int max_depth;          /* element nesting cap */
+} saml_xml_limits_t;
+
+#define SAML_XML_DEFAULT_MAX_BYTES (256 * 1024)
+#define SAML_XML_DEFAULT_MAX_DEPTH 32
+
+/* Parse buf into a document freed with pool p. Refuses: size over the limit
+ * (SAML_ETOOLARGE), any DOCTYPE/DTD or entity, processing instructions, nesting
+ * over the limit, not well-formed input (SAML_EMALFORMED). Never touches the
+ * network. Then registers every ID-like attribute (ID, Id, id, xml:id,
+ * AssertionID) as an XML ID and refuses a document where any value repeats. */
+apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
+                            const saml_xml_limits_t *limits, xmlDocPtr *doc,
+                            saml_err_t *err);
+
+/* True when node is an element with this namespace URI and local name
+ * (prefixes are irrelevant). */
+int saml_xml_is(const xmlNode *node, const char *ns, const char *name);
+
+/* The only element child of parent with ns/name; NULL if none. *count (if
+ * non-NULL) receives how many there are, so callers can refuse duplicates. */
+xmlNodePtr saml_xml_child(const xmlNode *parent, const char *ns, const char *name,
+                          int *count);
+
+/* Number of element children of parent, whatever their name. */
+int saml_xml_element_count(const xmlNode *parent);
+
+/* Attribute value copied into p, or NULL when absent (no namespace attribute). */
+const char *saml_xml_attr(apr_pool_t *p, const xmlNode *node, const char *name);
+
+/* The whole text of a simple-content element: all text and CDATA children
+ * joined. Refuses (SAML_EREJECTED, check "text-content") an element that has
+ * element, comment, processing-instruction or entity-reference children, so an
+ * XML comment can never shorten an identity. Leading/trailing XML whitespace
+ * is kept as is; *out is "" for an empty element. */
+apr_status_t saml_xml_text(apr_pool_t *p, const xmlNode *node, const char **out,
+                           saml_err_t *err);
+
+/* The element whose ID attribute is id, by the document's ID table. */
+xmlNodePtr saml_xml_by_id(xmlDocPtr doc, const char *id);
+
+/* One-time libxml2/xmlsec set-up for the process (idempotent), and teardown. */
+apr_status_t saml_crypto_init(void);
+void saml_crypto_shutdown(void);
+
+#endif
