@@ -1,0 +1,291 @@
+#!/usr/bin/python3
+"""A local identity provider that speaks like Microsoft Entra ID (Azure AD).
+
+As a library: everything from azure_saml (make_response, make_error_response,
+make_metadata, make_keypair, parse_authn_request, ...) plus AzureIdP, a server
+object tests can start in a thread.
+
+As a program:
+  /usr/bin/python3 tests/idp/azure_idp.py --port N --tenant GUID --key K --cert C \\
+      --sp-acs URL --sp-entity-id ID [--sign assertion|response|both] [--users a,b]
+It prints "listening on http://HOST:PORT/<tenant>/saml2" once it accepts
+connections (use --port 0 to let the kernel pick a free port).
+
+Endpoints, mirroring login.microsoftonline.com:
+  GET  /<tenant>/saml2?SAMLRequest=&RelayState=   sign-in page (or an AADSTS error page)
+  POST /<tenant>/login  username, SAMLRequest, RelayState  -> auto-posting form to the ACS
+  GET  /<tenant>/initiate?user=X&relay=/path       IdP-initiated (My Apps tile) auto-post form
+  GET  /<tenant>/federationmetadata/2007-06/federationmetadata.xml   metadata, with a UTF-8 BOM
+"""
+import argparse
+import html
+import http.server
+import os
+import sys
+import threading
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from azure_saml import *            # noqa: F401,F403  (library re-export)
+from azure_saml import (AuthnRequestError, DEFAULT_TENANT, decode_redirect,  # noqa: F401
+                        make_error_response, make_metadata, make_response,
+                        object_id, parse_authn_request)
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>%(title)s</title>
+<style>
+body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;background:#f2f2f2;margin:0}
+.box{background:#fff;width:380px;margin:80px auto;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}
+.logo{font-weight:600;color:#737373;margin-bottom:16px}
+.logo span{display:inline-block;width:10px;height:10px;margin-right:1px}
+h1{font-size:24px;font-weight:600;margin:0 0 12px}
+input[type=text]{width:100%%;border:0;border-bottom:1px solid #666;padding:6px 0;font-size:15px}
+button{background:#0067b8;color:#fff;border:0;padding:6px 24px;margin-top:24px;font-size:15px}
+.note{font-size:12px;color:#666;margin-top:24px}.err{color:#a80000}
+</style></head><body><div class="box">
+<div class="logo"><span style="background:#f25022"></span><span style="background:#7fba00">
+</span><span style="background:#00a4ef"></span><span style="background:#ffb900"></span>
+Microsoft</div>
+%(body)s
+<p class="note">Local test identity provider (mod_sequr_saml test suite), tenant %(tenant)s.
+Not Microsoft.</p></div></body></html>
+"""
+
+AUTOPOST = """<html><head><title>Working...</title></head><body>
+<form method="POST" name="hiddenform" action="%(acs)s">
+<input type="hidden" name="SAMLResponse" value="%(response)s" />
+%(relay)s<noscript><p>Script is disabled. Click Submit to continue.</p>
+<input type="submit" value="Submit" /></noscript>
+</form><script language="javascript">window.setTimeout(
+'document.forms[0].submit()', 0);</script></body></html>
+"""
+
+
+def autopost_form(acs, saml_response, relay_state=None):
+    relay = ('<input type="hidden" name="RelayState" value="%s" />\n'
+             % html.escape(relay_state, quote=True)) if relay_state is not None else ""
+    return AUTOPOST % {"acs": html.escape(acs, quote=True), "response": saml_response,
+                       "relay": relay}
+
+
+class AzureIdP:
+    """The IdP's state: one tenant, one enterprise app (the SP), its signing options."""
+
+    def __init__(self, key, cert, sp_acs, sp_entity_id, tenant=DEFAULT_TENANT,
+                 host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
+                 digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
+                 relay_state=None):
+        self.key, self.cert = key, cert
+        self.sp_acs, self.sp_entity_id = sp_acs, sp_entity_id
+        self.tenant, self.sign = tenant, sign
+        self.sig_alg, self.digest_alg = sig_alg, digest_alg
+        self.users = set(u.lower() for u in users) if users else None
+        self.metadata_certs = [cert] + list(extra_certs)
+        self.name_id_source = name_id_source
+        self.relay_state = relay_state      # the app's configured "Relay State"
+        self.httpd = http.server.ThreadingHTTPServer((host, port), _Handler)
+        self.httpd.idp = self
+        self.httpd.daemon_threads = True
+        self.host, self.port = host, self.httpd.server_address[1]
+        self.thread = None
+
+    @property
+    def base_url(self):
+        return "http://%s:%d/%s" % (self.host, self.port, self.tenant)
+
+    @property
+    def sso_url(self):
+        return self.base_url + "/saml2"
+
+    @property
+    def metadata_url(self):
+        return self.base_url + "/federationmetadata/2007-06/federationmetadata.xml"
+
+    def start(self):
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # ------------------------------------------------------------------ protocol
+
+    def check_request(self, req):
+        """Entra's app-level rules on a parsed AuthnRequest."""
+        if req["issuer"] != self.sp_entity_id:
+            raise AuthnRequestError(
+                "AADSTS700016", "Application with identifier '%s' was not found in the "
+                "directory '%s'." % (req["issuer"], self.tenant))
+        if req["acs_url"] and req["acs_url"] != self.sp_acs:
+            raise AuthnRequestError(
+                "AADSTS50011", "The redirect URI '%s' specified in the request does not "
+                "match the redirect URIs configured for the application." % req["acs_url"])
+
+    def response_for(self, user, in_response_to=None, acs=None, audience=None):
+        user = user.strip()
+        if self.users is not None and user.lower() not in self.users:
+            raise AuthnRequestError("AADSTS50034", "The user account %s does not exist in "
+                                    "the %s directory." % (user, self.tenant))
+        name_id = object_id(self.tenant, user) if self.name_id_source == "objectid" else user
+        return make_response(user, acs or self.sp_acs, audience or self.sp_entity_id,
+                             in_response_to, key=self.key, cert=self.cert, sign=self.sign,
+                             sig_alg=self.sig_alg, digest_alg=self.digest_alg,
+                             tenant=self.tenant, name_id=name_id)
+
+    def metadata(self):
+        return make_metadata(self.tenant, self.sso_url, self.metadata_certs,
+                             key=self.key, cert=self.cert)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "Microsoft-IIS/10.0"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("AZURE_IDP_LOG"):
+            sys.stderr.write("azure_idp: " + fmt % args + "\n")
+
+    @property
+    def idp(self):
+        return self.server.idp
+
+    def send(self, code, body, ctype="text/html; charset=utf-8", headers=()):
+        data = body if isinstance(body, bytes) else body.encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store, no-cache")
+        for h, v in headers:
+            self.send_header(h, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def page(self, code, title, body):
+        self.send(code, PAGE % {"title": title, "body": body, "tenant": self.idp.tenant})
+
+    def error_page(self, e):
+        self.page(400, "Sign in to your account",
+                  '<h1>Sorry, but we\'re having trouble signing you in.</h1>'
+                  '<p class="err">%s</p>' % html.escape(str(e)))
+
+    def route(self):
+        url = urllib.parse.urlsplit(self.path)
+        parts = url.path.strip("/").split("/", 1)
+        if len(parts) != 2 or parts[0] != self.idp.tenant:
+            return None, None, url
+        return parts[1].lower(), urllib.parse.parse_qs(url.query), url
+
+    def do_GET(self):
+        where, q, _ = self.route()
+        one = lambda k: (q.get(k) or [None])[0]   # noqa: E731
+        if where == "saml2":
+            self.sign_in_page(one("SAMLRequest"), one("RelayState"))
+        elif where == "initiate":
+            self.idp_initiated(one("user"), one("relay"))
+        elif where == "federationmetadata/2007-06/federationmetadata.xml":
+            self.send(200, self.idp.metadata(), "application/xml")
+        else:
+            self.page(404, "Not found", "<h1>Not found</h1>")
+
+    def do_POST(self):
+        where, _, _ = self.route()
+        n = int(self.headers.get("Content-Length") or 0)
+        form = urllib.parse.parse_qs(self.rfile.read(n).decode("utf-8"))
+        one = lambda k: (form.get(k) or [None])[0]   # noqa: E731
+        if where == "login":
+            self.login(one("username"), one("SAMLRequest"), one("RelayState"))
+        else:
+            self.page(404, "Not found", "<h1>Not found</h1>")
+
+    def parsed_request(self, saml_request):
+        if not saml_request:
+            raise AuthnRequestError("AADSTS750054", "SAMLRequest or SAMLResponse must be "
+                                    "present as query string parameters in HTTP request "
+                                    "for SAML Redirect binding.")
+        try:
+            xml = decode_redirect(saml_request)
+        except Exception as e:
+            raise AuthnRequestError("AADSTS750056", "SAML message was not properly "
+                                    "formatted or encoded: %s" % e)
+        req = parse_authn_request(xml)
+        self.idp.check_request(req)
+        return req
+
+    def sign_in_page(self, saml_request, relay_state):
+        try:
+            self.parsed_request(saml_request)
+        except AuthnRequestError as e:
+            return self.error_page(e)
+        hidden = '<input type="hidden" name="SAMLRequest" value="%s">' % html.escape(
+            saml_request, quote=True)
+        if relay_state is not None:
+            hidden += '<input type="hidden" name="RelayState" value="%s">' % html.escape(
+                relay_state, quote=True)
+        self.page(200, "Sign in to your account",
+                  '<h1>Sign in</h1><form method="post" action="/%s/login">'
+                  '<label for="username">User name</label>'
+                  '<input type="text" id="username" name="username" '
+                  'placeholder="someone@example.com" autofocus>%s'
+                  '<button type="submit" id="signin">Sign in</button></form>'
+                  % (self.idp.tenant, hidden))
+
+    def login(self, username, saml_request, relay_state):
+        try:
+            req = self.parsed_request(saml_request)
+            if not username:
+                raise AuthnRequestError("AADSTS900144", "The request body must contain "
+                                        "the following parameter: 'username'.")
+            acs = req["acs_url"] or self.idp.sp_acs
+            resp = self.idp.response_for(username, req["id"], acs, req["issuer"])
+        except AuthnRequestError as e:
+            return self.error_page(e)
+        self.send(200, autopost_form(acs, resp, relay_state))
+
+    def idp_initiated(self, user, relay):
+        if not user:
+            return self.error_page(AuthnRequestError("AADSTS900144", "user is required"))
+        try:
+            resp = self.idp.response_for(user)
+        except AuthnRequestError as e:
+            return self.error_page(e)
+        self.send(200, autopost_form(self.idp.sp_acs, resp,
+                                     relay if relay is not None else self.idp.relay_state))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tenant", default=DEFAULT_TENANT)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--cert", required=True)
+    ap.add_argument("--extra-cert", action="append", default=[],
+                    help="another signing cert to list in metadata (rollover)")
+    ap.add_argument("--sp-acs", required=True)
+    ap.add_argument("--sp-entity-id", required=True)
+    ap.add_argument("--sign", choices=["assertion", "response", "both"], default="assertion")
+    ap.add_argument("--sig-alg", choices=["rsa-sha256", "rsa-sha1"], default="rsa-sha256")
+    ap.add_argument("--users", help="comma-separated user names that exist (default: any)")
+    ap.add_argument("--name-id", choices=["upn", "objectid"], default="upn")
+    ap.add_argument("--relay-state", help="the app's configured Relay State")
+    a = ap.parse_args(argv)
+    if a.host not in ("127.0.0.1", "localhost", "::1"):
+        ap.error("this test IdP listens on loopback only")
+    idp = AzureIdP(a.key, a.cert, a.sp_acs, a.sp_entity_id, tenant=a.tenant, host=a.host,
+                   port=a.port, sign=a.sign, sig_alg=a.sig_alg,
+                   digest_alg="sha1" if a.sig_alg == "rsa-sha1" else "sha256",
+                   users=a.users.split(",") if a.users else None, extra_certs=a.extra_cert,
+                   name_id_source=a.name_id, relay_state=a.relay_state)
+    print("listening on %s" % idp.sso_url, flush=True)
+    try:
+        idp.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        idp.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()
