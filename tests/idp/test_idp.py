@@ -241,5 +241,32 @@ class Server(IdPTestBase):
         self.assertIn(self.idp.sso_url.encode(), md)
 
 
+class Pysaml2(IdPTestBase):
+    def idp(self, **kw):
+        import pysaml2_idp
+        return pysaml2_idp.Pysaml2IdP(os.path.join(self.dir, "pysaml2"), self.key, self.cert,
+                                      pysaml2_idp.make_sp_metadata(SP, ACS),
+                                      "https://pysaml2-idp.example.test/idp",
+                                      "http://127.0.0.1:9/idp/sso", **kw)
+
+    def test_answers_a_real_redirect_request(self):
+        rid, req = authn_request()
+        xml = base64.b64decode(self.idp().make_response(req, "alice@example.org"))
+        root = etree.fromstring(xml)
+        self.assertEqual(root.get("InResponseTo"), rid)
+        self.assertEqual(root.get("Destination"), ACS)
+        self.assertEqual(root.findtext(".//{%s}NameID" % az.SAML), "alice@example.org")
+        self.assertEqual(root.findtext(".//{%s}Audience" % az.SAML), SP)
+        self.assertEqual(self.verify_each_signature(xml, self.cert), ["Assertion"])
+
+    def test_unsolicited_signed_response(self):
+        xml = base64.b64decode(self.idp(sign_response=True).make_response(None, "bob@example.org"))
+        root = etree.fromstring(xml)
+        self.assertIsNone(root.get("InResponseTo"))
+        self.assertEqual(root.get("Destination"), ACS)
+        self.assertEqual(sorted(self.verify_each_signature(xml, self.cert)),
+                         ["Assertion", "Response"])
+
+
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    unittest.main(verbosity=2, warnings=None)   # pysaml2 is noisy with DeprecationWarnings
