@@ -1,1 +1,91 @@
+/* application/x-www-form-urlencoded, strictly. The POST binding carries the
+ * SAMLResponse this way; a lenient parser would let an attacker add a second
+ * SAMLResponse or RelayState and hope the last one wins. */
 #include "form.h"
+
+#include <apr_strings.h>
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode in[0..len) ('+' is a space, %XX a byte) into a fresh string.
+ * what names the part for the error detail. */
+static apr_status_t form_decode(apr_pool_t *p, const char *in, apr_size_t len,
+                                const char *what, char **out, saml_err_t *err)
+{
+    char *buf = apr_palloc(p, len + 1);
+    apr_size_t i, o = 0;
+
+    for (i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == '+') {
+            c = ' ';
+        }
+        else if (c == '%') {
+            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return saml_fail(p, err, SAML_EMALFORMED, "form",
+                                 "bad percent escape in %s at offset %" APR_SIZE_T_FMT, what, i);
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (c == '\0')
+            return saml_fail(p, err, SAML_EMALFORMED, "form", "NUL byte in %s", what);
+        buf[o++] = c;
+    }
+    buf[o] = '\0';
+    *out = buf;
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_form_parse(apr_pool_t *p, const char *body, apr_size_t len,
+                             apr_table_t **out, saml_err_t *err)
+{
+    apr_table_t *t = apr_table_make(p, 4);
+    apr_size_t start = 0;
+
+    if (body == NULL && len > 0)
+        return saml_fail(p, err, SAML_EMALFORMED, "form", "no body");
+
+    while (start < len) {
+        apr_size_t end = start, eq;
+        char *name, *value;
+        apr_status_t rv;
+
+        while (end < len && body[end] != '&')
+            end++;
+        /* "a=1&&b=2" or a trailing '&' carries no field: nothing to confuse. */
+        if (end == start) {
+            start = end + 1;
+            continue;
+        }
+        for (eq = start; eq < end && body[eq] != '='; eq++)
+            ;
+        if (eq == start)
+            return saml_fail(p, err, SAML_EMALFORMED, "form",
+                             "field without a name at offset %" APR_SIZE_T_FMT, start);
+        rv = form_decode(p, body + start, eq - start, "a field name", &name, err);
+        if (rv == APR_SUCCESS)
+            rv = eq < end ? form_decode(p, body + eq + 1, end - eq - 1, "a field value",
+                                        &value, err)
+                          : (value = apr_pstrdup(p, ""), APR_SUCCESS);
+        if (rv != APR_SUCCESS)
+            return rv;
+        /* apr_table compares names case-insensitively, so "samlresponse"
+         * after "SAMLResponse" is refused too: no reader can be fooled. */
+        if (apr_table_get(t, name) != NULL)
+            return saml_fail(p, err, SAML_EMALFORMED, "form-duplicate",
+                             "field \"%s\" given more than once",
+                             saml_log_escape(p, name, 64));
+        apr_table_addn(t, name, value);
+        start = end + 1;
+    }
+    *out = t;
+    return APR_SUCCESS;
+}

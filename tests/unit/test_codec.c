@@ -211,6 +211,22 @@ START_TEST(url_encode_keeps_only_unreserved)
 }
 END_TEST
 
+START_TEST(random_ids_have_prefix_and_128_bits_of_hex)
+{
+    const char *a = saml_random_id(tk_pool(), "_");
+    const char *b = saml_random_id(tk_pool(), "_");
+    size_t i;
+
+    ck_assert_uint_eq(strlen(a), 33);
+    ck_assert_int_eq(a[0], '_');
+    for (i = 1; i < 33; i++)
+        ck_assert_ptr_nonnull(strchr("0123456789abcdef", a[i]));
+    ck_assert_str_ne(a, b);
+    ck_assert_uint_eq(strlen(saml_random_id(tk_pool(), "")), 32);
+    ck_assert_uint_eq(strlen(saml_random_id(tk_pool(), NULL)), 32);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -226,6 +242,7 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, inflate_stops_deflate_bomb_early);
     tcase_add_test(tc, inflate_refuses_garbage_truncation_and_trailing_data);
     tcase_add_test(tc, url_encode_keeps_only_unreserved);
+    tcase_add_test(tc, random_ids_have_prefix_and_128_bits_of_hex);
     suite_add_tcase(s, tc);
     return s;
 }
