@@ -1,1 +1,102 @@
-/* placeholder */ typedef int sequr_placeholder_t;
+/* Who is this request? For AuthType sequr-saml: the session behind the cookie. */
+#include "handlers.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "directives.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "session.h"
+
+APLOG_USE_MODULE(sequr_saml);
+
+static int is_configured(const sequr_server_conf_t *c)
+{
+    return c->sp_entity_id && c->idp_sso_url && c->idp_entity_id && c->verifier && c->store;
+}
+
+/* The value of attribute `name` kept in the session, or NULL. */
+static const char *session_attribute(const saml_session_t *s, const char *name)
+{
+    int i;
+    for (i = 0; s->attributes && i < s->attributes->nelts; i++) {
+        const saml_attribute_t *a = &APR_ARRAY_IDX(s->attributes, i, saml_attribute_t);
+        if (!strcmp(a->name, name) && a->values->nelts > 0)
+            return APR_ARRAY_IDX(a->values, 0, const char *);
+    }
+    return NULL;
+}
+
+/* Let the request in as the session's user. A <Location> may name another
+ * attribute for REMOTE_USER than the server does; the session keeps them all. */
+static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_session_t *s)
+{
+    const char *attr = sequr_user_attribute(r);
+    const char *user = s->user;
+
+    if (attr && (c->user_attribute == NULL || strcmp(attr, c->user_attribute))) {
+        user = session_attribute(s, attr);
+        if (user == NULL || *user == '\0') {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          SEQLOGNO(01104) "session of %s has no attribute %s required here by "
+                          D_USER_ATTRIBUTE, sequr_log_value(r, s->user), sequr_log_value(r, attr));
+            return HTTP_FORBIDDEN;
+        }
+    }
+    r->user = apr_pstrdup(r->pool, user);
+    r->ap_auth_type = SEQUR_AUTH_TYPE;
+    apr_table_setn(r->subprocess_env, "SEQUR_SAML_IDP", s->idp_entity_id);
+    apr_table_setn(r->subprocess_env, "SEQUR_SAML_NAME_ID", s->name_id);
+    if (s->session_index)
+        apr_table_setn(r->subprocess_env, "SEQUR_SAML_SESSION_INDEX", s->session_index);
+    return OK;
+}
+
+int sequr_check_user_id(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    const sequr_server_conf_t *c;
+    apr_array_header_t *ids;
+    int i;
+
+    if (type == NULL || strcasecmp(type, SEQUR_AUTH_TYPE))
+        return DECLINED;
+    c = sequr_server_conf(r->server);
+    if (!is_configured(c)) {
+        /* configtest catches this for the main config; .htaccess can still get here. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      SEQLOGNO(01101) "AuthType " SEQUR_AUTH_TYPE " used for %s but server %s has no "
+                      "complete SP/IdP configuration (" D_SP_ENTITY_ID ", IdP, store)",
+                      sequr_log_value(r, r->uri), r->server->server_hostname);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ids = sequr_cookie_values(r, sequr_cookie_name(c));
+    for (i = 0; i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+        saml_session_t *s;
+        apr_status_t rv;
+
+        if (!saml_session_id_is_wellformed(id))
+            continue;
+        rv = saml_session_load(r->pool, c->store, id, sequr_session_scope(r, c),
+                               apr_time_from_sec(c->session_idle_timeout), apr_time_now(), &s);
+        if (rv == APR_SUCCESS)
+            return admit(r, c, s);
+        if (rv != APR_NOTFOUND) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                          SEQLOGNO(01102) "session store unavailable while checking a session");
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+    }
+    if (ids->nelts)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      SEQLOGNO(01103) "session cookie present but no valid session (expired, "
+                      "logged out, idle, or issued for another site)");
+    return sequr_start_sign_in(r, c);
+}

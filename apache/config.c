@@ -1,1 +1,429 @@
-/* placeholder */ typedef int sequr_placeholder_t;
+/* Directives, per-server and per-directory configuration, and the start-up
+ * checks that turn a bad configuration into a configtest error naming the
+ * directive and the file. */
+#include "config.h"
+
+#include "apr_strings.h"
+#include "apr_uri.h"
+#include "http_log.h"
+
+#include "certificate.h"
+#include "directives.h"
+#include "idp_metadata.h"
+#include "log.h"
+#include "relay_state.h"
+
+APLOG_USE_MODULE(sequr_saml);
+extern module AP_MODULE_DECLARE_DATA sequr_saml_module;
+
+/* The other defaults are applied once at start-up (config_check.c). */
+#define DEFAULT_ENDPOINT_PATH     "/saml"
+#define DEFAULT_COOKIE_NAME       "sequr_saml_session"
+
+sequr_server_conf_t *sequr_server_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &sequr_saml_module);
+}
+
+sequr_dir_conf_t *sequr_dir_conf(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &sequr_saml_module);
+}
+
+void *sequr_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    sequr_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
+    (void)s;
+    c->clock_skew = SEQUR_UNSET;
+    c->allow_unsolicited = SEQUR_UNSET;
+    c->session_max_age = SEQUR_UNSET;
+    c->session_idle_timeout = SEQUR_UNSET;
+    c->allow_sha1 = SEQUR_UNSET;
+    c->max_response_size = SEQUR_UNSET;
+    c->request_lifetime = SEQUR_UNSET;
+    c->idp_from_metadata = SEQUR_UNSET;
+    return c;
+}
+
+#define MERGE_PTR(f) m->f = add->f ? add->f : base->f
+#define MERGE_INT(f) m->f = add->f != SEQUR_UNSET ? add->f : base->f
+
+void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    sequr_server_conf_t *base = basev, *add = addv;
+    sequr_server_conf_t *m = apr_pcalloc(p, sizeof(*m));
+
+    MERGE_PTR(sp_entity_id);
+    MERGE_PTR(endpoint_path);
+    MERGE_PTR(sp_cert);
+    MERGE_PTR(sp_key);
+    MERGE_PTR(user_attribute);
+    MERGE_PTR(landing_path);
+    MERGE_PTR(cookie_name);
+    MERGE_PTR(name_id_format);
+    MERGE_INT(clock_skew);
+    MERGE_INT(allow_unsolicited);
+    MERGE_INT(session_max_age);
+    MERGE_INT(session_idle_timeout);
+    MERGE_INT(allow_sha1);
+    MERGE_INT(max_response_size);
+    MERGE_INT(request_lifetime);
+    /* The IdP is one unit: a vhost that names any part of its own IdP does not
+     * inherit certificates or URLs of the main server's IdP piecemeal. */
+    if (add->idp_sso_url || add->idp_entity_id || add->idp_certs) {
+        m->idp_sso_url = add->idp_sso_url;
+        m->idp_entity_id = add->idp_entity_id;
+        m->idp_slo_url = add->idp_slo_url;
+        m->idp_certs = add->idp_certs;
+        m->idp_cert_source = add->idp_cert_source;
+        m->idp_from_metadata = add->idp_from_metadata;
+    }
+    else {
+        m->idp_sso_url = base->idp_sso_url;
+        m->idp_entity_id = base->idp_entity_id;
+        m->idp_slo_url = base->idp_slo_url;
+        m->idp_certs = base->idp_certs;
+        m->idp_cert_source = base->idp_cert_source;
+        m->idp_from_metadata = base->idp_from_metadata;
+    }
+    m->cache_spec = base->cache_spec;   /* one store per server process */
+    return m;
+}
+
+void *sequr_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    sequr_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
+    (void)dir;
+    c->unauth_action = SEQUR_UNSET;
+    return c;
+}
+
+void *sequr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    sequr_dir_conf_t *base = basev, *add = addv;
+    sequr_dir_conf_t *m = apr_pcalloc(p, sizeof(*m));
+    MERGE_PTR(user_attribute);
+    MERGE_INT(unauth_action);
+    return m;
+}
+
+apr_interval_time_t sequr_clock_skew(const sequr_server_conf_t *c)
+{
+    return apr_time_from_sec(c->clock_skew);
+}
+
+const char *sequr_endpoint_path(const sequr_server_conf_t *c)
+{
+    return c->endpoint_path ? c->endpoint_path : DEFAULT_ENDPOINT_PATH;
+}
+
+const char *sequr_cookie_name(const sequr_server_conf_t *c)
+{
+    return c->cookie_name ? c->cookie_name : DEFAULT_COOKIE_NAME;
+}
+
+const char *sequr_user_attribute(const request_rec *r)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    if (d && d->user_attribute)
+        return d->user_attribute;
+    return sequr_server_conf(r->server)->user_attribute;
+}
+
+/* ---- value parsing ------------------------------------------------------- */
+
+static sequr_server_conf_t *cmd_server_conf(cmd_parms *cmd)
+{
+    return sequr_server_conf(cmd->server);
+}
+
+static const char *where(cmd_parms *cmd)
+{
+    return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename, cmd->directive->line_num);
+}
+
+/* An absolute http(s) URL with a host: anything else cannot be an entity id
+ * Azure accepts or a place to send a browser. */
+static const char *parse_url(cmd_parms *cmd, const char *arg, const char **out)
+{
+    apr_uri_t uri;
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || uri.scheme == NULL ||
+        (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http")) ||
+        uri.hostname == NULL || *uri.hostname == '\0' || strpbrk(arg, " \t\r\n\"<>\\"))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid http(s) URL with a host",
+                            cmd->cmd->name, arg);
+    *out = arg;
+    return NULL;
+}
+
+static const char *parse_seconds(cmd_parms *cmd, const char *arg, int min, int max, int *out)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || v < min || v > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' must be a whole number of seconds from %d to %d",
+                            cmd->cmd->name, arg, min, max);
+    *out = (int)v;
+    return NULL;
+}
+
+static const char *parse_local_path(cmd_parms *cmd, const char *arg, const char **out)
+{
+    if (!saml_is_local_path(arg))
+        return apr_psprintf(cmd->pool, "%s: '%s' must be a local path starting with one '/'",
+                            cmd->cmd->name, arg);
+    *out = arg;
+    return NULL;
+}
+
+/* ---- directive handlers --------------------------------------------------- */
+
+static const char *set_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *name = cmd->cmd->name;
+    (void)dc;
+    if (!strcasecmp(name, D_SP_ENTITY_ID))
+        return parse_url(cmd, arg, &c->sp_entity_id);
+    if (!strcasecmp(name, D_IDP_SSO_URL))
+        return parse_url(cmd, arg, &c->idp_sso_url);
+    if (!strcasecmp(name, D_IDP_ENTITY_ID)) {
+        /* Azure's Issuer is a URL; other IdPs may use a URN. Refuse only what
+         * cannot be an entity id at all. */
+        if (*arg == '\0' || strlen(arg) > 1024 || strpbrk(arg, " \t\r\n\"<>"))
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid entity id", name, arg);
+        c->idp_entity_id = arg;
+        return NULL;
+    }
+    return "unknown URL directive";
+}
+
+static const char *set_endpoint_path(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    apr_size_t n = strlen(arg);
+    (void)dc;
+    if (!saml_is_local_path(arg) || strchr(arg, '?') || strchr(arg, '#') || n < 2)
+        return apr_psprintf(cmd->pool, "%s: '%s' must be a path such as /saml", cmd->cmd->name, arg);
+    c->endpoint_path = apr_pstrndup(cmd->pool, arg, arg[n - 1] == '/' ? n - 1 : n);
+    return NULL;
+}
+
+static apr_status_t keep_error(cmd_parms *cmd, apr_status_t rv, const saml_err_t *err,
+                               const char *file, const char **msg)
+{
+    if (rv != APR_SUCCESS)
+        *msg = apr_psprintf(cmd->pool, "%s: cannot use '%s': %s", cmd->cmd->name, file,
+                            err->detail ? err->detail : "unknown error");
+    return rv;
+}
+
+static const char *set_idp_certificate(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *file = ap_server_root_relative(cmd->pool, arg);
+    const char *msg = NULL;
+    saml_err_t err = {0};
+    X509 *cert;
+    (void)dc;
+
+    if (c->idp_from_metadata == 1)
+        return apr_psprintf(cmd->pool, "%s: this server already takes its IdP from "
+                            D_IDP_METADATA_FILE "; use one or the other", cmd->cmd->name);
+    if (keep_error(cmd, saml_cert_load_file(cmd->pool, file, &cert, &err), &err, file, &msg))
+        return msg;
+    if (c->idp_certs == NULL)
+        c->idp_certs = apr_array_make(cmd->pool, 2, sizeof(X509 *));
+    APR_ARRAY_PUSH(c->idp_certs, X509 *) = cert;
+    c->idp_cert_source = where(cmd);
+    c->idp_from_metadata = 0;
+    return NULL;
+}
+
+static const char *set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *file = ap_server_root_relative(cmd->pool, arg);
+    const char *msg = NULL;
+    saml_err_t err = {0};
+    saml_idp_metadata_t *md;
+    (void)dc;
+
+    if (c->idp_from_metadata == 0 || c->idp_sso_url || c->idp_entity_id)
+        return apr_psprintf(cmd->pool, "%s: this server already names its IdP with "
+                            D_IDP_SSO_URL "/" D_IDP_ENTITY_ID "/" D_IDP_CERTIFICATE_FILE
+                            "; use one or the other", cmd->cmd->name);
+    if (keep_error(cmd, saml_idp_metadata_load_file(cmd->pool, file, &md, &err), &err, file, &msg))
+        return msg;
+    c->idp_entity_id = md->entity_id;
+    c->idp_sso_url = md->sso_url;
+    c->idp_slo_url = md->slo_url;
+    c->idp_certs = md->certs;
+    c->idp_cert_source = where(cmd);
+    c->idp_from_metadata = 1;
+    return NULL;
+}
+
+static const char *set_sp_certificate(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *file = ap_server_root_relative(cmd->pool, arg);
+    const char *msg = NULL;
+    saml_err_t err = {0};
+    (void)dc;
+    if (keep_error(cmd, saml_cert_load_file(cmd->pool, file, &c->sp_cert, &err), &err, file, &msg))
+        return msg;
+    return NULL;
+}
+
+static const char *set_sp_key(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *file = ap_server_root_relative(cmd->pool, arg);
+    const char *msg = NULL;
+    saml_err_t err = {0};
+    (void)dc;
+    if (keep_error(cmd, saml_key_load_file(cmd->pool, file, &c->sp_key, &err), &err, file, &msg))
+        return msg;
+    return NULL;
+}
+
+static const char *set_user_attribute(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_dir_conf_t *d = dc;
+    if (*arg == '\0' || strlen(arg) > 1024)
+        return apr_psprintf(cmd->pool, "%s: the attribute name must not be empty", cmd->cmd->name);
+    /* In a server or vhost context dc is the server's default directory config;
+     * keep the value on the server too so the ACS (outside any <Location>) sees it. */
+    if (cmd->path == NULL)
+        cmd_server_conf(cmd)->user_attribute = arg;
+    d->user_attribute = arg;
+    return NULL;
+}
+
+static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    (void)dc;
+    if (err)
+        return err;
+    if (strncasecmp(arg, "file", 4) || (arg[4] != '\0' && arg[4] != ':'))
+        return apr_psprintf(cmd->pool, "%s: unknown provider in '%s' (this build knows "
+                            "'file[:PATH]')", cmd->cmd->name, arg);
+    cmd_server_conf(cmd)->cache_spec = arg;
+    return NULL;
+}
+
+static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *name = cmd->cmd->name;
+    (void)dc;
+    if (!strcasecmp(name, D_CLOCK_SKEW))
+        return parse_seconds(cmd, arg, 0, 3600, &c->clock_skew);
+    if (!strcasecmp(name, D_SESSION_MAX_AGE))
+        return parse_seconds(cmd, arg, 1, 366 * 86400, &c->session_max_age);
+    if (!strcasecmp(name, D_SESSION_IDLE_TIMEOUT))
+        return parse_seconds(cmd, arg, 0, 366 * 86400, &c->session_idle_timeout);
+    if (!strcasecmp(name, D_REQUEST_LIFETIME))
+        return parse_seconds(cmd, arg, 10, 86400, &c->request_lifetime);
+    if (!strcasecmp(name, D_MAX_RESPONSE_SIZE)) {
+        int v;
+        const char *e = parse_seconds(cmd, arg, 4096, 16 * 1024 * 1024, &v);
+        if (e)
+            return apr_psprintf(cmd->pool, "%s: '%s' must be a size in bytes from 4096 to 16777216",
+                                name, arg);
+        c->max_response_size = v;
+        return NULL;
+    }
+    return "unknown numeric directive";
+}
+
+static const char *set_flag(cmd_parms *cmd, void *dc, int on)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    (void)dc;
+    if (!strcasecmp(cmd->cmd->name, D_ALLOW_UNSOLICITED))
+        c->allow_unsolicited = on;
+    else
+        c->allow_sha1 = on;
+    return NULL;
+}
+
+static const char *set_string(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *name = cmd->cmd->name;
+    (void)dc;
+    if (!strcasecmp(name, D_LANDING_PATH))
+        return parse_local_path(cmd, arg, &c->landing_path);
+    if (!strcasecmp(name, D_COOKIE_NAME)) {
+        /* RFC 6265 token characters only: the name is written into Set-Cookie. */
+        if (*arg == '\0' || strlen(arg) > 64 ||
+            arg[strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")])
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid cookie name", name, arg);
+        c->cookie_name = arg;
+        return NULL;
+    }
+    if (!strcasecmp(name, D_NAMEID_FORMAT)) {
+        if (strncmp(arg, "urn:oasis:names:tc:SAML:", 24))
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a SAML NameID format URN", name, arg);
+        c->name_id_format = arg;
+        return NULL;
+    }
+    return "unknown directive";
+}
+
+static const char *set_unauth_action(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_dir_conf_t *d = dc;
+    if (!strcasecmp(arg, "auto"))
+        d->unauth_action = SEQUR_UNAUTH_AUTO;
+    else if (!strcasecmp(arg, "redirect"))
+        d->unauth_action = SEQUR_UNAUTH_REDIRECT;
+    else if (!strcmp(arg, "401"))
+        d->unauth_action = SEQUR_UNAUTH_401;
+    else
+        return apr_psprintf(cmd->pool, "%s: '%s' must be auto, redirect or 401", cmd->cmd->name, arg);
+    return NULL;
+}
+
+#define SRV RSRC_CONF
+const command_rec sequr_directives[] = {
+    AP_INIT_TAKE1(D_SP_ENTITY_ID, set_url, NULL, SRV,
+                  "SP entity ID (Azure 'Identifier'): the Audience assertions must carry"),
+    AP_INIT_TAKE1(D_ENDPOINT_PATH, set_endpoint_path, NULL, SRV,
+                  "Path of the module's endpoints (default /saml): PATH/acs, PATH/metadata, PATH/logout"),
+    AP_INIT_TAKE1(D_IDP_SSO_URL, set_url, NULL, SRV, "Azure's SAML Single Sign-On Service URL"),
+    AP_INIT_ITERATE(D_IDP_CERTIFICATE_FILE, set_idp_certificate, NULL, SRV,
+                    "IdP signing certificate (PEM, Base64 DER or DER); repeat for key rollover"),
+    AP_INIT_TAKE1(D_IDP_ENTITY_ID, set_url, NULL, SRV,
+                  "Expected Issuer, e.g. https://sts.windows.net/<tenant-id>/"),
+    AP_INIT_TAKE1(D_IDP_METADATA_FILE, set_idp_metadata, NULL, SRV,
+                  "Azure Federation Metadata XML (all signing certificates are taken)"),
+    AP_INIT_TAKE1(D_USER_ATTRIBUTE, set_user_attribute, NULL, SRV | ACCESS_CONF,
+                  "Attribute whose value becomes REMOTE_USER (default: the NameID)"),
+    AP_INIT_TAKE1(D_SP_CERTIFICATE_FILE, set_sp_certificate, NULL, SRV, "The SP's certificate (PEM)"),
+    AP_INIT_TAKE1(D_SP_PRIVATE_KEY_FILE, set_sp_key, NULL, SRV, "The SP's private key (PEM)"),
+    AP_INIT_TAKE1(D_CACHE, set_cache, NULL, SRV,
+                  "Where sessions and the replay cache live: file[:PATH] (default)"),
+    AP_INIT_TAKE1(D_CLOCK_SKEW, set_int, NULL, SRV, "Allowed clock skew in seconds (default 180)"),
+    AP_INIT_FLAG(D_ALLOW_UNSOLICITED, set_flag, NULL, SRV,
+                 "Accept IdP-initiated (unsolicited) responses (default On)"),
+    AP_INIT_TAKE1(D_LANDING_PATH, set_string, NULL, SRV,
+                  "Where IdP-initiated sign-in lands without a local RelayState (default /)"),
+    AP_INIT_TAKE1(D_SESSION_MAX_AGE, set_int, NULL, SRV, "Session lifetime in seconds (default 28800)"),
+    AP_INIT_TAKE1(D_SESSION_IDLE_TIMEOUT, set_int, NULL, SRV,
+                  "Session idle timeout in seconds, 0 = none (default 3600)"),
+    AP_INIT_TAKE1(D_COOKIE_NAME, set_string, NULL, SRV, "Session cookie name (default sequr_saml_session)"),
+    AP_INIT_FLAG(D_ALLOW_SHA1, set_flag, NULL, SRV, "Accept SHA-1 signatures (default Off)"),
+    AP_INIT_TAKE1(D_NAMEID_FORMAT, set_string, NULL, SRV,
+                  "NameIDPolicy Format asked of the IdP (default emailAddress)"),
+    AP_INIT_TAKE1(D_MAX_RESPONSE_SIZE, set_int, NULL, SRV,
+                  "Largest ACS request body accepted, in bytes (default 262144)"),
+    AP_INIT_TAKE1(D_REQUEST_LIFETIME, set_int, NULL, SRV,
+                  "How long a sign-in request may stay unanswered, in seconds (default 600)"),
+    AP_INIT_TAKE1(D_UNAUTHENTICATED, set_unauth_action, NULL, ACCESS_CONF | OR_AUTHCFG,
+                  "What a request without a session gets: auto (default), redirect or 401"),
+    {NULL}
+};

@@ -1,0 +1,78 @@
+/* Configuration: what the admin wrote (per server and per directory) and what
+ * was prepared from it once at start-up (keys, verifier, store). */
+#ifndef SEQUR_CONFIG_H
+#define SEQUR_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "signature.h"
+#include "store.h"
+
+#define SEQUR_UNSET (-1)
+
+typedef enum {
+    SEQUR_UNAUTH_AUTO = 0,  /* browsers are redirected, API clients get 401 */
+    SEQUR_UNAUTH_REDIRECT,
+    SEQUR_UNAUTH_401
+} sequr_unauth_action_t;
+
+typedef struct sequr_server_conf {
+    const char *sp_entity_id;
+    const char *endpoint_path;
+    const char *idp_sso_url;
+    const char *idp_entity_id;
+    const char *idp_slo_url;
+    apr_array_header_t *idp_certs;       /* X509*, loaded when the directive is read */
+    const char *idp_cert_source;         /* "file:line" of the directive that gave the IdP */
+    int idp_from_metadata;
+    X509 *sp_cert;
+    EVP_PKEY *sp_key;
+    const char *user_attribute;
+    int clock_skew;
+    int allow_unsolicited;
+    const char *landing_path;
+    int session_max_age;
+    int session_idle_timeout;
+    const char *cookie_name;
+    int allow_sha1;
+    const char *name_id_format;
+    apr_off_t max_response_size;
+    int request_lifetime;
+    const char *cache_spec;              /* main server only */
+
+    /* prepared in check_config / post_config */
+    saml_verifier_t *verifier;
+    saml_store_t *store;
+} sequr_server_conf_t;
+
+typedef struct sequr_dir_conf {
+    const char *user_attribute;
+    int unauth_action;                   /* sequr_unauth_action_t or SEQUR_UNSET */
+} sequr_dir_conf_t;
+
+extern const command_rec sequr_directives[];
+
+void *sequr_create_server_conf(apr_pool_t *p, server_rec *s);
+void *sequr_merge_server_conf(apr_pool_t *p, void *base, void *add);
+void *sequr_create_dir_conf(apr_pool_t *p, char *dir);
+void *sequr_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+
+sequr_server_conf_t *sequr_server_conf(const server_rec *s);
+sequr_dir_conf_t *sequr_dir_conf(const request_rec *r);
+
+/* Effective values with defaults applied. */
+apr_interval_time_t sequr_clock_skew(const sequr_server_conf_t *c);
+const char *sequr_endpoint_path(const sequr_server_conf_t *c);
+const char *sequr_cookie_name(const sequr_server_conf_t *c);
+const char *sequr_user_attribute(const request_rec *r);
+
+/* check_config: every location using AuthType sequr-saml must sit in a server
+ * with an SP entity ID and a complete IdP; builds each server's verifier.
+ * Logs the precise problem and returns !OK so `apachectl configtest` fails. */
+int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+
+#endif

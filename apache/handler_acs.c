@@ -1,1 +1,123 @@
-/* placeholder */ typedef int sequr_placeholder_t;
+/* PATH/acs: Azure AD POSTs the SAMLResponse here. Nothing becomes a session
+ * unless saml_acs_consume says every rule holds. */
+#include "handlers.h"
+
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "acs.h"
+#include "form.h"
+#include "log.h"
+#include "request.h"
+#include "session.h"
+
+APLOG_USE_MODULE(sequr_saml);
+
+static int is_form_post(request_rec *r)
+{
+    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    apr_size_t n = sizeof("application/x-www-form-urlencoded") - 1;
+    return type && !strncasecmp(type, "application/x-www-form-urlencoded", n) &&
+           (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_acs_policy_t *pol)
+{
+    memset(pol, 0, sizeof(*pol));
+    pol->response.sp_entity_id = c->sp_entity_id;
+    pol->response.acs_url = sequr_endpoint_url(r, c, "acs");
+    pol->response.idp_entity_id = c->idp_entity_id;
+    pol->response.verifier = c->verifier;
+    pol->response.skew = sequr_clock_skew(c);
+    pol->response.now = apr_time_now();
+    pol->response.user_attribute = c->user_attribute;
+    pol->response.limits.max_bytes = (apr_size_t)c->max_response_size;
+    pol->response.limits.max_depth = SAML_XML_DEFAULT_MAX_DEPTH;
+    pol->allow_unsolicited = c->allow_unsolicited;
+    pol->landing_path = c->landing_path;
+}
+
+/* The session a verified assertion earns: a fresh id (a cookie the browser
+ * brought is never adopted), bounded by our max age and the IdP's
+ * SessionNotOnOrAfter. */
+static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
+                                 const saml_assertion_t *a, const char **id)
+{
+    saml_session_t s = {0};
+    apr_time_t now = apr_time_now();
+
+    s.id = saml_session_new_id(r->pool);
+    s.user = a->user;
+    s.idp_entity_id = a->issuer;
+    s.name_id = a->name_id;
+    s.name_id_format = a->name_id_format;
+    s.session_index = a->session_index;
+    s.scope = sequr_session_scope(r, c);
+    s.created = now;
+    s.last_access = now;
+    s.expires = now + apr_time_from_sec(c->session_max_age);
+    if (a->session_not_on_or_after && a->session_not_on_or_after < s.expires)
+        s.expires = a->session_not_on_or_after;
+    s.attributes = a->attributes;
+    *id = s.id;
+    return saml_session_save(r->pool, c->store, &s);
+}
+
+int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
+{
+    saml_acs_policy_t policy;
+    saml_acs_result_t *result;
+    saml_err_t err = {0};
+    apr_table_t *form;
+    const char *b64, *relay, *session_id;
+    char *body, *xml;
+    apr_size_t len, xml_len;
+    apr_status_t rv;
+    int rc;
+
+    if (r->method_number != M_POST) {
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+        return sequr_fail(r, HTTP_METHOD_NOT_ALLOWED, "method",
+                          apr_psprintf(r->pool, "%s to the ACS", r->method));
+    }
+    if (!is_form_post(r))
+        return sequr_fail(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "content-type",
+                          apr_table_get(r->headers_in, "Content-Type"));
+    /* base64 grows the XML by a third; the form encoding a little more. */
+    rc = sequr_read_body(r, c->max_response_size * 3 / 2 + 4096, &body, &len);
+    if (rc != OK)
+        return sequr_fail(r, rc, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? "size" : "body",
+                          rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? "request body over "
+                          "SequrSAMLMaxResponseSize" : "request body could not be read");
+
+    rv = saml_form_parse(r->pool, body, len, &form, &err);
+    if (rv != APR_SUCCESS)
+        return sequr_fail(r, saml_status_to_http(rv), err.check, err.detail);
+    b64 = apr_table_get(form, "SAMLResponse");
+    relay = apr_table_get(form, "RelayState");
+    if (b64 == NULL || *b64 == '\0')
+        return sequr_fail(r, HTTP_BAD_REQUEST, "form", "no SAMLResponse field in the POST");
+
+    rv = saml_response_decode(r->pool, b64, (apr_size_t)c->max_response_size, &xml, &xml_len, &err);
+    if (rv == APR_SUCCESS) {
+        fill_policy(r, c, &policy);
+        rv = saml_acs_consume(r->pool, c->store, &policy, xml, xml_len, relay, &result, &err);
+    }
+    if (rv != APR_SUCCESS)
+        return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response", err.detail);
+
+    rv = open_session(r, c, result->assertion, &session_id);
+    if (rv != APR_SUCCESS)
+        return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the new session");
+
+    sequr_cookie_set(r, c, session_id);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  SEQLOGNO(01301) "signed in %s (%s, assertion %s from %s), continuing to %s",
+                  sequr_log_value(r, result->assertion->user),
+                  result->solicited ? "SP-initiated" : "IdP-initiated",
+                  sequr_log_value(r, result->assertion->assertion_id),
+                  sequr_log_value(r, result->assertion->issuer), sequr_log_value(r, result->return_to));
+    return sequr_see_other(r, result->return_to);
+}

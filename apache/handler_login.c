@@ -1,1 +1,103 @@
-/* placeholder */ typedef int sequr_placeholder_t;
+/* No session yet: send the browser to Azure AD, or tell an API client 401. */
+#include "handlers.h"
+
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "acs.h"
+#include "authn_request.h"
+#include "log.h"
+#include "random.h"
+#include "relay_state.h"
+#include "request.h"
+
+APLOG_USE_MODULE(sequr_saml);
+
+/* A client that cannot follow a redirect to a sign-in page: an XHR/fetch, a
+ * non-navigation fetch, a non-GET, or one that does not accept HTML. */
+static int is_api_client(request_rec *r)
+{
+    const char *xrw = apr_table_get(r->headers_in, "X-Requested-With");
+    const char *mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    if (r->method_number != M_GET)
+        return 1;
+    if (xrw && !strcasecmp(xrw, "XMLHttpRequest"))
+        return 1;
+    if (mode && strcasecmp(mode, "navigate"))
+        return 1;
+    if (accept && !ap_strcasestr(accept, "text/html") && !ap_strcasestr(accept, "application/xhtml+xml") &&
+        !strstr(accept, "*/*"))
+        return 1;
+    return 0;
+}
+
+static int want_redirect(request_rec *r)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    int action = d ? d->unauth_action : SEQUR_UNSET;
+
+    if (r->main || r->prev)       /* a subrequest or internal redirect cannot redirect the browser */
+        return 0;
+    if (action == SEQUR_UNAUTH_401)
+        return 0;
+    if (action == SEQUR_UNAUTH_REDIRECT)
+        return r->method_number == M_GET;
+    return !is_api_client(r);
+}
+
+/* Where to come back to: the original path and query, if it is a local path. */
+static const char *return_path(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *uri = r->unparsed_uri;
+    if (uri && strlen(uri) <= SAML_RETURN_PATH_MAX && saml_is_local_path(uri))
+        return uri;
+    return c->landing_path;
+}
+
+int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
+{
+    saml_authn_request_t req = {0};
+    saml_pending_request_t pending;
+    const char *url;
+    apr_status_t rv;
+
+    if (!want_redirect(r)) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       apr_psprintf(r->pool, "SAML realm=\"%s\"", c->sp_entity_id));
+        return HTTP_UNAUTHORIZED;
+    }
+
+    req.id = saml_random_id(r->pool, "_");
+    req.sp_entity_id = c->sp_entity_id;
+    req.acs_url = sequr_endpoint_url(r, c, "acs");
+    req.idp_sso_url = c->idp_sso_url;
+    req.name_id_format = c->name_id_format;
+    req.relay_state = saml_random_id(r->pool, "");
+    req.now = apr_time_now();
+
+    pending.request_id = req.id;
+    pending.relay_state = req.relay_state;
+    pending.return_to = return_path(r, c);
+    rv = saml_pending_save(r->pool, c->store, &pending,
+                           req.now + apr_time_from_sec(c->request_lifetime));
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      SEQLOGNO(01201) "cannot remember the sign-in request: session store unavailable");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    rv = saml_authn_request_redirect_url(r->pool, &req, &url);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SEQLOGNO(01202) "cannot encode the AuthnRequest");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  SEQLOGNO(01203) "no session: sending the browser to the IdP with request %s for %s",
+                  req.id, sequr_log_value(r, pending.return_to));
+    apr_table_setn(r->headers_out, "Location", url);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return HTTP_MOVED_TEMPORARILY;
+}

@@ -1,1 +1,173 @@
-/* placeholder */ typedef int sequr_placeholder_t;
+#include "request.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "log.h"
+
+APLOG_USE_MODULE(sequr_saml);
+
+const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name)
+{
+    return ap_construct_url(r->pool, apr_pstrcat(r->pool, sequr_endpoint_path(c), "/", name, NULL), r);
+}
+
+const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c)
+{
+    return apr_psprintf(r->pool, "%s:%u|%s|%s", r->server->server_hostname ? r->server->server_hostname : "",
+                        (unsigned)r->server->port, sequr_cookie_name(c), c->sp_entity_id);
+}
+
+int sequr_read_body(request_rec *r, apr_off_t max, char **body, apr_size_t *len)
+{
+    apr_size_t used = 0, cap = 8192;
+    char *buf;
+    long n;
+    int rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
+
+    if (rc != OK)
+        return rc;
+    if (r->remaining > max)
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    if (!ap_should_client_block(r)) {
+        *body = apr_pstrdup(r->pool, "");
+        *len = 0;
+        return OK;
+    }
+    buf = apr_palloc(r->pool, cap + 1);
+    for (;;) {
+        if (used == cap) {
+            char *bigger;
+            if ((apr_off_t)cap > max)
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+            bigger = apr_palloc(r->pool, cap * 2 + 1);
+            memcpy(bigger, buf, used);
+            buf = bigger;
+            cap *= 2;
+        }
+        n = ap_get_client_block(r, buf + used, cap - used);
+        if (n < 0)
+            return HTTP_BAD_REQUEST;
+        if (n == 0)
+            break;
+        used += (apr_size_t)n;
+        if ((apr_off_t)used > max)
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+    buf[used] = '\0';
+    *body = buf;
+    *len = used;
+    return OK;
+}
+
+typedef struct {
+    const char *name;
+    apr_array_header_t *values;
+} cookie_scan_t;
+
+static int collect_cookie(void *vscan, const char *key, const char *header)
+{
+    cookie_scan_t *scan = vscan;
+    apr_size_t nlen = strlen(scan->name);
+    const char *p = header;
+    (void)key;
+
+    while (*p && scan->values->nelts < 8) {
+        const char *end;
+        while (*p == ' ' || *p == '\t' || *p == ';')
+            p++;
+        end = p + strcspn(p, ";");
+        if (!strncmp(p, scan->name, nlen) && p[nlen] == '=') {
+            const char *v = p + nlen + 1;
+            APR_ARRAY_PUSH(scan->values, const char *) =
+                apr_pstrndup(scan->values->pool, v, (apr_size_t)(end - v));
+        }
+        p = end;
+    }
+    return 1;
+}
+
+apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name)
+{
+    cookie_scan_t scan = {name, apr_array_make(r->pool, 1, sizeof(const char *))};
+    apr_table_do(collect_cookie, &scan, r->headers_in, "Cookie", NULL);
+    return scan.values;
+}
+
+static const char *cookie_attributes(request_rec *r)
+{
+    /* Lax keeps the cookie on the top-level redirect that follows Azure's
+     * cross-site POST to the ACS, and off cross-site subresource requests. */
+    int https = !strcasecmp(ap_http_scheme(r), "https");
+    return https ? "; Path=/; HttpOnly; Secure; SameSite=Lax" : "; Path=/; HttpOnly; SameSite=Lax";
+}
+
+void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *value)
+{
+    apr_table_add(r->err_headers_out, "Set-Cookie",
+                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=", value, cookie_attributes(r), NULL));
+}
+
+void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c)
+{
+    apr_table_add(r->err_headers_out, "Set-Cookie",
+                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=; Max-Age=0", cookie_attributes(r), NULL));
+}
+
+static const char *page_text(int status)
+{
+    switch (status) {
+    case HTTP_BAD_REQUEST:
+        return "The sign-in message could not be read.";
+    case HTTP_FORBIDDEN:
+        return "The sign-in was refused.";
+    case HTTP_METHOD_NOT_ALLOWED:
+        return "This address only accepts sign-in responses sent by the identity provider.";
+    case HTTP_REQUEST_ENTITY_TOO_LARGE:
+        return "The sign-in message is too large.";
+    case HTTP_UNSUPPORTED_MEDIA_TYPE:
+        return "The sign-in message was not sent as a form.";
+    case HTTP_SERVICE_UNAVAILABLE:
+        return "Sign-in is temporarily unavailable. Please try again in a moment.";
+    default:
+        return "Sign-in failed because of a problem on this server.";
+    }
+}
+
+int sequr_fail(request_rec *r, int status, const char *check, const char *detail)
+{
+    const char *id = sequr_correlation_id(r);
+    int level = status >= 500 ? APLOG_ERR : APLOG_WARNING;
+
+    ap_log_rerror(APLOG_MARK, level, 0, r,
+                  SEQLOGNO(01001) "sign-in refused with %d [check %s] %s (correlation id %s, client %s)",
+                  status, check, sequr_log_value(r, detail), id, r->useragent_ip);
+    apr_table_setn(r->subprocess_env, "SEQUR_SAML_ERROR", check);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    r->status = status;
+    ap_discard_request_body(r);
+    ap_rprintf(r,
+               "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+               "<title>Sign-in problem</title></head>\n<body>\n<h1>Sign-in problem</h1>\n"
+               "<p>%s</p>\n<p>Please go back and sign in again. If this keeps happening, give "
+               "your administrator this reference: <code>%s</code></p>\n</body></html>\n",
+               page_text(status), id);
+    return OK;
+}
+
+int sequr_see_other(request_rec *r, const char *location)
+{
+    apr_table_setn(r->headers_out, "Location", location);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    r->status = HTTP_SEE_OTHER;
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rputs("<!DOCTYPE html>\n<html><head><title>Signed in</title></head><body>"
+             "<p>Continue to the <a href=\"", r);
+    ap_rputs(ap_escape_html(r->pool, location), r);
+    ap_rputs("\">requested page</a>.</p></body></html>\n", r);
+    return OK;
+}

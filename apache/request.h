@@ -1,0 +1,35 @@
+/* Small request helpers shared by the handlers: URLs of our endpoints, the
+ * request body, cookies, and the pages a browser sees when something fails. */
+#ifndef SEQUR_REQUEST_H
+#define SEQUR_REQUEST_H
+
+#include "httpd.h"
+#include "apr_tables.h"
+
+#include "config.h"
+
+/* Absolute URL of PATH/<name> on this server, as the IdP must see it. */
+const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name);
+
+/* The scope a session is bound to: this vhost, its cookie and SP entity id. */
+const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c);
+
+/* Read the whole request body, refusing more than max bytes (HTTP_REQUEST_ENTITY_TOO_LARGE
+ * before reading when Content-Length says so). Returns OK or an HTTP status. */
+int sequr_read_body(request_rec *r, apr_off_t max, char **body, apr_size_t *len);
+
+/* Every value of cookie `name` in the request's Cookie headers (at most 8). */
+apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name);
+void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *value);
+void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c);
+
+/* Answer with a short human page: status, what happened, a correlation id;
+ * the log line with the same id names the check that failed and why.
+ * Returns OK (the response is written). */
+int sequr_fail(request_rec *r, int status, const char *check, const char *detail);
+
+/* 303 to a local path or our IdP URL; never a redirect built from input that
+ * was not validated. Returns OK. */
+int sequr_see_other(request_rec *r, const char *location);
+
+#endif
