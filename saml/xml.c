@@ -1,1 +1,415 @@
+/* Parsing untrusted XML safely. The parser is told to stop the moment it meets
+ * a DOCTYPE, a processing instruction or an element nested too deep, so no
+ * entity is ever declared and no oversized tree is ever built; the finished
+ * tree is then walked once more to refuse what the SAX hooks cannot see and to
+ * register every ID attribute, refusing any value that repeats. */
 #include "xml.h"
+
+#include <apr_strings.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/valid.h>
+#include <libxml/xmlerror.h>
+#include <limits.h>
+#include <string.h>
+
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
+
+/* What the parse hooks saw, reached through ctxt->_private. */
+typedef struct parse_guard {
+    const saml_xml_limits_t *limits;
+    const char *refused;         /* why we stopped the parser, NULL if we did not */
+    int refused_too_large;
+    char first_error[256];       /* libxml2's first message, for err->detail */
+} parse_guard_t;
+
+static void stop_parsing(xmlParserCtxtPtr ctxt, const char *why, int too_large)
+{
+    parse_guard_t *guard = ctxt->_private;
+    if (guard->refused == NULL) {
+        guard->refused = why;
+        guard->refused_too_large = too_large;
+    }
+    xmlStopParser(ctxt);
+}
+
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id)
+{
+    (void)name; (void)external_id; (void)system_id;
+    stop_parsing(ctx, "DOCTYPE not allowed", 0);
+}
+
+static void refuse_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    (void)target; (void)data;
+    stop_parsing(ctx, "processing instruction not allowed", 0);
+}
+
+static void refuse_entity_reference(void *ctx, const xmlChar *name)
+{
+    (void)name;
+    stop_parsing(ctx, "entity reference not allowed", 0);
+}
+
+static void start_element_within_depth(void *ctx, const xmlChar *localname,
+                                       const xmlChar *prefix, const xmlChar *uri,
+                                       int nb_namespaces, const xmlChar **namespaces,
+                                       int nb_attributes, int nb_defaulted,
+                                       const xmlChar **attributes)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    parse_guard_t *guard = ctxt->_private;
+
+    /* nameNr counts the ancestors of the element being started. */
+    if (ctxt->nameNr + 1 > guard->limits->max_depth) {
+        stop_parsing(ctxt, "element nesting over the depth limit", 1);
+        return;
+    }
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces,
+                       nb_attributes, nb_defaulted, attributes);
+}
+
+/* libxml2 would print to stderr (Apache's error log); keep the first message. */
+static void keep_first_error(void *ctx, xmlErrorPtr e)
+{
+    parse_guard_t *guard = ctx;
+    if (guard && guard->first_error[0] == '\0' && e && e->message) {
+        apr_size_t n;
+        apr_cpystrn(guard->first_error, e->message, sizeof(guard->first_error));
+        n = strlen(guard->first_error);
+        if (n && guard->first_error[n - 1] == '\n')
+            guard->first_error[n - 1] = '\0';
+    }
+}
+
+static void discard_generic_error(void *ctx, const char *msg, ...)
+{
+    (void)ctx; (void)msg;
+}
+
+static apr_status_t free_doc(void *doc)
+{
+    xmlFreeDoc(doc);
+    return APR_SUCCESS;
+}
+
+static int is_id_attribute(const xmlAttr *a)
+{
+    const char *name = (const char *)a->name;
+    if (a->ns == NULL)
+        return !strcmp(name, "ID") || !strcmp(name, "Id") || !strcmp(name, "id") ||
+               !strcmp(name, "AssertionID");
+    return !strcmp(name, "id") && a->ns->href &&
+           !strcmp((const char *)a->ns->href, (const char *)XML_XML_NAMESPACE);
+}
+
+/* Register one ID attribute. libxml2 itself registers xml:id while parsing, so
+ * an attribute already in the table as itself is fine; any other holder of
+ * the same value is a duplicate. */
+static apr_status_t register_id(apr_pool_t *p, xmlDocPtr doc, xmlAttrPtr a, saml_err_t *err)
+{
+    xmlChar *value = xmlNodeListGetString(doc, a->children, 1);
+    xmlAttrPtr holder;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (value == NULL)
+        value = xmlStrdup((const xmlChar *)"");
+    holder = xmlGetID(doc, value);
+    if (holder != NULL && holder != a)
+        rv = saml_fail(p, err, SAML_EREJECTED, "duplicate-id",
+                       "ID value \"%s\" appears more than once (attributes %s and %s)",
+                       saml_log_escape(p, (const char *)value, 80),
+                       (const char *)holder->name, (const char *)a->name);
+    else if (holder == NULL && xmlAddID(NULL, doc, value, a) == NULL)
+        rv = saml_fail(p, err, SAML_EINTERNAL, "xml", "could not register ID \"%s\"",
+                       saml_log_escape(p, (const char *)value, 80));
+    xmlFree(value);
+    return rv;
+}
+
+/* One iterative pass over the whole tree: node kinds, depth, IDs. */
+static apr_status_t check_tree(apr_pool_t *p, xmlDocPtr doc, int max_depth, saml_err_t *err)
+{
+    xmlNodePtr node = doc->children;
+    int depth = 1;
+
+    while (node) {
+        switch (node->type) {
+        case XML_ELEMENT_NODE: {
+            xmlAttrPtr a;
+            if (depth > max_depth)
+                return saml_fail(p, err, SAML_ETOOLARGE, "size",
+                                 "element nesting deeper than %d", max_depth);
+            for (a = node->properties; a; a = a->next) {
+                if (is_id_attribute(a)) {
+                    apr_status_t rv = register_id(p, doc, a, err);
+                    if (rv != APR_SUCCESS)
+                        return rv;
+                }
+            }
+            break;
+        }
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+        case XML_COMMENT_NODE:
+            break;
+        case XML_PI_NODE:
+            return saml_fail(p, err, SAML_EREJECTED, "xml", "processing instruction not allowed");
+        case XML_ENTITY_REF_NODE:
+        case XML_ENTITY_NODE:
+        case XML_ENTITY_DECL:
+            return saml_fail(p, err, SAML_EREJECTED, "xml", "entity not allowed");
+        case XML_DTD_NODE:
+        case XML_DOCUMENT_TYPE_NODE:
+            return saml_fail(p, err, SAML_EREJECTED, "xml", "DOCTYPE not allowed");
+        default:
+            return saml_fail(p, err, SAML_EREJECTED, "xml", "unexpected node type %d",
+                             (int)node->type);
+        }
+        /* Next in document order, without recursion. */
+        if (node->type == XML_ELEMENT_NODE && node->children) {
+            node = node->children;
+            depth++;
+            continue;
+        }
+        while (node && node->next == NULL) {
+            node = node->parent;
+            depth--;
+            if (node == (xmlNodePtr)doc)
+                node = NULL;
+        }
+        if (node)
+            node = node->next;
+    }
+    return APR_SUCCESS;
+}
+
+/* A parser over buf whose SAX hooks refuse DOCTYPE, PIs, entity references
+ * and deep nesting as soon as they start. */
+static xmlParserCtxtPtr guarded_parser(const char *buf, int len, parse_guard_t *guard)
+{
+    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(buf, len);
+    if (ctxt == NULL)
+        return NULL;
+    /* Never NOENT (entity substitution), DTDLOAD, DTDATTR or HUGE; keep CDATA. */
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET);
+    ctxt->_private = guard;
+    /* ctxt->sax is this context's own copy: changing it affects no one else. */
+    ctxt->sax->internalSubset = refuse_doctype;
+    ctxt->sax->externalSubset = refuse_doctype;
+    ctxt->sax->processingInstruction = refuse_pi;
+    ctxt->sax->reference = refuse_entity_reference;
+    ctxt->sax->startElementNs = start_element_within_depth;
+    return ctxt;
+}
+
+apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
+                            const saml_xml_limits_t *limits, xmlDocPtr *out,
+                            saml_err_t *err)
+{
+    saml_xml_limits_t defaults = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    parse_guard_t guard;
+    xmlParserCtxtPtr ctxt;
+    xmlDocPtr doc;
+    xmlStructuredErrorFunc old_serror = xmlStructuredError;
+    void *old_serror_ctx = xmlStructuredErrorContext;
+    xmlGenericErrorFunc old_generic = xmlGenericError;
+    void *old_generic_ctx = xmlGenericErrorContext;
+    apr_status_t rv;
+
+    *out = NULL;
+    if (limits == NULL || limits->max_bytes == 0)
+        limits = &defaults;
+    if (len > limits->max_bytes)
+        return saml_fail(p, err, SAML_ETOOLARGE, "size", "document is %" APR_SIZE_T_FMT
+                         " bytes, limit %" APR_SIZE_T_FMT, len, limits->max_bytes);
+    if (len == 0 || len > INT_MAX)
+        return saml_fail(p, err, SAML_EMALFORMED, "xml", "empty document");
+
+    memset(&guard, 0, sizeof(guard));
+    guard.limits = limits;
+    /* Error handlers are per thread in libxml2: set for this parse, then restore. */
+    xmlSetStructuredErrorFunc(&guard, keep_first_error);
+    xmlSetGenericErrorFunc(NULL, discard_generic_error);
+    ctxt = guarded_parser(buf, (int)len, &guard);
+    if (ctxt == NULL) {
+        xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
+        xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+        return saml_fail(p, err, SAML_EINTERNAL, "xml", "out of memory");
+    }
+    xmlParseDocument(ctxt);
+    doc = ctxt->myDoc;
+    ctxt->myDoc = NULL;
+    if (doc && (!ctxt->wellFormed || guard.refused)) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+
+    if (doc)
+        apr_pool_cleanup_register(p, doc, free_doc, apr_pool_cleanup_null);
+    if (guard.refused)
+        rv = saml_fail(p, err, guard.refused_too_large ? SAML_ETOOLARGE : SAML_EREJECTED,
+                       guard.refused_too_large ? "size" : "xml", "%s", guard.refused);
+    else if (doc == NULL)
+        rv = saml_fail(p, err, SAML_EMALFORMED, "xml", "not well-formed XML: %s",
+                       guard.first_error[0] ? saml_log_escape(p, guard.first_error, 200)
+                                            : "unknown parser error");
+    else if (doc->intSubset || doc->extSubset)
+        rv = saml_fail(p, err, SAML_EREJECTED, "xml", "DOCTYPE not allowed");
+    else if (xmlDocGetRootElement(doc) == NULL)
+        rv = saml_fail(p, err, SAML_EMALFORMED, "xml", "no root element");
+    else
+        rv = check_tree(p, doc, limits->max_depth > 0 ? limits->max_depth
+                                                      : SAML_XML_DEFAULT_MAX_DEPTH, err);
+
+    xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
+    xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+    if (rv == APR_SUCCESS)
+        *out = doc;
+    return rv;
+}
+
+int saml_xml_is(const xmlNode *node, const char *ns, const char *name)
+{
+    return node && node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
+           !strcmp((const char *)node->ns->href, ns) &&
+           !strcmp((const char *)node->name, name);
+}
+
+xmlNodePtr saml_xml_child(const xmlNode *parent, const char *ns, const char *name, int *count)
+{
+    xmlNodePtr c, found = NULL;
+    int n = 0;
+
+    for (c = parent ? parent->children : NULL; c; c = c->next) {
+        if (saml_xml_is(c, ns, name)) {
+            if (found == NULL)
+                found = c;
+            n++;
+        }
+    }
+    if (count)
+        *count = n;
+    return found;
+}
+
+int saml_xml_element_count(const xmlNode *parent)
+{
+    xmlNodePtr c;
+    int n = 0;
+    for (c = parent ? parent->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            n++;
+    return n;
+}
+
+const char *saml_xml_attr(apr_pool_t *p, const xmlNode *node, const char *name)
+{
+    xmlChar *v;
+    const char *copy;
+
+    if (node == NULL || node->type != XML_ELEMENT_NODE)
+        return NULL;
+    v = xmlGetNoNsProp(node, (const xmlChar *)name);
+    if (v == NULL)
+        return NULL;
+    copy = apr_pstrdup(p, (const char *)v);
+    xmlFree(v);
+    return copy;
+}
+
+apr_status_t saml_xml_text(apr_pool_t *p, const xmlNode *node, const char **out,
+                           saml_err_t *err)
+{
+    const xmlNode *c;
+    apr_size_t total = 0, at = 0;
+    char *text;
+
+    *out = NULL;
+    if (node == NULL)
+        return saml_fail(p, err, SAML_EREJECTED, "text-content", "element missing");
+    for (c = node->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            total += c->content ? strlen((const char *)c->content) : 0;
+            continue;
+        }
+        return saml_fail(p, err, SAML_EREJECTED, "text-content",
+                         "<%s> holds a %s where only text is allowed",
+                         saml_log_escape(p, (const char *)node->name, 64),
+                         c->type == XML_COMMENT_NODE ? "comment"
+                         : c->type == XML_ELEMENT_NODE ? "child element"
+                         : c->type == XML_PI_NODE ? "processing instruction"
+                         : "non-text node");
+    }
+    text = apr_palloc(p, total + 1);
+    for (c = node->children; c; c = c->next) {
+        apr_size_t n = c->content ? strlen((const char *)c->content) : 0;
+        memcpy(text + at, c->content, n);
+        at += n;
+    }
+    text[at] = '\0';
+    *out = text;
+    return APR_SUCCESS;
+}
+
+xmlNodePtr saml_xml_by_id(xmlDocPtr doc, const char *id)
+{
+    xmlAttrPtr a;
+    if (doc == NULL || id == NULL)
+        return NULL;
+    a = xmlGetID(doc, (const xmlChar *)id);
+    return a ? a->parent : NULL;
+}
+
+/* ---- process-wide set-up ------------------------------------------------ */
+
+static int crypto_ready;
+
+/* xmlsec prints to stderr by default; the reason a signature failed is
+ * reported through saml_err_t instead (see signature.c). */
+static void silence_xmlsec(const char *file, int line, const char *func,
+                           const char *object, const char *subject, int reason,
+                           const char *msg)
+{
+    (void)file; (void)line; (void)func; (void)object; (void)subject; (void)reason; (void)msg;
+}
+
+apr_status_t saml_crypto_init(void)
+{
+    if (crypto_ready)
+        return APR_SUCCESS;
+    xmlInitParser();
+    if (xmlSecInit() < 0)
+        return SAML_EINTERNAL;
+    if (xmlSecCheckVersion() != 1) {
+        xmlSecShutdown();
+        return SAML_EINTERNAL;
+    }
+    if (xmlSecCryptoAppInit(NULL) < 0) {
+        xmlSecShutdown();
+        return SAML_EINTERNAL;
+    }
+    if (xmlSecCryptoInit() < 0) {
+        xmlSecCryptoAppShutdown();
+        xmlSecShutdown();
+        return SAML_EINTERNAL;
+    }
+    xmlSecErrorsSetCallback(silence_xmlsec);
+    crypto_ready = 1;
+    return APR_SUCCESS;
+}
+
+void saml_crypto_shutdown(void)
+{
+    if (!crypto_ready)
+        return;
+    xmlSecCryptoShutdown();
+    xmlSecCryptoAppShutdown();
+    xmlSecShutdown();
+    crypto_ready = 0;
+}

@@ -1,0 +1,300 @@
+/* saml/xml.c: what the parser refuses, ID registration, whole-text reading,
+ * namespace matching by URI. */
+#include <apr_strings.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testkit.h"
+#include "xml.h"
+
+static apr_status_t parse(const char *xml, xmlDocPtr *doc, saml_err_t *err)
+{
+    saml_xml_limits_t lim = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    return saml_xml_parse(tk_pool(), xml, strlen(xml), &lim, doc, err);
+}
+
+static void assert_refused(const char *xml, apr_status_t status, const char *check)
+{
+    xmlDocPtr doc = (xmlDocPtr)1;
+    saml_err_t err = { NULL, NULL };
+    apr_status_t rv = parse(xml, &doc, &err);
+    ck_assert_int_eq(rv, status);
+    ck_assert_ptr_null(doc);
+    ck_assert_str_eq(err.check, check);
+}
+
+static xmlDocPtr parse_ok(const char *xml)
+{
+    xmlDocPtr doc = NULL;
+    saml_err_t err = { NULL, NULL };
+    apr_status_t rv = parse(xml, &doc, &err);
+    ck_assert_msg(rv == APR_SUCCESS, "refused: %s: %s", err.check, err.detail);
+    ck_assert_ptr_nonnull(doc);
+    return doc;
+}
+
+START_TEST(plain_document_parses)
+{
+    xmlDocPtr doc = parse_ok("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                             "<a xmlns=\"urn:x\"><b ID=\"_1\">t</b><!-- fine --></a>");
+    ck_assert_ptr_nonnull(saml_xml_by_id(doc, "_1"));
+    ck_assert_str_eq((const char *)saml_xml_by_id(doc, "_1")->name, "b");
+    ck_assert_ptr_null(saml_xml_by_id(doc, "_2"));
+}
+END_TEST
+
+START_TEST(internal_subset_refused)
+{
+    assert_refused("<!DOCTYPE a [<!ELEMENT a ANY>]><a/>", SAML_EREJECTED, "xml");
+    assert_refused("<!DOCTYPE a><a/>", SAML_EREJECTED, "xml");
+}
+END_TEST
+
+START_TEST(external_entity_refused)
+{
+    assert_refused("<!DOCTYPE a [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><a>&xxe;</a>",
+                   SAML_EREJECTED, "xml");
+    assert_refused("<!DOCTYPE a SYSTEM \"http://127.0.0.1:9/evil.dtd\"><a/>",
+                   SAML_EREJECTED, "xml");
+}
+END_TEST
+
+START_TEST(billion_laughs_refused_without_expanding)
+{
+    const char *bomb =
+        "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+        "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+        "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
+        "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+        "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+        "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+        "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+        "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+        "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+        "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">"
+        "]><lolz>&lol9;</lolz>";
+    assert_refused(bomb, SAML_EREJECTED, "xml");
+}
+END_TEST
+
+START_TEST(attlist_declaring_an_id_refused)
+{
+    /* A DTD could make an attacker's attribute an ID and steer the Reference. */
+    assert_refused("<!DOCTYPE a [<!ATTLIST b foo ID #IMPLIED>]><a><b foo=\"_x\"/></a>",
+                   SAML_EREJECTED, "xml");
+}
+END_TEST
+
+START_TEST(processing_instructions_refused)
+{
+    assert_refused("<?xml-stylesheet href=\"x\"?><a/>", SAML_EREJECTED, "xml");
+    assert_refused("<a><?evil data?></a>", SAML_EREJECTED, "xml");
+    assert_refused("<a/><?after root?>", SAML_EREJECTED, "xml");
+}
+END_TEST
+
+START_TEST(malformed_refused)
+{
+    assert_refused("<a><b></a>", SAML_EMALFORMED, "xml");
+    assert_refused("not xml at all", SAML_EMALFORMED, "xml");
+    assert_refused("<a x=\"1\" x=\"2\"/>", SAML_EMALFORMED, "xml");
+    assert_refused("<a>&undeclared;</a>", SAML_EMALFORMED, "xml");
+}
+END_TEST
+
+static const char *nested(int depth)
+{
+    const char *s = "";
+    int i;
+    for (i = 0; i < depth; i++)
+        s = apr_pstrcat(tk_pool(), "<e>", s, "</e>", NULL);
+    return s;
+}
+
+START_TEST(depth_limit)
+{
+    saml_xml_limits_t lim = { 4096, 5 };
+    xmlDocPtr doc;
+    saml_err_t err = { NULL, NULL };
+    const char *ok = nested(5), *deep = nested(6);
+
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), ok, strlen(ok), &lim, &doc, &err), APR_SUCCESS);
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), deep, strlen(deep), &lim, &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_str_eq(err.check, "size");
+}
+END_TEST
+
+START_TEST(size_limit_checked_before_parsing)
+{
+    saml_xml_limits_t lim = { 16, 32 };
+    xmlDocPtr doc;
+    saml_err_t err = { NULL, NULL };
+    /* 17 bytes of garbage: a parse would say "malformed"; the cap says "too large". */
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), "<<<<<<<<<<<<<<<<<", 17, &lim, &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_str_eq(err.check, "size");
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), "<a>0123456789</a>", 17, &lim, &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), "<a>012345678</a>", 16, &lim, &doc, &err),
+                     APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(duplicate_ids_refused)
+{
+    assert_refused("<a><b ID=\"_1\"/><c ID=\"_1\"/></a>", SAML_EREJECTED, "duplicate-id");
+    assert_refused("<a ID=\"_1\"><c xml:id=\"_1\"/></a>", SAML_EREJECTED, "duplicate-id");
+    assert_refused("<a xml:id=\"_1\"><c ID=\"_1\"/></a>", SAML_EREJECTED, "duplicate-id");
+    assert_refused("<a ID=\"_1\"><c Id=\"_1\"/></a>", SAML_EREJECTED, "duplicate-id");
+    assert_refused("<a ID=\"_1\"><c id=\"_1\"/></a>", SAML_EREJECTED, "duplicate-id");
+    assert_refused("<a AssertionID=\"_1\"><c ID=\"_1\"/></a>", SAML_EREJECTED, "duplicate-id");
+    /* the same value on two namespaced-ID-looking attributes of other names is fine */
+    parse_ok("<a ID=\"_1\" xmlns:x=\"urn:x\"><c x:ID=\"_1\" Name=\"_1\"/></a>");
+}
+END_TEST
+
+static const char *text_of(const char *xml, apr_status_t want, const char *check)
+{
+    xmlDocPtr doc = parse_ok(xml);
+    saml_err_t err = { NULL, NULL };
+    const char *out = "unset";
+    apr_status_t rv = saml_xml_text(tk_pool(), xmlDocGetRootElement(doc), &out, &err);
+    ck_assert_int_eq(rv, want);
+    if (check) {
+        ck_assert_ptr_null(out);
+        ck_assert_str_eq(err.check, check);
+    }
+    return out;
+}
+
+START_TEST(text_refuses_comment_split)
+{
+    text_of("<n>admin@corp.com<!---->.evil.com</n>", SAML_EREJECTED, "text-content");
+    text_of("<n><!-- c -->admin@corp.com</n>", SAML_EREJECTED, "text-content");
+}
+END_TEST
+
+START_TEST(text_refuses_element_child)
+{
+    text_of("<n>admin<b/>@corp.com</n>", SAML_EREJECTED, "text-content");
+}
+END_TEST
+
+static apr_status_t free_doc(void *d) { xmlFreeDoc(d); return APR_SUCCESS; }
+
+START_TEST(text_refuses_pi_and_entity_reference_children)
+{
+    /* The parser never produces these; a tree built by other code might. */
+    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr n = xmlNewDocNode(doc, NULL, (const xmlChar *)"n", (const xmlChar *)"admin");
+    xmlNodePtr m = xmlNewDocNode(doc, NULL, (const xmlChar *)"m", (const xmlChar *)"admin");
+    saml_err_t err = { NULL, NULL };
+    const char *out;
+
+    apr_pool_cleanup_register(tk_pool(), doc, free_doc, apr_pool_cleanup_null);
+    xmlDocSetRootElement(doc, n);
+    xmlAddChild(n, m);
+    xmlAddChild(n, xmlNewDocPI(doc, (const xmlChar *)"pi", (const xmlChar *)"x"));
+    xmlAddChild(m, xmlNewReference(doc, (const xmlChar *)"&ent;"));
+    ck_assert_int_eq(saml_xml_text(tk_pool(), m, &out, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "text-content");
+    xmlUnlinkNode(m);
+    xmlFreeNode(m);
+    ck_assert_int_eq(saml_xml_text(tk_pool(), n, &out, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "text-content");
+}
+END_TEST
+
+START_TEST(text_includes_cdata)
+{
+    /* CDATA is only another way to write text: kept, and joined with the text
+     * around it, so it can never shorten a value. */
+    ck_assert_str_eq(text_of("<n>admin@corp.com<![CDATA[.evil.com]]></n>", APR_SUCCESS, NULL),
+                     "admin@corp.com.evil.com");
+    ck_assert_str_eq(text_of("<n><![CDATA[<x>]]></n>", APR_SUCCESS, NULL), "<x>");
+}
+END_TEST
+
+START_TEST(text_whole_value_and_empty)
+{
+    ck_assert_str_eq(text_of("<n> a &amp; b </n>", APR_SUCCESS, NULL), " a & b ");
+    ck_assert_str_eq(text_of("<n>a&#x41;b</n>", APR_SUCCESS, NULL), "aAb");
+    ck_assert_str_eq(text_of("<n/>", APR_SUCCESS, NULL), "");
+}
+END_TEST
+
+START_TEST(lookup_by_namespace_uri_not_prefix)
+{
+    xmlDocPtr doc = parse_ok(
+        "<samlp:Response xmlns:samlp=\"" SAML_NS_PROTOCOL "\" xmlns:saml=\"urn:evil\">"
+        "<saml:Assertion/>"
+        "<Assertion xmlns=\"" SAML_NS_ASSERTION "\"/>"
+        "<x:Assertion xmlns:x=\"" SAML_NS_ASSERTION "\"/>"
+        "</samlp:Response>");
+    xmlNodePtr root = xmlDocGetRootElement(doc), a;
+    int count = -1;
+
+    ck_assert(saml_xml_is(root, SAML_NS_PROTOCOL, "Response"));
+    ck_assert(!saml_xml_is(root, SAML_NS_ASSERTION, "Response"));
+    a = saml_xml_child(root, SAML_NS_ASSERTION, "Assertion", &count);
+    ck_assert_int_eq(count, 2);           /* saml: is bound to urn:evil here */
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_null(a->ns->prefix);    /* the first match is the default-namespace one */
+    ck_assert_int_eq(saml_xml_element_count(root), 3);
+    ck_assert_ptr_null(saml_xml_child(root, SAML_NS_DSIG, "Assertion", &count));
+    ck_assert_int_eq(count, 0);
+}
+END_TEST
+
+START_TEST(attr_is_unqualified_only)
+{
+    xmlDocPtr doc = parse_ok("<a xmlns:x=\"urn:x\" x:Name=\"evil\" Other=\"o\"/>");
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    ck_assert_ptr_null(saml_xml_attr(tk_pool(), root, "Name"));
+    ck_assert_str_eq(saml_xml_attr(tk_pool(), root, "Other"), "o");
+}
+END_TEST
+
+START_TEST(crypto_init_is_idempotent)
+{
+    ck_assert_int_eq(saml_crypto_init(), APR_SUCCESS);
+    ck_assert_int_eq(saml_crypto_init(), APR_SUCCESS);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("xml");
+    TCase *tc = tcase_create("xml");
+    SRunner *sr;
+    int failed;
+
+    tk_setup();
+    tcase_add_checked_fixture(tc, NULL, tk_teardown);
+    tcase_add_test(tc, plain_document_parses);
+    tcase_add_test(tc, internal_subset_refused);
+    tcase_add_test(tc, external_entity_refused);
+    tcase_add_test(tc, billion_laughs_refused_without_expanding);
+    tcase_add_test(tc, attlist_declaring_an_id_refused);
+    tcase_add_test(tc, processing_instructions_refused);
+    tcase_add_test(tc, malformed_refused);
+    tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, size_limit_checked_before_parsing);
+    tcase_add_test(tc, duplicate_ids_refused);
+    tcase_add_test(tc, text_refuses_comment_split);
+    tcase_add_test(tc, text_refuses_element_child);
+    tcase_add_test(tc, text_refuses_pi_and_entity_reference_children);
+    tcase_add_test(tc, text_includes_cdata);
+    tcase_add_test(tc, text_whole_value_and_empty);
+    tcase_add_test(tc, lookup_by_namespace_uri_not_prefix);
+    tcase_add_test(tc, attr_is_unqualified_only);
+    tcase_add_test(tc, crypto_init_is_idempotent);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
