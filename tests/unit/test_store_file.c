@@ -1,0 +1,525 @@
+/* The file-backed store: semantics of store.h, capacity, persistence across
+ * reopening, atomicity between processes, and survival of a killed holder. */
+#include <check.h>
+#include <apr_strings.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store_file.h"
+#include "testkit.h"
+
+/* Not in store_file.h: a hook that leaves a stripe locked (see store_file.c). */
+apr_status_t saml_store_file_hold_lock_for_test(saml_store_t *st, const char *key);
+
+static apr_status_t unlink_path(void *path)
+{
+    unlink(path);
+    return APR_SUCCESS;
+}
+
+/* A fresh path under /tmp, removed with p. */
+static const char *temp_store_path(apr_pool_t *p)
+{
+    static unsigned counter;
+    const char *path = apr_psprintf(p, "/tmp/sequr-store-test-%ld-%u", (long)getpid(),
+                                    counter++);
+    unlink(path);
+    apr_pool_cleanup_register(p, path, unlink_path, apr_pool_cleanup_null);
+    return path;
+}
+
+static saml_store_t *open_store(apr_pool_t *p, const char *path, apr_size_t entries,
+                                apr_size_t value_max)
+{
+    saml_store_t *st = NULL;
+    saml_err_t err = { NULL, NULL };
+    apr_status_t rv = saml_store_file_open(p, path, entries, value_max, &st, &err);
+    ck_assert_msg(rv == APR_SUCCESS, "open %s: %s", path, err.detail ? err.detail : "?");
+    return st;
+}
+
+static void assert_value(saml_store_t *st, const char *key, const char *want)
+{
+    char *val = NULL;
+    apr_size_t len = 0;
+    apr_status_t rv = saml_store_get(st, key, tk_pool(), &val, &len);
+    ck_assert_msg(rv == APR_SUCCESS, "get %s: status %d", key, rv);
+    ck_assert_uint_eq(len, strlen(want));
+    ck_assert_str_eq(val, want);
+}
+
+static void assert_absent(saml_store_t *st, const char *key)
+{
+    char *val = NULL;
+    apr_size_t len = 0;
+    ck_assert_int_eq(saml_store_get(st, key, tk_pool(), &val, &len), APR_NOTFOUND);
+}
+
+static apr_time_t in_seconds(int s)
+{
+    return apr_time_now() + apr_time_from_sec(s);
+}
+
+static apr_status_t put(saml_store_t *st, const char *key, const char *val, apr_time_t exp)
+{
+    return saml_store_set(st, key, val, strlen(val), exp);
+}
+
+START_TEST(set_get_remove)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
+
+    assert_absent(st, "k1");
+    ck_assert_int_eq(put(st, "k1", "one", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(put(st, "k2", "two", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, "k1", "one");
+    assert_value(st, "k2", "two");
+    ck_assert_int_eq(put(st, "k1", "uno", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, "k1", "uno");
+    ck_assert_int_eq(saml_store_remove(st, "k1"), APR_SUCCESS);
+    assert_absent(st, "k1");
+    assert_value(st, "k2", "two");
+    ck_assert_int_eq(saml_store_remove(st, "k1"), APR_SUCCESS);
+    /* Binary values with NUL bytes come back whole. */
+    ck_assert_int_eq(saml_store_set(st, "bin", "a\0b\0c", 5, in_seconds(60)), APR_SUCCESS);
+    {
+        char *val;
+        apr_size_t len;
+        ck_assert_int_eq(saml_store_get(st, "bin", p, &val, &len), APR_SUCCESS);
+        ck_assert_uint_eq(len, 5);
+        ck_assert_int_eq(memcmp(val, "a\0b\0c", 5), 0);
+    }
+}
+END_TEST
+
+START_TEST(expired_entries_are_gone)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
+
+    ck_assert_int_eq(put(st, "past", "x", apr_time_now() - 1), APR_SUCCESS);
+    assert_absent(st, "past");
+    ck_assert_int_eq(put(st, "soon", "y", apr_time_now() + apr_time_from_msec(200)),
+                     APR_SUCCESS);
+    assert_value(st, "soon", "y");
+    apr_sleep(apr_time_from_msec(300));
+    assert_absent(st, "soon");
+}
+END_TEST
+
+START_TEST(add_refuses_live_key_only)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
+
+    ck_assert_int_eq(saml_store_add(st, "r", "first", 5, in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_add(st, "r", "second", 6, in_seconds(60)), APR_EEXIST);
+    assert_value(st, "r", "first");
+
+    ck_assert_int_eq(saml_store_add(st, "e", "old", 3, apr_time_now() - 1), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_add(st, "e", "new", 3, in_seconds(60)), APR_SUCCESS);
+    assert_value(st, "e", "new");
+}
+END_TEST
+
+START_TEST(take_answers_once)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
+    char *val = NULL;
+    apr_size_t len = 0;
+
+    ck_assert_int_eq(put(st, "q", "pending", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_take(st, "q", p, &val, &len), APR_SUCCESS);
+    ck_assert_str_eq(val, "pending");
+    ck_assert_uint_eq(len, 7);
+    ck_assert_int_eq(saml_store_take(st, "q", p, &val, &len), APR_NOTFOUND);
+    assert_absent(st, "q");
+    ck_assert_int_eq(put(st, "gone", "x", apr_time_now() - 1), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_take(st, "gone", p, &val, &len), APR_NOTFOUND);
+}
+END_TEST
+
+START_TEST(limits_on_keys_and_values)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 64, 100);
+    char big[101], key[SAML_STORE_KEY_MAX + 2];
+    saml_store_t *none = NULL;
+    saml_err_t err = { NULL, NULL };
+
+    memset(big, 'v', sizeof(big));
+    ck_assert_int_eq(saml_store_set(st, "v", big, 101, in_seconds(60)), SAML_ETOOLARGE);
+    ck_assert_int_eq(saml_store_add(st, "v", big, 101, in_seconds(60)), SAML_ETOOLARGE);
+    ck_assert_int_eq(saml_store_set(st, "v", big, 100, in_seconds(60)), APR_SUCCESS);
+
+    memset(key, 'k', sizeof(key));
+    key[SAML_STORE_KEY_MAX + 1] = '\0';
+    ck_assert_int_eq(put(st, key, "x", in_seconds(60)), APR_EINVAL);
+    key[SAML_STORE_KEY_MAX] = '\0';
+    ck_assert_int_eq(put(st, key, "x", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, key, "x");
+    ck_assert_int_eq(put(st, "", "x", in_seconds(60)), APR_EINVAL);
+
+    ck_assert_int_eq(saml_store_file_open(p, temp_store_path(p), 0, 100, &none, &err),
+                     APR_EINVAL);
+    ck_assert_str_eq(err.check, "store-file");
+    ck_assert_ptr_null(none);
+}
+END_TEST
+
+START_TEST(full_table_refuses_new_keys)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 64, 32);
+    int i;
+
+    for (i = 0; i < 64; i++)
+        ck_assert_int_eq(put(st, apr_psprintf(p, "key-%d", i), "v", in_seconds(60)),
+                         APR_SUCCESS);
+    ck_assert_int_eq(put(st, "one-too-many", "v", in_seconds(60)), APR_ENOSPC);
+    ck_assert_int_eq(saml_store_add(st, "one-too-many", "v", 1, in_seconds(60)), APR_ENOSPC);
+    /* Replacing an existing key needs no new slot. */
+    ck_assert_int_eq(put(st, "key-7", "w", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, "key-7", "w");
+    ck_assert_int_eq(saml_store_remove(st, "key-3"), APR_SUCCESS);
+    ck_assert_int_eq(put(st, "one-too-many", "v", in_seconds(60)), APR_SUCCESS);
+    for (i = 0; i < 64; i++)
+        if (i != 3)
+            assert_value(st, apr_psprintf(p, "key-%d", i), i == 7 ? "w" : "v");
+}
+END_TEST
+
+START_TEST(expired_entries_make_room)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 64, 32);
+    int i;
+
+    for (i = 0; i < 64; i++)
+        ck_assert_int_eq(put(st, apr_psprintf(p, "old-%d", i), "v", apr_time_now() - 1),
+                         APR_SUCCESS);
+    for (i = 0; i < 64; i++)
+        ck_assert_int_eq(put(st, apr_psprintf(p, "new-%d", i), "v", in_seconds(60)),
+                         APR_SUCCESS);
+    ck_assert_int_eq(put(st, "new-64", "v", in_seconds(60)), APR_ENOSPC);
+}
+END_TEST
+
+/* Many stripes: every slot is still reachable, and removal keeps chains
+ * intact (all survivors found after heavy churn). */
+START_TEST(striped_table_fills_every_slot)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 1024, 16);
+    int i, stored = 0, refilled;
+
+    for (i = 0; i < 20000; i++)
+        if (put(st, apr_psprintf(p, "k%d", i), "v", in_seconds(60)) == APR_SUCCESS)
+            stored++;
+    ck_assert_int_eq(stored, 1024);
+    for (i = 0; i < 20000; i += 2)
+        ck_assert_int_eq(saml_store_remove(st, apr_psprintf(p, "k%d", i)), APR_SUCCESS);
+    stored = 0;
+    for (i = 1; i < 20000; i += 2) {
+        char *val;
+        apr_size_t len;
+        if (saml_store_get(st, apr_psprintf(p, "k%d", i), p, &val, &len) == APR_SUCCESS)
+            stored++;
+    }
+    ck_assert_int_ge(stored, 400);  /* about half of 1024 were odd keys */
+    ck_assert_int_le(stored, 624);
+    /* Every freed slot (tombstone or emptied) can be taken again. */
+    refilled = 0;
+    for (i = 0; i < 20000; i++)
+        if (put(st, apr_psprintf(p, "again-%d", i), "v", in_seconds(60)) == APR_SUCCESS)
+            refilled++;
+    ck_assert_int_eq(refilled, 1024 - stored);
+}
+END_TEST
+
+START_TEST(reopening_keeps_data)
+{
+    apr_pool_t *p = tk_pool(), *first, *second, *third;
+    const char *path = temp_store_path(p);
+    saml_store_t *a, *b, *c;
+
+    apr_pool_create(&first, p);
+    apr_pool_create(&second, p);
+    a = open_store(first, path, 256, 128);
+    ck_assert_int_eq(put(a, "session", "alice", in_seconds(60)), APR_SUCCESS);
+
+    /* A second mapping while the first is alive: graceful restart, with old
+     * children still serving. */
+    b = open_store(second, path, 256, 128);
+    assert_value(b, "session", "alice");
+    ck_assert_int_eq(put(b, "from-b", "bob", in_seconds(60)), APR_SUCCESS);
+    assert_value(a, "from-b", "bob");
+    ck_assert_int_eq(saml_store_add(a, "from-b", "x", 1, in_seconds(60)), APR_EEXIST);
+
+    /* Everybody gone, then a new start: data still there. */
+    apr_pool_destroy(first);
+    apr_pool_destroy(second);
+    apr_pool_create(&third, p);
+    c = open_store(third, path, 256, 128);
+    assert_value(c, "session", "alice");
+    assert_value(c, "from-b", "bob");
+    apr_pool_destroy(third);
+}
+END_TEST
+
+START_TEST(other_layout_starts_afresh)
+{
+    apr_pool_t *p = tk_pool(), *old, *other;
+    const char *path = temp_store_path(p);
+    saml_store_t *a, *b;
+
+    apr_pool_create(&old, p);
+    a = open_store(old, path, 256, 128);
+    ck_assert_int_eq(put(a, "k", "v", in_seconds(60)), APR_SUCCESS);
+    /* The admin changed the size and ran graceful: the old generation keeps
+     * its table, the new one starts with an empty table of the new size. */
+    apr_pool_create(&other, p);
+    b = open_store(other, path, 256, 512);
+    assert_absent(b, "k");
+    assert_value(a, "k", "v");
+    ck_assert_int_eq(put(b, "k", "w", in_seconds(60)), APR_SUCCESS);
+    assert_value(a, "k", "v");
+    apr_pool_destroy(old);
+    apr_pool_destroy(other);
+    b = open_store(p, path, 256, 512);
+    assert_value(b, "k", "w");
+}
+END_TEST
+
+static void scribble(const char *path, off_t at, const char *bytes, apr_size_t len)
+{
+    int fd = open(path, O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, bytes, len, at), (ssize_t)len);
+    close(fd);
+}
+
+START_TEST(corrupt_header_is_reinitialised)
+{
+    apr_pool_t *p = tk_pool(), *sub;
+    const char *path = temp_store_path(p);
+    saml_store_t *st;
+
+    apr_pool_create(&sub, p);
+    st = open_store(sub, path, 256, 128);
+    ck_assert_int_eq(put(st, "k", "v", in_seconds(60)), APR_SUCCESS);
+    apr_pool_destroy(sub);
+
+    /* One flipped byte in the entry count: the checksum notices. */
+    scribble(path, 16, "\x7f", 1);
+    apr_pool_create(&sub, p);
+    st = open_store(sub, path, 256, 128);
+    assert_absent(st, "k");
+    ck_assert_int_eq(put(st, "k", "v2", in_seconds(60)), APR_SUCCESS);
+    apr_pool_destroy(sub);
+
+    scribble(path, 0, "garbage!", 8);
+    apr_pool_create(&sub, p);
+    st = open_store(sub, path, 256, 128);
+    assert_absent(st, "k");
+    apr_pool_destroy(sub);
+
+    /* Truncated to less than a header. */
+    ck_assert_int_eq(truncate(path, 10), 0);
+    st = open_store(p, path, 256, 128);
+    ck_assert_int_eq(put(st, "k", "v3", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, "k", "v3");
+}
+END_TEST
+
+#define RACERS 8
+#define RACE_KEYS 5000
+
+typedef struct win { int racer; int key; } win_t;
+
+START_TEST(racing_processes_have_one_winner_per_key)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 16384, 16);
+    int go[2], wins[2], r, k, status;
+    int winners[RACE_KEYS];
+    pid_t pids[RACERS];
+    win_t w;
+
+    ck_assert_int_eq(pipe(go), 0);
+    ck_assert_int_eq(pipe(wins), 0);
+    for (r = 0; r < RACERS; r++) {
+        pids[r] = fork();
+        ck_assert_int_ge(pids[r], 0);
+        if (pids[r] == 0) {
+            char c;
+            close(go[1]);
+            close(wins[0]);
+            if (read(go[0], &c, 1) != 0)
+                _exit(2);
+            for (k = 0; k < RACE_KEYS; k++) {
+                char key[32], val[16];
+                int n = snprintf(val, sizeof(val), "%d", r);
+                snprintf(key, sizeof(key), "r:%d", k);
+                if (saml_store_add(st, key, val, (apr_size_t)n, in_seconds(60)) == APR_SUCCESS) {
+                    w.racer = r;
+                    w.key = k;
+                    if (write(wins[1], &w, sizeof(w)) != (ssize_t)sizeof(w))
+                        _exit(3);
+                }
+            }
+            _exit(0);
+        }
+    }
+    close(go[0]);
+    close(wins[1]);
+    close(go[1]);   /* start line */
+
+    for (k = 0; k < RACE_KEYS; k++)
+        winners[k] = -1;
+    while (read(wins[0], &w, sizeof(w)) == (ssize_t)sizeof(w)) {
+        ck_assert_msg(winners[w.key] == -1, "key %d won by %d and %d", w.key,
+                      winners[w.key], w.racer);
+        winners[w.key] = w.racer;
+    }
+    close(wins[0]);
+    for (r = 0; r < RACERS; r++) {
+        ck_assert_int_eq(waitpid(pids[r], &status, 0), pids[r]);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "racer %d failed", r);
+    }
+    for (k = 0; k < RACE_KEYS; k++) {
+        ck_assert_msg(winners[k] >= 0, "key %d has no winner", k);
+        assert_value(st, apr_psprintf(p, "r:%d", k), apr_psprintf(p, "%d", winners[k]));
+    }
+}
+END_TEST
+
+START_TEST(dead_lock_holder_does_not_block_others)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 64, 64);
+    int status;
+    pid_t pid;
+
+    ck_assert_int_eq(put(st, "k", "before", in_seconds(60)), APR_SUCCESS);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        /* Die holding the only stripe's lock. */
+        if (saml_store_file_hold_lock_for_test(st, "k") != APR_SUCCESS)
+            _exit(1);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    /* A deadlock here is caught by check's timeout. */
+    assert_value(st, "k", "before");
+    ck_assert_int_eq(put(st, "k", "after", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, "k", "after");
+}
+END_TEST
+
+#define BIG (1024 * 1024)
+
+/* kill -9 a writer at random moments, mostly inside its 1 MiB copy: the
+ * store stays usable and never serves a torn value. */
+START_TEST(killed_writer_never_leaves_a_torn_value)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 64, BIG);
+    char *a = apr_palloc(p, BIG), *b = apr_palloc(p, BIG);
+    int round, status;
+
+    memset(a, 'a', BIG);
+    memset(b, 'b', BIG);
+    for (round = 0; round < 12; round++) {
+        pid_t pid = fork();
+        char *val = NULL;
+        apr_size_t len = 0, i;
+        apr_status_t rv;
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            unsigned n;
+            for (n = 0;; n++)
+                saml_store_set(st, "big", n % 2 ? a : b, BIG, in_seconds(60));
+        }
+        apr_sleep(apr_time_from_msec(5 + 7 * round));
+        kill(pid, SIGKILL);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        rv = saml_store_get(st, "big", p, &val, &len);
+        ck_assert_msg(rv == APR_SUCCESS || rv == APR_NOTFOUND, "status %d", rv);
+        if (rv == APR_SUCCESS) {
+            ck_assert_uint_eq(len, BIG);
+            for (i = 1; i < len; i++)
+                if (val[i] != val[0])
+                    ck_abort_msg("torn value at byte %lu", (unsigned long)i);
+        }
+        ck_assert_int_eq(put(st, "small", "alive", in_seconds(60)), APR_SUCCESS);
+        assert_value(st, "small", "alive");
+    }
+}
+END_TEST
+
+START_TEST(chown_hands_the_file_over)
+{
+    apr_pool_t *p = tk_pool();
+    const char *path = temp_store_path(p);
+    saml_store_t *st = open_store(p, path, 64, 64);
+    long uid = getuid() == 0 ? 65534 : (long)getuid();
+    long gid = getuid() == 0 ? 65534 : (long)getgid();
+    struct stat sb;
+
+    ck_assert_int_eq(saml_store_file_chown(st, uid, gid), APR_SUCCESS);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq((long)sb.st_uid, uid);
+    ck_assert_int_eq((long)sb.st_gid, gid);
+    ck_assert_int_eq(sb.st_mode & 077, 0);
+}
+END_TEST
+
+static Suite *store_file_suite(void)
+{
+    Suite *s = suite_create("store_file");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_checked_fixture(tc, tk_setup, tk_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, set_get_remove);
+    tcase_add_test(tc, expired_entries_are_gone);
+    tcase_add_test(tc, add_refuses_live_key_only);
+    tcase_add_test(tc, take_answers_once);
+    tcase_add_test(tc, limits_on_keys_and_values);
+    tcase_add_test(tc, full_table_refuses_new_keys);
+    tcase_add_test(tc, expired_entries_make_room);
+    tcase_add_test(tc, striped_table_fills_every_slot);
+    tcase_add_test(tc, reopening_keeps_data);
+    tcase_add_test(tc, other_layout_starts_afresh);
+    tcase_add_test(tc, corrupt_header_is_reinitialised);
+    tcase_add_test(tc, racing_processes_have_one_winner_per_key);
+    tcase_add_test(tc, dead_lock_holder_does_not_block_others);
+    tcase_add_test(tc, killed_writer_never_leaves_a_torn_value);
+    tcase_add_test(tc, chown_hands_the_file_over);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(store_file_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
