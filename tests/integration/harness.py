@@ -452,7 +452,8 @@ class SamlTestCase(unittest.TestCase):
         kw.setdefault("cert", self.idp.cert)
         kw.setdefault("tenant", self.idp.tenant)
         kw.setdefault("sign", self.sign)
-        return az.make_response(user, self.apache.acs_url, SP_ENTITY_ID, in_response_to, **kw)
+        audience = kw.pop("audience", SP_ENTITY_ID)
+        return az.make_response(user, self.apache.acs_url, audience, in_response_to, **kw)
 
     def post_acs(self, saml_response, relay_state=None, jar=None, cookie=None):
         data = {"SAMLResponse": saml_response}

@@ -1,0 +1,96 @@
+"""`apache2 -t` refuses broken configurations, naming the directive and the file."""
+import os
+import unittest
+
+import harness
+from harness import Apache, SP_ENTITY_ID, az
+
+
+class ConfigTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        why = harness.module_available()
+        if why:
+            raise unittest.SkipTest(why)
+        cls.apache = Apache()
+        cls.dir = harness.tempdir("sequr-conf-")
+        cls.key, cls.cert = az.make_keypair(cls.dir, "idp")
+        cls.sso = "https://login.microsoftonline.com/%s/saml2" % az.DEFAULT_TENANT
+        cls.issuer = az.entra_issuer(az.DEFAULT_TENANT)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.apache.stop()
+
+    def write(self, name, content):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(content)
+        return path
+
+    def configtest(self, saml):
+        return self.apache.configtest(self.apache.conf_text(saml))
+
+    def assert_refused(self, saml, directive, path):
+        rc, out = self.configtest(saml)
+        self.assertNotEqual(rc, 0, "configtest accepted:\n%s\n%s" % (saml, out))
+        self.assertIn(directive, out)
+        self.assertIn(path, out)
+
+    def idp(self, cert=None, sso=None):
+        return ("SequrSAMLSPEntityID %s\nSequrSAMLIdPSSOURL %s\n"
+                "SequrSAMLIdPCertificateFile %s\nSequrSAMLIdPEntityID %s"
+                % (SP_ENTITY_ID, sso or self.sso, cert or self.cert, self.issuer))
+
+    def test_good_configuration_passes(self):
+        rc, out = self.configtest(self.idp())
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Syntax OK", out)
+
+    def test_missing_certificate_file(self):
+        path = os.path.join(self.dir, "no-such.pem")
+        self.assert_refused(self.idp(cert=path), "SequrSAMLIdPCertificateFile", path)
+
+    def test_unreadable_certificate_file(self):
+        if harness.AS_ROOT:
+            self.skipTest("root reads any file; the missing-file case covers open errors")
+        path = self.write("unreadable.pem", open(self.cert, "rb").read())
+        os.chmod(path, 0)
+        self.assert_refused(self.idp(cert=path), "SequrSAMLIdPCertificateFile", path)
+
+    def test_not_a_certificate(self):
+        for name, content in (("notes.txt", b"hello, this is not a certificate\n"),
+                              ("key-instead.pem", open(self.key, "rb").read()),
+                              ("empty.cer", b"")):
+            with self.subTest(file=name):
+                path = self.write(name, content)
+                self.assert_refused(self.idp(cert=path), "SequrSAMLIdPCertificateFile", path)
+
+    def test_metadata_without_signing_key(self):
+        md = az.make_metadata(az.DEFAULT_TENANT, self.sso, [])
+        path = self.write("nokeys.xml", md)
+        self.assert_refused("SequrSAMLSPEntityID %s\nSequrSAMLIdPMetadataFile %s"
+                            % (SP_ENTITY_ID, path), "SequrSAMLIdPMetadataFile", path)
+
+    def test_metadata_not_xml(self):
+        path = self.write("broken.xml", b"\xef\xbb\xbf<EntityDescriptor")
+        self.assert_refused("SequrSAMLSPEntityID %s\nSequrSAMLIdPMetadataFile %s"
+                            % (SP_ENTITY_ID, path), "SequrSAMLIdPMetadataFile", path)
+
+    def test_protected_location_without_sp_entity_id(self):
+        saml = "\n".join(l for l in self.idp().splitlines() if "SPEntityID" not in l)
+        self.assert_refused(saml, "SequrSAMLSPEntityID", self.apache.root)
+
+    def test_protected_location_without_idp(self):
+        self.assert_refused("SequrSAMLSPEntityID %s" % SP_ENTITY_ID, "SequrSAMLIdP",
+                            self.apache.root)
+
+    def test_malformed_url(self):
+        for bad in ("not a url", "login.microsoftonline.com/x/saml2", "ftp://x/saml2"):
+            with self.subTest(url=bad):
+                self.assert_refused(self.idp(sso='"%s"' % bad), "SequrSAMLIdPSSOURL",
+                                    self.apache.root)
+        rc, out = self.configtest(self.idp().replace(SP_ENTITY_ID, '"http://"'))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("SequrSAMLSPEntityID", out)

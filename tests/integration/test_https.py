@@ -1,0 +1,72 @@
+"""Over https the session cookie carries Secure (mod_ssl, self-signed cert for
+127.0.0.1, a second vhost with SSLEngine on)."""
+import os
+import subprocess
+
+import harness
+from harness import Apache, IdPProcess, SamlTestCase, az, curl
+
+SSL_MODULE = os.path.join(harness.MODULES, "mod_ssl.so")
+
+
+class SecureCookie(SamlTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        why = harness.module_available() or (
+            None if os.path.exists(SSL_MODULE) else "no mod_ssl")
+        if why:
+            raise harness.unittest.SkipTest(why)
+        cls.tmp = harness.tempdir("sequr-tls-")
+        crt, key = os.path.join(cls.tmp, "tls.crt"), os.path.join(cls.tmp, "tls.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", crt], check=True, capture_output=True)
+        os.chmod(key, 0o644)
+        cls.tls_port = harness.free_port()
+        vhost = """
+Listen 127.0.0.1:{p}
+<VirtualHost 127.0.0.1:{p}>
+    ServerName 127.0.0.1:{p}
+    SSLEngine on
+    SSLCertificateFile "{crt}"
+    SSLCertificateKeyFile "{key}"
+</VirtualHost>
+""".format(p=cls.tls_port, crt=crt, key=key)
+        cls.apache = Apache(extra=vhost,
+                            extra_modules="LoadModule ssl_module %s\n"
+                                          "LoadModule socache_shmcb_module %s/"
+                                          "mod_socache_shmcb.so" % (SSL_MODULE, harness.MODULES))
+        cls.https = "https://127.0.0.1:%d" % cls.tls_port
+        cls.https_acs = cls.https + "/saml/acs"
+        cls.idp = IdPProcess(cls.https_acs)
+        cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
+                                                      cls.idp.issuer))
+        cls.apache.start()
+        if not harness.wait_for_port(cls.tls_port, cls.apache.proc):
+            raise AssertionError("TLS port did not open")
+
+    def test_secure_flag_over_https(self):
+        jar = self.jar()
+        r = curl(self.https + "/protected/tls", jar=jar, insecure=True)
+        self.assertEqual(r.status, 302, r)
+        q, xml = harness.decode_authn_request(r.location)
+        self.assertIn(('AssertionConsumerServiceURL="%s"' % self.https_acs).encode(), xml)
+        rid = harness.re.search(rb'\bID="([^"]+)"', xml).group(1).decode()
+        resp = az.make_response(harness.USER, self.https_acs, harness.SP_ENTITY_ID, rid,
+                                key=self.idp.key, cert=self.idp.cert, tenant=self.idp.tenant)
+        acs = curl(self.https_acs, data={"SAMLResponse": resp, "RelayState": q["RelayState"]},
+                   jar=jar, insecure=True)
+        self.assertEqual(acs.status, 303, acs)
+        attrs = [a.strip().lower() for a in acs.set_cookie().split(";")[1:]]
+        self.assertIn("secure", attrs)
+        self.assertIn("httponly", attrs)
+        page = curl(self.https + "/protected/tls", jar=jar, insecure=True)
+        self.assertEqual(self.whoami(page)["REMOTE_USER"], harness.USER)
+
+    def test_plain_http_has_no_secure_flag(self):
+        jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/plain", jar=jar)
+        acs = self.post_acs(self.response(rid), relay, jar=jar)
+        self.assertEqual(acs.status, 303, acs)
+        self.assertNotIn("secure", acs.set_cookie().lower())
