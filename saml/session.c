@@ -1,1 +1,350 @@
+/* Sessions: an unguessable cookie id, a compact record in the shared store
+ * under a key derived from the id, and the rules that make a record usable
+ * (hard expiry, idle timeout, scope).
+ *
+ * Record format, version 1 (all integers big-endian):
+ *   'S' 0x01
+ *   strings: user, idp_entity_id, name_id, name_id_format, session_index, scope
+ *   int64: created, expires, last_access (apr_time_t, microseconds)
+ *   u32 attribute count, then per attribute: name, u32 value count, values
+ * A string is a u32 length and that many bytes; length 0xFFFFFFFF is NULL.
+ * The id itself is not stored: a stolen store must not yield cookies. */
 #include "session.h"
+
+#include <apr_strings.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "random.h"
+#include "response.h"
+
+#define SESSION_MAGIC    'S'
+#define SESSION_VERSION  1
+#define SESSION_ID_BYTES 32
+#define SESSION_ID_CHARS 43
+#define NULL_STRING      0xFFFFFFFFu
+
+/* Longest interval between two writes of last_access (see load). */
+#define REFRESH_MAX      apr_time_from_sec(60)
+
+const char *saml_session_new_id(apr_pool_t *p)
+{
+    unsigned char rnd[SESSION_ID_BYTES];
+
+    /* A predictable session id is worse than no service. */
+    if (saml_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS)
+        abort();
+    return saml_base64url_encode(p, rnd, sizeof(rnd));
+}
+
+int saml_session_id_is_wellformed(const char *id)
+{
+    apr_size_t i;
+
+    if (id == NULL)
+        return 0;
+    for (i = 0; id[i]; i++) {
+        char c = id[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                 || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok || i >= SESSION_ID_CHARS)
+            return 0;
+    }
+    return i == SESSION_ID_CHARS;
+}
+
+const char *saml_session_key(apr_pool_t *p, const char *id)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    if (EVP_Digest(id, strlen(id), md, &mdlen, EVP_sha256(), NULL) != 1)
+        abort();
+    return apr_pstrcat(p, "s:", saml_base64url_encode(p, md, mdlen), NULL);
+}
+
+/* ---- encoding ------------------------------------------------------------- */
+
+/* Writes when buf is set, only counts otherwise: one routine sizes and fills. */
+typedef struct writer {
+    unsigned char *buf;
+    apr_size_t pos;
+    int too_long;
+} writer_t;
+
+static void put_u32(writer_t *w, uint32_t v)
+{
+    if (w->buf) {
+        w->buf[w->pos] = (unsigned char)(v >> 24);
+        w->buf[w->pos + 1] = (unsigned char)(v >> 16);
+        w->buf[w->pos + 2] = (unsigned char)(v >> 8);
+        w->buf[w->pos + 3] = (unsigned char)v;
+    }
+    w->pos += 4;
+}
+
+static void put_time(writer_t *w, apr_time_t t)
+{
+    uint64_t v = (uint64_t)t;
+    put_u32(w, (uint32_t)(v >> 32));
+    put_u32(w, (uint32_t)v);
+}
+
+static void put_string(writer_t *w, const char *s)
+{
+    apr_size_t len;
+
+    if (s == NULL) {
+        put_u32(w, NULL_STRING);
+        return;
+    }
+    len = strlen(s);
+    if (len >= NULL_STRING) {
+        w->too_long = 1;
+        return;
+    }
+    put_u32(w, (uint32_t)len);
+    if (w->buf)
+        memcpy(w->buf + w->pos, s, len);
+    w->pos += len;
+}
+
+static void put_count(writer_t *w, const apr_array_header_t *a)
+{
+    if (a && (apr_size_t)a->nelts >= NULL_STRING)
+        w->too_long = 1;
+    put_u32(w, a ? (uint32_t)a->nelts : 0);
+}
+
+static void write_session(writer_t *w, const saml_session_t *s)
+{
+    int i, j;
+
+    if (w->buf) {
+        w->buf[0] = SESSION_MAGIC;
+        w->buf[1] = SESSION_VERSION;
+    }
+    w->pos = 2;
+    put_string(w, s->user);
+    put_string(w, s->idp_entity_id);
+    put_string(w, s->name_id);
+    put_string(w, s->name_id_format);
+    put_string(w, s->session_index);
+    put_string(w, s->scope);
+    put_time(w, s->created);
+    put_time(w, s->expires);
+    put_time(w, s->last_access);
+    put_count(w, s->attributes);
+    for (i = 0; s->attributes && i < s->attributes->nelts; i++) {
+        const saml_attribute_t *a = &APR_ARRAY_IDX(s->attributes, i, saml_attribute_t);
+        put_string(w, a->name);
+        put_count(w, a->values);
+        for (j = 0; a->values && j < a->values->nelts; j++)
+            put_string(w, APR_ARRAY_IDX(a->values, j, const char *));
+    }
+}
+
+apr_status_t saml_session_encode(apr_pool_t *p, const saml_session_t *s,
+                                 char **buf, apr_size_t *len)
+{
+    writer_t sizing = { NULL, 0, 0 }, w = { NULL, 0, 0 };
+
+    write_session(&sizing, s);
+    if (sizing.too_long)
+        return SAML_ETOOLARGE;
+    w.buf = apr_palloc(p, sizing.pos);
+    write_session(&w, s);
+    *buf = (char *)w.buf;
+    *len = w.pos;
+    return APR_SUCCESS;
+}
+
+/* ---- decoding: every read is checked against what is left ---------------- */
+
+typedef struct reader {
+    const unsigned char *buf;
+    apr_size_t pos, len;
+    int bad;
+} reader_t;
+
+static apr_size_t remaining(const reader_t *r)
+{
+    return r->len - r->pos;
+}
+
+static uint32_t get_u32(reader_t *r)
+{
+    const unsigned char *b;
+
+    if (r->bad || remaining(r) < 4) {
+        r->bad = 1;
+        return 0;
+    }
+    b = r->buf + r->pos;
+    r->pos += 4;
+    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+static apr_time_t get_time(reader_t *r)
+{
+    uint64_t hi = get_u32(r);
+    uint64_t lo = get_u32(r);
+    return (apr_time_t)((hi << 32) | lo);
+}
+
+/* NULL for the NULL marker (allowed only if nullable); embedded NULs are
+ * refused, since the C string would silently be shorter than the record. */
+static const char *get_string(apr_pool_t *p, reader_t *r, int nullable)
+{
+    uint32_t len = get_u32(r);
+    const char *s;
+
+    if (r->bad)
+        return NULL;
+    if (len == NULL_STRING) {
+        r->bad = !nullable;
+        return NULL;
+    }
+    if (len > remaining(r) || memchr(r->buf + r->pos, '\0', len)) {
+        r->bad = 1;
+        return NULL;
+    }
+    s = apr_pstrmemdup(p, (const char *)r->buf + r->pos, len);
+    r->pos += len;
+    return s;
+}
+
+/* A count of items each at least min_size bytes long, bounded by the bytes
+ * left so that a forged count cannot make us allocate more than the input. */
+static int get_count(reader_t *r, apr_size_t min_size)
+{
+    uint32_t n = get_u32(r);
+
+    if (r->bad || n > remaining(r) / min_size) {
+        r->bad = 1;
+        return 0;
+    }
+    return (int)n;
+}
+
+static apr_array_header_t *get_values(apr_pool_t *p, reader_t *r)
+{
+    int n = get_count(r, 4), i;
+    apr_array_header_t *values = apr_array_make(p, n > 0 ? n : 1, sizeof(const char *));
+
+    for (i = 0; i < n && !r->bad; i++)
+        APR_ARRAY_PUSH(values, const char *) = get_string(p, r, 0);
+    return values;
+}
+
+static apr_array_header_t *get_attributes(apr_pool_t *p, reader_t *r)
+{
+    int n = get_count(r, 8), i;
+    apr_array_header_t *attrs = apr_array_make(p, n > 0 ? n : 1, sizeof(saml_attribute_t));
+
+    for (i = 0; i < n && !r->bad; i++) {
+        saml_attribute_t *a = &APR_ARRAY_PUSH(attrs, saml_attribute_t);
+        a->name = get_string(p, r, 0);
+        a->values = get_values(p, r);
+    }
+    return attrs;
+}
+
+apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
+                                 saml_session_t **out)
+{
+    reader_t r = { (const unsigned char *)buf, 2, len, 0 };
+    saml_session_t *s;
+
+    if (buf == NULL || len < 2 || r.buf[0] != SESSION_MAGIC || r.buf[1] != SESSION_VERSION)
+        return SAML_EMALFORMED;
+    s = apr_pcalloc(p, sizeof(*s));
+    s->user = get_string(p, &r, 0);
+    s->idp_entity_id = get_string(p, &r, 1);
+    s->name_id = get_string(p, &r, 1);
+    s->name_id_format = get_string(p, &r, 1);
+    s->session_index = get_string(p, &r, 1);
+    s->scope = get_string(p, &r, 1);
+    s->created = get_time(&r);
+    s->expires = get_time(&r);
+    s->last_access = get_time(&r);
+    s->attributes = get_attributes(p, &r);
+    if (r.bad || r.pos != r.len)
+        return SAML_EMALFORMED;
+    *out = s;
+    return APR_SUCCESS;
+}
+
+/* ---- the store ------------------------------------------------------------ */
+
+apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+{
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (!saml_session_id_is_wellformed(s->id) || s->user == NULL)
+        return APR_EINVAL;
+    if ((rv = saml_session_encode(p, s, &buf, &len)) != APR_SUCCESS)
+        return rv;
+    return saml_store_set(st, saml_session_key(p, s->id), buf, len, s->expires);
+}
+
+static int same_scope(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* last_access is rewritten only when it has aged by a quarter of the idle
+ * timeout (at most a minute): precise enough for the timeout, and most
+ * requests then cost one store read and no write. */
+static apr_interval_time_t refresh_interval(apr_interval_time_t idle_timeout)
+{
+    apr_interval_time_t quarter = idle_timeout / 4;
+    return quarter < REFRESH_MAX ? quarter : REFRESH_MAX;
+}
+
+apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
+                               const char *scope, apr_interval_time_t idle_timeout,
+                               apr_time_t now, saml_session_t **out)
+{
+    saml_session_t *s;
+    const char *key;
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (!saml_session_id_is_wellformed(id))
+        return APR_NOTFOUND;
+    key = saml_session_key(p, id);
+    if ((rv = saml_store_get(st, key, p, &buf, &len)) != APR_SUCCESS)
+        return rv;
+    if (saml_session_decode(p, buf, len, &s) != APR_SUCCESS
+        || now >= s->expires
+        || (idle_timeout > 0 && now - s->last_access >= idle_timeout)) {
+        saml_store_remove(st, key);
+        return APR_NOTFOUND;
+    }
+    /* Presented on another vhost: refuse, but leave it to its owner. */
+    if (!same_scope(s->scope, scope))
+        return APR_NOTFOUND;
+    s->id = apr_pstrdup(p, id);
+    if (idle_timeout > 0 && now - s->last_access >= refresh_interval(idle_timeout)) {
+        s->last_access = now;
+        /* Best effort: the answer is already decided; a failed refresh only
+         * means the next request tries again. */
+        saml_session_save(p, st, s);
+    }
+    *out = s;
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id)
+{
+    if (!saml_session_id_is_wellformed(id))
+        return APR_SUCCESS;
+    return saml_store_remove(st, saml_session_key(p, id));
+}
