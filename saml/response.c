@@ -1,1 +1,572 @@
+/* What a valid SAMLResponse is. Every rule lives here, in the order they are
+ * applied: the document's shape first (one Assertion, signatures only where
+ * SAML puts them), then the signatures, and only then anything we read out of
+ * the verified elements. Nothing is taken from outside the verified Response
+ * or Assertion: every element below is reached from those two nodes by
+ * namespace URI and local name, never searched for in the document. */
 #include "response.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+#include "codec.h"
+#include "time.h"
+
+#define STATUS_SUCCESS  "urn:oasis:names:tc:SAML:2.0:status:Success"
+#define CM_BEARER       "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+#define NAMEID_ENTITY   "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
+
+typedef struct validation {
+    apr_pool_t *p;
+    const saml_response_policy_t *pol;
+    saml_err_t *err;
+    xmlDocPtr doc;
+    xmlNodePtr response;
+    xmlNodePtr assertion;
+    saml_assertion_t *out;
+} validation_t;
+
+#define FAIL(v, status, check, ...) saml_fail((v)->p, (v)->err, status, check, __VA_ARGS__)
+#define ESC(v, s) saml_log_escape((v)->p, (s), 200)
+
+apr_status_t saml_response_decode(apr_pool_t *p, const char *b64, apr_size_t max_bytes,
+                                  char **xml, apr_size_t *xml_len, saml_err_t *err)
+{
+    unsigned char *out = NULL;
+    apr_size_t len = 0;
+    apr_status_t rv;
+
+    *xml = NULL;
+    *xml_len = 0;
+    if (b64 == NULL)
+        return saml_fail(p, err, SAML_EMALFORMED, "xml", "no SAMLResponse");
+    rv = saml_base64_decode(p, b64, strlen(b64), max_bytes, &out, &len, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (len == 0)
+        return saml_fail(p, err, SAML_EMALFORMED, "xml", "SAMLResponse is empty");
+    *xml = (char *)out;
+    *xml_len = len;
+    return APR_SUCCESS;
+}
+
+/* ---- small readers ------------------------------------------------------ */
+
+/* attr parsed as xs:dateTime into *t; *present says whether it was there. */
+static apr_status_t read_time(validation_t *v, const xmlNode *node, const char *attr,
+                              int required, apr_time_t *t, int *present)
+{
+    const char *s = saml_xml_attr(v->p, node, attr);
+    *present = s != NULL;
+    *t = 0;
+    if (s == NULL)
+        return required ? FAIL(v, SAML_EREJECTED, "time-format", "%s/@%s missing",
+                               (const char *)node->name, attr)
+                        : APR_SUCCESS;
+    if (saml_time_parse(s, t) != APR_SUCCESS)
+        return FAIL(v, SAML_EMALFORMED, "time-format", "%s/@%s \"%s\" is not an xs:dateTime",
+                    (const char *)node->name, attr, ESC(v, s));
+    return APR_SUCCESS;
+}
+
+/* Not yet valid: NotBefore later than now + skew. */
+static int in_future(const validation_t *v, apr_time_t not_before)
+{
+    return not_before > v->pol->now + v->pol->skew;
+}
+
+/* Expired: now at or after NotOnOrAfter + skew. */
+static int expired(const validation_t *v, apr_time_t not_on_or_after)
+{
+    return v->pol->now >= not_on_or_after + v->pol->skew;
+}
+
+/* The single child ns:name of parent (required or not), refusing two. */
+static apr_status_t only_child(validation_t *v, const xmlNode *parent, const char *ns,
+                               const char *name, int required, const char *check,
+                               xmlNodePtr *out)
+{
+    int count = 0;
+    *out = saml_xml_child(parent, ns, name, &count);
+    if (count > 1)
+        return FAIL(v, SAML_EREJECTED, check, "%d <%s> in <%s>, expected one", count, name,
+                    (const char *)parent->name);
+    if (count == 0 && required)
+        return FAIL(v, SAML_EREJECTED, check, "<%s> missing in <%s>", name,
+                    (const char *)parent->name);
+    return APR_SUCCESS;
+}
+
+static int count_in_document(const xmlNode *node, const char *ns, const char *name)
+{
+    int n = 0;
+    for (; node; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE)
+            continue;
+        n += saml_xml_is(node, ns, name);
+        n += count_in_document(node->children, ns, name);
+    }
+    return n;
+}
+
+/* ---- 1. the document's shape ------------------------------------------ */
+
+static apr_status_t check_root(validation_t *v)
+{
+    const char *version, *id;
+    apr_time_t t;
+    int present;
+
+    v->response = xmlDocGetRootElement(v->doc);
+    if (!saml_xml_is(v->response, SAML_NS_PROTOCOL, "Response"))
+        return FAIL(v, SAML_EMALFORMED, "root", "root element is <%s>, not samlp:Response",
+                    ESC(v, (const char *)v->response->name));
+    version = saml_xml_attr(v->p, v->response, "Version");
+    if (version == NULL || strcmp(version, "2.0"))
+        return FAIL(v, SAML_EREJECTED, "version", "Response Version is \"%s\", not 2.0",
+                    ESC(v, version));
+    id = saml_xml_attr(v->p, v->response, "ID");
+    if (id == NULL || *id == '\0')
+        return FAIL(v, SAML_EMALFORMED, "root", "Response has no ID");
+    v->out->response_id = id;
+    return read_time(v, v->response, "IssueInstant", 1, &t, &present);
+}
+
+/* XSW defence: the one Assertion is a direct child of the root, and there is
+ * no other Assertion (or encrypted one) anywhere for code to stumble on. */
+static apr_status_t check_assertion_count(validation_t *v)
+{
+    int direct = 0, encrypted, total;
+
+    encrypted = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_ASSERTION,
+                                  "EncryptedAssertion");
+    v->assertion = saml_xml_child(v->response, SAML_NS_ASSERTION, "Assertion", &direct);
+    total = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_ASSERTION, "Assertion");
+    if (encrypted && direct)
+        return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
+                    "both an Assertion and an EncryptedAssertion are present");
+    if (encrypted)
+        return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
+                    "encrypted-assertion-unsupported: turn off token encryption in Entra ID");
+    if (direct != 1 || total != 1)
+        return FAIL(v, SAML_EREJECTED, "assertion-count",
+                    "%d Assertion(s) under Response and %d in the document, expected exactly 1",
+                    direct, total);
+    return APR_SUCCESS;
+}
+
+/* ---- 2. signatures ------------------------------------------------------ */
+
+static apr_status_t verify_signatures(validation_t *v)
+{
+    xmlNodePtr response_sig, assertion_sig;
+    int total, expected;
+    apr_status_t rv;
+
+    if ((rv = saml_signature_find(v->response, &response_sig, v->err)) != APR_SUCCESS ||
+        (rv = saml_signature_find(v->assertion, &assertion_sig, v->err)) != APR_SUCCESS)
+        return rv;
+    total = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_DSIG, "Signature");
+    expected = (response_sig != NULL) + (assertion_sig != NULL);
+    if (total != expected)
+        return FAIL(v, SAML_EREJECTED, "signature-shape",
+                    "%d Signature element(s) in the document, only %d where SAML puts them",
+                    total, expected);
+    if (expected == 0)
+        return FAIL(v, SAML_EREJECTED, "signature-missing",
+                    "neither the Response nor the Assertion is signed");
+    /* When only the Response is signed, its enveloped exc-c14n digest covers
+     * the Assertion, a child of the verified node. */
+    if (response_sig &&
+        (rv = saml_signature_verify(v->p, v->pol->verifier, v->response, response_sig,
+                                    v->err)) != APR_SUCCESS)
+        return rv;
+    if (assertion_sig &&
+        (rv = saml_signature_verify(v->p, v->pol->verifier, v->assertion, assertion_sig,
+                                    v->err)) != APR_SUCCESS)
+        return rv;
+    return APR_SUCCESS;
+}
+
+/* ---- 3. the Response envelope ------------------------------------------ */
+
+static apr_status_t check_status(validation_t *v)
+{
+    xmlNodePtr status, code, sub, message;
+    const char *value, *subvalue = NULL, *text = NULL;
+    apr_status_t rv;
+
+    if ((rv = only_child(v, v->response, SAML_NS_PROTOCOL, "Status", 1, "status", &status)) ||
+        (rv = only_child(v, status, SAML_NS_PROTOCOL, "StatusCode", 1, "status", &code)) ||
+        (rv = only_child(v, status, SAML_NS_PROTOCOL, "StatusMessage", 0, "status", &message)))
+        return rv;
+    value = saml_xml_attr(v->p, code, "Value");
+    if (value && !strcmp(value, STATUS_SUCCESS))
+        return APR_SUCCESS;
+    sub = saml_xml_child(code, SAML_NS_PROTOCOL, "StatusCode", NULL);
+    if (sub)
+        subvalue = saml_xml_attr(v->p, sub, "Value");
+    if (message && saml_xml_text(v->p, message, &text, NULL) != APR_SUCCESS)
+        text = NULL;
+    return FAIL(v, SAML_EREJECTED, "status", "IdP answered %s%s%s%s%s", ESC(v, value),
+                subvalue ? " / " : "", subvalue ? ESC(v, subvalue) : "",
+                text ? ": " : "", text ? ESC(v, text) : "");
+}
+
+static apr_status_t check_destination(validation_t *v)
+{
+    const char *dest = saml_xml_attr(v->p, v->response, "Destination");
+    if (dest == NULL)
+        return FAIL(v, SAML_EREJECTED, "destination", "Response has no Destination");
+    if (strcmp(dest, v->pol->acs_url))
+        return FAIL(v, SAML_EREJECTED, "destination", "Destination \"%s\" is not \"%s\"",
+                    ESC(v, dest), ESC(v, v->pol->acs_url));
+    return APR_SUCCESS;
+}
+
+static apr_status_t check_issuer(validation_t *v, xmlNodePtr parent, int required)
+{
+    xmlNodePtr issuer;
+    const char *text, *format;
+    apr_status_t rv = only_child(v, parent, SAML_NS_ASSERTION, "Issuer", required, "issuer",
+                                 &issuer);
+    if (rv != APR_SUCCESS || issuer == NULL)
+        return rv;
+    if ((rv = saml_xml_text(v->p, issuer, &text, v->err)) != APR_SUCCESS)
+        return rv;
+    if (strcmp(text, v->pol->idp_entity_id))
+        return FAIL(v, SAML_EREJECTED, "issuer", "%s Issuer \"%s\" is not \"%s\"",
+                    (const char *)parent->name, ESC(v, text), ESC(v, v->pol->idp_entity_id));
+    format = saml_xml_attr(v->p, issuer, "Format");
+    if (format && strcmp(format, NAMEID_ENTITY))
+        return FAIL(v, SAML_EREJECTED, "issuer", "%s Issuer Format \"%s\" is not entity",
+                    (const char *)parent->name, ESC(v, format));
+    v->out->issuer = text;
+    return APR_SUCCESS;
+}
+
+/* ---- 4. the Assertion --------------------------------------------------- */
+
+static apr_status_t check_assertion_header(validation_t *v)
+{
+    const char *version = saml_xml_attr(v->p, v->assertion, "Version");
+    const char *id = saml_xml_attr(v->p, v->assertion, "ID");
+    apr_time_t t;
+    int present;
+
+    if (version == NULL || strcmp(version, "2.0"))
+        return FAIL(v, SAML_EREJECTED, "version", "Assertion Version is \"%s\", not 2.0",
+                    ESC(v, version));
+    if (id == NULL || *id == '\0')
+        return FAIL(v, SAML_EREJECTED, "assertion-count", "Assertion has no ID");
+    v->out->assertion_id = id;
+    return read_time(v, v->assertion, "IssueInstant", 1, &t, &present);
+}
+
+static apr_status_t read_name_id(validation_t *v, xmlNodePtr subject)
+{
+    xmlNodePtr name_id;
+    apr_status_t rv;
+
+    if (saml_xml_child(subject, SAML_NS_ASSERTION, "EncryptedID", NULL))
+        return FAIL(v, SAML_EREJECTED, "nameid", "EncryptedID is not supported");
+    if ((rv = only_child(v, subject, SAML_NS_ASSERTION, "NameID", 1, "nameid", &name_id)))
+        return rv;
+    if ((rv = saml_xml_text(v->p, name_id, &v->out->name_id, v->err)) != APR_SUCCESS)
+        return rv;
+    if (*v->out->name_id == '\0')
+        return FAIL(v, SAML_EREJECTED, "nameid", "NameID is empty");
+    v->out->name_id_format = saml_xml_attr(v->p, name_id, "Format");
+    return APR_SUCCESS;
+}
+
+/* One bearer SubjectConfirmationData against every rule; on success its
+ * NotOnOrAfter goes to *until. */
+static apr_status_t check_bearer_data(validation_t *v, xmlNodePtr data, apr_time_t *until)
+{
+    const char *recipient, *irt, *response_irt = saml_xml_attr(v->p, v->response,
+                                                               "InResponseTo");
+    apr_time_t nb, noa;
+    int has_nb, has_noa;
+    apr_status_t rv;
+
+    if (data == NULL)
+        return FAIL(v, SAML_EREJECTED, "subject-confirmation",
+                    "bearer SubjectConfirmation without SubjectConfirmationData");
+    recipient = saml_xml_attr(v->p, data, "Recipient");
+    if (recipient == NULL || strcmp(recipient, v->pol->acs_url))
+        return FAIL(v, SAML_EREJECTED, "recipient", "Recipient \"%s\" is not \"%s\"",
+                    ESC(v, recipient), ESC(v, v->pol->acs_url));
+    if ((rv = read_time(v, data, "NotOnOrAfter", 0, &noa, &has_noa)) ||
+        (rv = read_time(v, data, "NotBefore", 0, &nb, &has_nb)))
+        return rv;
+    if (!has_noa)
+        return FAIL(v, SAML_EREJECTED, "not-on-or-after",
+                    "SubjectConfirmationData has no NotOnOrAfter");
+    if (expired(v, noa))
+        return FAIL(v, SAML_EREJECTED, "not-on-or-after",
+                    "SubjectConfirmationData expired at %s (skew %" APR_TIME_T_FMT " s)",
+                    saml_time_format(v->p, noa), apr_time_sec(v->pol->skew));
+    if (has_nb && in_future(v, nb))
+        return FAIL(v, SAML_EREJECTED, "not-before",
+                    "SubjectConfirmationData not valid before %s", saml_time_format(v->p, nb));
+    irt = saml_xml_attr(v->p, data, "InResponseTo");
+    if (irt && response_irt && strcmp(irt, response_irt))
+        return FAIL(v, SAML_EREJECTED, "in-response-to",
+                    "SubjectConfirmationData InResponseTo \"%s\" differs from the "
+                    "Response's \"%s\"", ESC(v, irt), ESC(v, response_irt));
+    v->out->in_response_to = response_irt ? response_irt : irt;
+    *until = noa;
+    return APR_SUCCESS;
+}
+
+static apr_status_t check_subject(validation_t *v, apr_time_t *scd_until)
+{
+    xmlNodePtr subject, c;
+    apr_status_t rv, first_failure = APR_SUCCESS;
+    saml_err_t first_err = { NULL, NULL };
+    int bearers = 0;
+
+    if ((rv = only_child(v, v->assertion, SAML_NS_ASSERTION, "Subject", 1, "nameid",
+                         &subject)) ||
+        (rv = read_name_id(v, subject)))
+        return rv;
+    /* Any one bearer confirmation that passes every rule is enough. */
+    for (c = subject->children; c; c = c->next) {
+        const char *method;
+        xmlNodePtr data;
+        if (!saml_xml_is(c, SAML_NS_ASSERTION, "SubjectConfirmation"))
+            continue;
+        method = saml_xml_attr(v->p, c, "Method");
+        if (method == NULL || strcmp(method, CM_BEARER))
+            continue;
+        bearers++;
+        if ((rv = only_child(v, c, SAML_NS_ASSERTION, "SubjectConfirmationData", 1,
+                             "subject-confirmation", &data)) == APR_SUCCESS &&
+            (rv = check_bearer_data(v, data, scd_until)) == APR_SUCCESS)
+            return APR_SUCCESS;
+        if (first_failure == APR_SUCCESS) {
+            first_failure = rv;
+            if (v->err)
+                first_err = *v->err;
+        }
+    }
+    if (bearers == 0)
+        return FAIL(v, SAML_EREJECTED, "subject-confirmation",
+                    "no SubjectConfirmation with Method %s", CM_BEARER);
+    if (v->err)
+        *v->err = first_err;
+    return first_failure;
+}
+
+static apr_status_t check_audiences(validation_t *v, xmlNodePtr conditions)
+{
+    xmlNodePtr r, a;
+    int restrictions = 0;
+    apr_status_t rv;
+
+    for (r = conditions->children; r; r = r->next) {
+        int ours = 0;
+        if (!saml_xml_is(r, SAML_NS_ASSERTION, "AudienceRestriction"))
+            continue;
+        restrictions++;
+        for (a = r->children; a; a = a->next) {
+            const char *audience;
+            if (!saml_xml_is(a, SAML_NS_ASSERTION, "Audience"))
+                continue;
+            if ((rv = saml_xml_text(v->p, a, &audience, v->err)) != APR_SUCCESS)
+                return rv;
+            ours |= !strcmp(audience, v->pol->sp_entity_id);
+        }
+        if (!ours)
+            return FAIL(v, SAML_EREJECTED, "audience",
+                        "AudienceRestriction %d does not name \"%s\"", restrictions,
+                        ESC(v, v->pol->sp_entity_id));
+    }
+    if (restrictions == 0)
+        return FAIL(v, SAML_EREJECTED, "audience", "no AudienceRestriction");
+    return APR_SUCCESS;
+}
+
+static apr_status_t check_conditions(validation_t *v, apr_time_t *until)
+{
+    xmlNodePtr conditions;
+    apr_time_t nb, noa;
+    int has_nb, has_noa;
+    apr_status_t rv;
+
+    if ((rv = only_child(v, v->assertion, SAML_NS_ASSERTION, "Conditions", 1, "conditions",
+                         &conditions)) ||
+        (rv = read_time(v, conditions, "NotBefore", 0, &nb, &has_nb)) ||
+        (rv = read_time(v, conditions, "NotOnOrAfter", 0, &noa, &has_noa)))
+        return rv;
+    if (has_nb && in_future(v, nb))
+        return FAIL(v, SAML_EREJECTED, "not-before", "Conditions not valid before %s "
+                    "(skew %" APR_TIME_T_FMT " s)", saml_time_format(v->p, nb),
+                    apr_time_sec(v->pol->skew));
+    /* Required, though SAML makes it optional: it bounds the replay cache entry. */
+    if (!has_noa)
+        return FAIL(v, SAML_EREJECTED, "not-on-or-after", "Conditions has no NotOnOrAfter");
+    if (expired(v, noa))
+        return FAIL(v, SAML_EREJECTED, "not-on-or-after", "Conditions expired at %s "
+                    "(skew %" APR_TIME_T_FMT " s)", saml_time_format(v->p, noa),
+                    apr_time_sec(v->pol->skew));
+    *until = noa;
+    return check_audiences(v, conditions);
+}
+
+static apr_status_t read_authn_statement(validation_t *v)
+{
+    xmlNodePtr st;
+    apr_time_t t;
+    int present;
+    apr_status_t rv;
+
+    if ((rv = only_child(v, v->assertion, SAML_NS_ASSERTION, "AuthnStatement", 1,
+                         "authn-statement", &st)) ||
+        (rv = read_time(v, st, "AuthnInstant", 1, &v->out->authn_instant, &present)) ||
+        (rv = read_time(v, st, "SessionNotOnOrAfter", 0, &t, &present)))
+        return rv;
+    if (present && expired(v, t))
+        return FAIL(v, SAML_EREJECTED, "authn-statement", "session ended at %s",
+                    saml_time_format(v->p, t));
+    v->out->session_not_on_or_after = present ? t : 0;
+    v->out->session_index = saml_xml_attr(v->p, st, "SessionIndex");
+    return APR_SUCCESS;
+}
+
+/* ---- 5. identity and attributes ----------------------------------------- */
+
+static saml_attribute_t *attribute_named(apr_array_header_t *attrs, const char *name)
+{
+    int i;
+    for (i = 0; i < attrs->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(attrs, i, saml_attribute_t).name, name))
+            return &APR_ARRAY_IDX(attrs, i, saml_attribute_t);
+    return NULL;
+}
+
+static apr_status_t read_attribute(validation_t *v, xmlNodePtr attr)
+{
+    const char *name = saml_xml_attr(v->p, attr, "Name"), *value;
+    saml_attribute_t *a;
+    xmlNodePtr val;
+    apr_status_t rv;
+
+    if (name == NULL || *name == '\0')
+        return FAIL(v, SAML_EREJECTED, "attribute-name", "Attribute without Name");
+    a = attribute_named(v->out->attributes, name);
+    if (a && v->pol->user_attribute && !strcmp(name, v->pol->user_attribute))
+        return FAIL(v, SAML_EREJECTED, "user-attribute",
+                    "attribute \"%s\" appears more than once", ESC(v, name));
+    if (a == NULL) {
+        a = apr_array_push(v->out->attributes);
+        a->name = name;
+        a->values = apr_array_make(v->p, 2, sizeof(const char *));
+    }
+    for (val = attr->children; val; val = val->next) {
+        if (!saml_xml_is(val, SAML_NS_ASSERTION, "AttributeValue"))
+            continue;
+        /* xsi:nil="true" is an explicitly empty value; saml_xml_text gives "". */
+        if ((rv = saml_xml_text(v->p, val, &value, v->err)) != APR_SUCCESS)
+            return rv;
+        APR_ARRAY_PUSH(a->values, const char *) = value;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t read_attributes(validation_t *v)
+{
+    xmlNodePtr st, attr;
+    apr_status_t rv;
+
+    v->out->attributes = apr_array_make(v->p, 8, sizeof(saml_attribute_t));
+    for (st = v->assertion->children; st; st = st->next) {
+        if (!saml_xml_is(st, SAML_NS_ASSERTION, "AttributeStatement"))
+            continue;
+        for (attr = st->children; attr; attr = attr->next) {
+            if (saml_xml_is(attr, SAML_NS_ASSERTION, "EncryptedAttribute"))
+                return FAIL(v, SAML_EREJECTED, "attribute-name",
+                            "EncryptedAttribute is not supported");
+            if (saml_xml_is(attr, SAML_NS_ASSERTION, "Attribute") &&
+                (rv = read_attribute(v, attr)) != APR_SUCCESS)
+                return rv;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t choose_user(validation_t *v)
+{
+    const char *name = v->pol->user_attribute;
+    saml_attribute_t *a;
+
+    if (name == NULL || *name == '\0') {
+        v->out->user = v->out->name_id;
+        return APR_SUCCESS;
+    }
+    a = attribute_named(v->out->attributes, name);
+    if (a == NULL || a->values->nelts == 0)
+        return FAIL(v, SAML_EREJECTED, "user-attribute", "no attribute \"%s\" with a value",
+                    ESC(v, name));
+    v->out->user = APR_ARRAY_IDX(a->values, 0, const char *);
+    if (*v->out->user == '\0')
+        return FAIL(v, SAML_EREJECTED, "user-attribute", "attribute \"%s\" is empty",
+                    ESC(v, name));
+    return APR_SUCCESS;
+}
+
+/* ---- the whole -------------------------------------------------------- */
+
+apr_status_t saml_response_validate(apr_pool_t *p, const char *xml, apr_size_t len,
+                                    const saml_response_policy_t *policy,
+                                    saml_assertion_t **out, saml_err_t *err)
+{
+    validation_t v;
+    apr_time_t conditions_until = 0, scd_until = 0;
+    apr_status_t rv;
+
+    *out = NULL;
+    memset(&v, 0, sizeof(v));
+    v.p = p;
+    v.pol = policy;
+    v.err = err;
+    v.out = apr_pcalloc(p, sizeof(*v.out));
+    if (policy == NULL || policy->verifier == NULL || policy->acs_url == NULL ||
+        policy->sp_entity_id == NULL || policy->idp_entity_id == NULL)
+        return FAIL(&v, SAML_EINTERNAL, "signature", "validation policy incomplete");
+
+    if ((rv = saml_xml_parse(p, xml, len, &policy->limits, &v.doc, err)) ||
+        (rv = check_root(&v)) ||
+        (rv = check_assertion_count(&v)) ||
+        (rv = verify_signatures(&v)))
+        return rv;
+    /* From here on everything read is inside a verified element. */
+    if ((rv = check_status(&v)) ||
+        (rv = check_destination(&v)) ||
+        (rv = check_issuer(&v, v.response, 0)) ||
+        (rv = check_issuer(&v, v.assertion, 1)) ||
+        (rv = check_assertion_header(&v)) ||
+        (rv = check_subject(&v, &scd_until)) ||
+        (rv = check_conditions(&v, &conditions_until)) ||
+        (rv = read_authn_statement(&v)) ||
+        (rv = read_attributes(&v)) ||
+        (rv = choose_user(&v)))
+        return rv;
+    v.out->not_on_or_after = scd_until < conditions_until ? scd_until : conditions_until;
+    *out = v.out;
+    return APR_SUCCESS;
+}
+
+const char *saml_assertion_attribute(const saml_assertion_t *a, const char *name)
+{
+    int i;
+    if (a == NULL || a->attributes == NULL || name == NULL)
+        return NULL;
+    for (i = 0; i < a->attributes->nelts; i++) {
+        const saml_attribute_t *at = &APR_ARRAY_IDX(a->attributes, i, saml_attribute_t);
+        if (!strcmp(at->name, name) && at->values->nelts > 0)
+            return APR_ARRAY_IDX(at->values, 0, const char *);
+    }
+    return NULL;
+}
