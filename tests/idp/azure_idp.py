@@ -74,7 +74,7 @@ class AzureIdP:
     def __init__(self, key, cert, sp_acs, sp_entity_id, tenant=DEFAULT_TENANT,
                  host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
                  digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
-                 relay_state=None):
+                 relay_state=None, public_host=None):
         self.key, self.cert = key, cert
         self.sp_acs, self.sp_entity_id = sp_acs, sp_entity_id
         self.tenant, self.sign = tenant, sign
@@ -87,11 +87,12 @@ class AzureIdP:
         self.httpd.idp = self
         self.httpd.daemon_threads = True
         self.host, self.port = host, self.httpd.server_address[1]
+        self.public_host = public_host or host   # the name the SP and browser use for us
         self.thread = None
 
     @property
     def base_url(self):
-        return "http://%s:%d/%s" % (self.host, self.port, self.tenant)
+        return "http://%s:%d/%s" % (self.public_host, self.port, self.tenant)
 
     @property
     def sso_url(self):
@@ -258,6 +259,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--public-host", help="host name in the URLs we publish (default: --host)")
     ap.add_argument("--tenant", default=DEFAULT_TENANT)
     ap.add_argument("--key", required=True)
     ap.add_argument("--cert", required=True)
@@ -277,8 +279,9 @@ def main(argv=None):
                    port=a.port, sign=a.sign, sig_alg=a.sig_alg,
                    digest_alg="sha1" if a.sig_alg == "rsa-sha1" else "sha256",
                    users=a.users.split(",") if a.users else None, extra_certs=a.extra_cert,
-                   name_id_source=a.name_id, relay_state=a.relay_state)
-    print("listening on %s" % idp.sso_url, flush=True)
+                   name_id_source=a.name_id, relay_state=a.relay_state,
+                   public_host=a.public_host)
+    print("listening on http://%s:%d/%s/saml2" % (idp.host, idp.port, idp.tenant), flush=True)
     try:
         idp.httpd.serve_forever()
     except KeyboardInterrupt:

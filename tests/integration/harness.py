@@ -377,7 +377,7 @@ class IdPProcess:
         args = [PYTHON, os.path.join(SRCDIR, "tests", "idp", "azure_idp.py"),
                 "--port", "0", "--tenant", self.tenant, "--key", self.key, "--cert", self.cert,
                 "--sp-acs", sp_acs, "--sp-entity-id", SP_ENTITY_ID, "--sign", sign,
-                "--name-id", name_id] + list(extra_args)
+                "--name-id", name_id, "--public-host", "localhost"] + list(extra_args)
         if users:
             args += ["--users", ",".join(users)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
