@@ -72,10 +72,6 @@ class Rejects(SamlTestCase):
     def test_unsigned(self):
         self.refused(lambda rid: self.response(rid, sign=None), 403, "signature")
 
-    def test_sha1_refused_by_default(self):
-        self.refused(lambda rid: self.response(rid, sig_alg="rsa-sha1", digest_alg="sha1"),
-                     403, "")
-
     def test_azure_error_status(self):
         self.refused(lambda rid: az.make_error_response(self.apache.acs_url, rid,
                                                         tenant=self.idp.tenant,

@@ -1,0 +1,121 @@
+"""Logout, API clients without a session, and the directives that move the
+endpoints, rename the cookie, ask for another NameID format or allow SHA-1."""
+import re
+import urllib.parse
+
+from lxml import etree
+
+import harness
+from harness import SamlTestCase, COOKIE, decode_authn_request
+
+
+def path_of(location):
+    u = urllib.parse.urlsplit(location)
+    return u.path + ("?" + u.query if u.query else "")
+
+
+class Logout(SamlTestCase):
+
+    def test_logout_ends_the_session_on_the_server(self):
+        used_jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/lo", jar=used_jar)
+        resp = self.response(rid)
+        r = self.post_acs(resp, relay, jar=used_jar)
+        self.assertEqual(r.status, 303, r)
+        value = r.cookie_value()
+        out = self.get("/saml/logout?ReturnTo=%2Fbye%3Fx%3D1", cookie="%s=%s" % (COOKIE, value))
+        self.assertEqual(out.status, 303, out)
+        self.assertEqual(path_of(out.location), "/bye?x=1")
+        cleared = out.set_cookie()
+        self.assertIsNotNone(cleared, out)
+        self.assertRegex(cleared, r"^%s=(;|$|\"\")|Max-Age=0|[Ee]xpires=Thu, 01 Jan 1970" % COOKIE)
+        # The old id is dead on the server, not only forgotten by the browser.
+        self.assertEqual(self.get("/protected/lo", cookie="%s=%s" % (COOKIE, value)).status, 302)
+        # And the assertion that created it cannot sign in again.
+        self.assertEqual(self.post_acs(resp, relay, jar=self.jar()).status, 403)
+
+    def test_logout_return_to_must_be_local(self):
+        for bad in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+            with self.subTest(return_to=bad):
+                out = self.get("/saml/logout?ReturnTo=" + urllib.parse.quote(bad, safe=""))
+                self.assertEqual(out.status, 303, out)
+                self.assertEqual(path_of(out.location), "/")
+
+    def test_logout_is_get_only(self):
+        self.assertEqual(self.get("/saml/logout", data={"x": "1"}).status, 405)
+
+
+class ApiClients(SamlTestCase):
+    """DESIGN: API-style requests get 401 instead of a redirect to the IdP."""
+
+    def test_api_requests_get_401(self):
+        cases = {"POST": dict(data={"a": "b"}),
+                 "XHR": dict(headers=["X-Requested-With: XMLHttpRequest"]),
+                 "fetch": dict(headers=["Sec-Fetch-Mode: cors"]),
+                 "JSON": dict(headers=["Accept: application/json"])}
+        for name, kw in cases.items():
+            with self.subTest(client=name):
+                r = self.get("/protected/api", **kw)
+                self.assertEqual(r.status, 401, r)
+                self.assertIsNone(r.location)
+
+    def test_browser_navigation_redirects(self):
+        r = self.get("/protected/api", headers=["Accept: text/html,application/xhtml+xml,*/*;q=0.8",
+                                                "Sec-Fetch-Mode: navigate"])
+        self.assertEqual(r.status, 302, r)
+
+
+class MovedEndpointsAndCookie(SamlTestCase):
+    directives = {"EndpointPath": "/sso", "CookieName": "app_session",
+                  "NameIDFormat": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.acs = cls.apache.url + "/sso/acs"
+
+    def test_request_names_moved_acs_and_format(self):
+        r = self.get("/protected/e")
+        self.assertEqual(r.status, 302, r)
+        _, xml = decode_authn_request(r.location)
+        root = etree.fromstring(xml)
+        self.assertEqual(root.get("AssertionConsumerServiceURL"), self.acs)
+        self.assertEqual(root.find("{urn:oasis:names:tc:SAML:2.0:protocol}NameIDPolicy")
+                         .get("Format"), self.directives["NameIDFormat"])
+        self.assertEqual(self.get("/sso/metadata").status, 200)
+
+    def test_sign_in_sets_named_cookie(self):
+        jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/e", jar=jar)
+        resp = harness.az.make_response(harness.USER, self.acs, harness.SP_ENTITY_ID, rid,
+                                        key=self.idp.key, cert=self.idp.cert,
+                                        tenant=self.idp.tenant)
+        r = self.get("/sso/acs", data={"SAMLResponse": resp, "RelayState": relay}, jar=jar)
+        self.assertEqual(r.status, 303, r)
+        self.assertIsNone(r.set_cookie(COOKIE))
+        self.assertRegex(r.set_cookie("app_session") or "", r"^app_session=[A-Za-z0-9_-]{43};")
+        self.assertEqual(self.get("/protected/e", jar=jar).status, 200)
+        # The default path is not an ACS any more.
+        old = self.get("/saml/acs", data={"SAMLResponse": resp})
+        self.assertIsNone(old.set_cookie("app_session"))
+
+
+class Sha1Allowed(SamlTestCase):
+    directives = {"AllowSHA1": "On"}
+
+    def test_sha1_signature_accepted_when_allowed(self):
+        r, jar = self.sign_in("/protected/sha1", sig_alg="rsa-sha1", digest_alg="sha1")
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(self.get("/protected/sha1", jar=jar).status, 200)
+
+
+class Sha1RefusedByDefault(SamlTestCase):
+    def test_sha1_signature_refused(self):
+        jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/sha1", jar=jar)
+        mark = self.apache.log_mark()
+        r = self.post_acs(self.response(rid, sig_alg="rsa-sha1", digest_alg="sha1"), relay,
+                          jar=jar)
+        self.assertEqual(r.status, 403, r)
+        self.assertRegex(self.apache.log_since(mark, expect="sequr_saml"),
+                         re.compile(r"sequr_saml.*(sha1|SHA-1|algorithm)", re.I))
