@@ -53,10 +53,12 @@ class ConfigTest(unittest.TestCase):
         self.assert_refused(self.idp(cert=path), "SequrSAMLIdPCertificateFile", path)
 
     def test_unreadable_certificate_file(self):
-        if harness.AS_ROOT:
-            self.skipTest("root reads any file; the missing-file case covers open errors")
-        path = self.write("unreadable.pem", open(self.cert, "rb").read())
-        os.chmod(path, 0)
+        if harness.AS_ROOT:     # root reads any file: a directory cannot be read as one
+            path = os.path.join(self.dir, "a-directory.pem")
+            os.makedirs(path, exist_ok=True)
+        else:
+            path = self.write("unreadable.pem", open(self.cert, "rb").read())
+            os.chmod(path, 0)
         self.assert_refused(self.idp(cert=path), "SequrSAMLIdPCertificateFile", path)
 
     def test_not_a_certificate(self):

@@ -1,0 +1,37 @@
+"""An admin changes the IdP certificate and runs `apachectl graceful`: nobody
+signed in is logged out, nobody in flight is dropped, and the new
+configuration is what verifies responses from then on."""
+from harness import SamlTestCase, az, saml_directives
+
+
+class CertificateRolloverByGraceful(SamlTestCase):
+
+    def test_rollover(self):
+        signed_in, jar = self.sign_in("/protected/keep")
+        self.assertEqual(signed_in.status, 303, signed_in)
+        in_flight_jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/flight", jar=in_flight_jar)
+
+        new_key, new_cert = az.make_keypair(self.tmp, "rolled", cn="Rolled Azure SSO Cert")
+        self.apache.write_conf(saml_directives(self.idp.sso_url, new_cert, self.idp.issuer))
+        self.apache.graceful()
+
+        self.assertEqual(self.get("/protected/keep", jar=jar).status, 200,
+                         "signed-in user logged out by the reload")
+        # The request started before the reload is answered with the new key.
+        r = self.post_acs(self.response(rid, key=new_key, cert=new_cert), relay,
+                          jar=in_flight_jar)
+        self.assertEqual(r.status, 303, r)
+        # The retired key no longer signs anyone in.
+        jar2 = self.jar()
+        rid2, relay2, _ = self.start_login("/protected/old", jar=jar2)
+        mark = self.apache.log_mark()
+        old = self.post_acs(self.response(rid2), relay2, jar=jar2)
+        self.assert_refused(old, 403, "signature", mark)
+
+    def test_many_reloads_keep_sessions(self):
+        r, jar = self.sign_in("/protected/reload")
+        self.assertEqual(r.status, 303, r)
+        for _ in range(3):
+            self.apache.graceful()
+            self.assertEqual(self.get("/protected/reload", jar=jar).status, 200)
