@@ -72,7 +72,8 @@ def wait_for_port(port, proc=None, timeout=10.0):
 def tempdir(prefix):
     d = tempfile.mkdtemp(prefix=prefix)
     os.chmod(d, 0o755)          # Apache's children run as www-data when we are root
-    _cleanups.append(lambda: shutil.rmtree(d, ignore_errors=True))
+    if not os.environ.get("SEQUR_KEEP"):       # SEQUR_KEEP=1 keeps logs for a post-mortem
+        _cleanups.append(lambda: shutil.rmtree(d, ignore_errors=True))
     return d
 
 
@@ -259,7 +260,9 @@ def saml_directives(idp_sso_url, idp_cert, idp_entity_id, **more):
 class Apache:
     """One Apache instance in its own ServerRoot under a temp dir."""
 
-    def __init__(self, saml_conf="", servers=2, port=None, extra="", extra_modules=""):
+    def __init__(self, saml_conf="", servers=2, port=None, extra="", extra_modules="",
+                 valgrind=False):
+        self.valgrind = valgrind
         self.root = tempdir("sequr-httpd-")
         for d in ("run", "logs", "htdocs", "cgi", "conf"):
             os.makedirs(os.path.join(self.root, d))
@@ -279,6 +282,7 @@ class Apache:
         self.conf_path = os.path.join(self.root, "conf", "httpd.conf")
         self.error_log = os.path.join(self.root, "logs", "error.log")
         self.proc = None
+        self.exit_status = None
         self.write_conf(saml_conf)
         _cleanups.append(self.stop)
 
@@ -310,38 +314,73 @@ class Apache:
         if rc != 0:
             raise AssertionError("apache configtest failed:\n" + out)
         self.stderr_path = os.path.join(self.root, "logs", "stderr.log")
+        ready_before = self.log().count("resuming normal operations")
+        cmd = [APACHE, "-d", self.root, "-f", self.conf_path, "-DFOREGROUND"]
+        if self.valgrind:      # children are forked, so they run under valgrind too
+            vgdir = os.path.join(self.root, "valgrind")
+            os.makedirs(vgdir, exist_ok=True)
+            give_to_apache_user(vgdir)         # children (www-data) write their own reports
+            cmd = ["valgrind", "--log-file=%s/valgrind.%%p.log" % vgdir,
+                   "--leak-check=no", "--num-callers=30", "--error-limit=no"] + cmd
         with open(self.stderr_path, "ab") as err:
-            self.proc = subprocess.Popen([APACHE, "-d", self.root, "-f", self.conf_path,
-                                          "-DFOREGROUND"],
-                                         stdout=subprocess.DEVNULL, stderr=err,
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
                                          start_new_session=True)
-        if not wait_for_port(self.port, self.proc):
+        if not wait_for_port(self.port, self.proc, timeout=90 if self.valgrind else 10):
             with open(self.stderr_path, errors="replace") as f:
                 err = f.read()
             self.stop()
             raise AssertionError("apache did not start: %s\n%s" % (err, self.log()))
+        # The port opens before the signal handlers exist: a SIGUSR1 sent now
+        # would kill the parent. Ready means the "resuming" line is logged.
+        self.wait_for_log_count("resuming normal operations", ready_before,
+                                90 if self.valgrind else 10)
         return self
 
+    def wait_for_log_count(self, text, before, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.log().count(text) > before:
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError("apache never logged %r:\n%s" % (text, self.log()[-2000:]))
+
     def stop(self):
+        """SIGTERM and wait; self.exit_status keeps the parent's exit status."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=60 if self.valgrind else 10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)   # its own group: only our children
                 self.proc.wait()
+        if self.proc:
+            self.exit_status = self.proc.returncode
         self.proc = None
 
     def graceful(self, timeout=10):
         """SIGUSR1, then wait until the new generation is serving."""
         before = self.log().count("resuming normal operations")
         self.proc.send_signal(signal.SIGUSR1)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.log().count("resuming normal operations") > before:
-                return wait_for_port(self.port, self.proc)
-            time.sleep(0.05)
-        raise AssertionError("graceful restart did not complete:\n" + self.log()[-2000:])
+        self.wait_for_log_count("resuming normal operations", before, timeout)
+        return wait_for_port(self.port, self.proc)
+
+    def valgrind_errors(self, children_only=False):
+        """The valgrind reports (one per process) that found errors; children_only
+        leaves out the parent's (its start-up and shutdown are tested elsewhere)."""
+        bad = []
+        logs = os.path.join(self.root, "valgrind")
+        for name in sorted(os.listdir(logs)):
+            if name.startswith("valgrind."):
+                with open(os.path.join(logs, name), errors="replace") as f:
+                    text = f.read()
+                m = re.search(r"ERROR SUMMARY: (\d+) errors", text)
+                if children_only and "Parent PID: %d\n" % os.getpid() in text:
+                    continue
+                if m and int(m.group(1)) > 0:
+                    bad.append(text)
+        return bad
 
     def log(self):
         try:

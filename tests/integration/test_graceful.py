@@ -35,3 +35,24 @@ class CertificateRolloverByGraceful(SamlTestCase):
         for _ in range(3):
             self.apache.graceful()
             self.assertEqual(self.get("/protected/reload", jar=jar).status, 200)
+
+
+class CleanShutdown(SamlTestCase):
+    """The parent must exit 0 on SIGTERM, also after reloads: a crash there (e.g. a
+    pool cleanup that points into the unloaded module) loses the shutdown work and
+    leaves a core behind on every `apachectl stop`."""
+
+    def setUp(self):
+        if self.apache.proc is None:       # the other test stopped it
+            self.apache.start()
+
+    def test_stop_exits_cleanly(self):
+        self.assertEqual(self.get("/protected/x").status, 302)
+        self.apache.stop()
+        self.assertEqual(self.apache.exit_status, 0, "apache parent exit status on SIGTERM")
+
+    def test_stop_after_graceful_exits_cleanly(self):
+        self.apache.graceful()
+        self.assertEqual(self.get("/protected/x").status, 302)
+        self.apache.stop()
+        self.assertEqual(self.apache.exit_status, 0, "apache parent exit status on SIGTERM")
