@@ -1,10 +1,9 @@
 """What reaches the ACS over HTTP besides a clean form: duplicate fields, other
 content types, odd RelayStates, several cookies; and the per-directory user
 attribute."""
-import base64
 
 import harness
-from harness import SamlTestCase, COOKIE, USER, az, curl
+from harness import SamlTestCase, COOKIE, USER, az
 
 NAME_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
