@@ -74,7 +74,7 @@ class AzureIdP:
     def __init__(self, key, cert, sp_acs, sp_entity_id, tenant=DEFAULT_TENANT,
                  host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
                  digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
-                 relay_state=None, public_host=None):
+                 relay_state=None, public_host=None, error=None):
         self.key, self.cert = key, cert
         self.sp_acs, self.sp_entity_id = sp_acs, sp_entity_id
         self.tenant, self.sign = tenant, sign
@@ -83,6 +83,7 @@ class AzureIdP:
         self.metadata_certs = [cert] + list(extra_certs)
         self.name_id_source = name_id_source
         self.relay_state = relay_state      # the app's configured "Relay State"
+        self.error = error                  # AADSTS code: answer every sign-in with an error
         self.httpd = http.server.ThreadingHTTPServer((host, port), _Handler)
         self.httpd.idp = self
         self.httpd.daemon_threads = True
@@ -129,6 +130,9 @@ class AzureIdP:
         if self.users is not None and user.lower() not in self.users:
             raise AuthnRequestError("AADSTS50034", "The user account %s does not exist in "
                                     "the %s directory." % (user, self.tenant))
+        if self.error:
+            return make_error_response(acs or self.sp_acs, in_response_to, tenant=self.tenant,
+                                       code=self.error)
         name_id = object_id(self.tenant, user) if self.name_id_source == "objectid" else user
         return make_response(user, acs or self.sp_acs, audience or self.sp_entity_id,
                              in_response_to, key=self.key, cert=self.cert, sign=self.sign,
@@ -272,6 +276,8 @@ def main(argv=None):
     ap.add_argument("--users", help="comma-separated user names that exist (default: any)")
     ap.add_argument("--name-id", choices=["upn", "objectid"], default="upn")
     ap.add_argument("--relay-state", help="the app's configured Relay State")
+    ap.add_argument("--error", metavar="AADSTS_CODE",
+                    help="answer every sign-in with Azure's error response (Requester)")
     a = ap.parse_args(argv)
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         ap.error("this test IdP listens on loopback only")
@@ -280,7 +286,7 @@ def main(argv=None):
                    digest_alg="sha1" if a.sig_alg == "rsa-sha1" else "sha256",
                    users=a.users.split(",") if a.users else None, extra_certs=a.extra_cert,
                    name_id_source=a.name_id, relay_state=a.relay_state,
-                   public_host=a.public_host)
+                   public_host=a.public_host, error=a.error)
     print("listening on http://%s:%d/%s/saml2" % (idp.host, idp.port, idp.tenant), flush=True)
     try:
         idp.httpd.serve_forever()

@@ -241,6 +241,21 @@ class Server(IdPTestBase):
         self.assertIn(self.idp.sso_url.encode(), md)
 
 
+class ErrorMode(IdPTestBase):
+    def test_every_sign_in_gets_azure_error_response(self):
+        idp = az.AzureIdP(self.key, self.cert, ACS, SP, error="AADSTS50105").start()
+        try:
+            with urllib.request.urlopen(idp.base_url + "/initiate?user=a@b.c", timeout=10) as r:
+                page = r.read()
+        finally:
+            idp.stop()
+        fields = dict(re.findall(rb'name="(\w+)" value="([^"]*)"', page))
+        root = etree.fromstring(base64.b64decode(fields[b"SAMLResponse"]))
+        self.assertEqual(root.find("{%s}Status/{%s}StatusCode" % (az.SAMLP, az.SAMLP))
+                         .get("Value"), az.STATUS_REQUESTER)
+        self.assertIn("AADSTS50105", root.findtext(".//{%s}StatusMessage" % az.SAMLP))
+
+
 class Pysaml2(IdPTestBase):
     def idp(self, **kw):
         import pysaml2_idp

@@ -452,6 +452,7 @@ class SamlTestCase(unittest.TestCase):
     sign = "assertion"
     extra = ""
     idp_name_id = "upn"
+    idp_args = ()
 
     @classmethod
     def setUpClass(cls):
@@ -459,7 +460,8 @@ class SamlTestCase(unittest.TestCase):
         if why:
             raise unittest.SkipTest(why)
         cls.apache = Apache(servers=cls.servers, extra=cls.extra)
-        cls.idp = IdPProcess(cls.apache.acs_url, sign=cls.sign, name_id=cls.idp_name_id)
+        cls.idp = IdPProcess(cls.apache.acs_url, sign=cls.sign, name_id=cls.idp_name_id,
+                             extra_args=cls.idp_args)
         cls.apache.write_conf(saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
                                               **cls.directives))
         cls.apache.start()

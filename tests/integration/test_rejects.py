@@ -109,3 +109,22 @@ class Rejects(SamlTestCase):
         r = self.get("/saml/acs?SAMLResponse=" + self.response())
         self.assertGreaterEqual(r.status, 400, r)
         self.assertIsNone(r.set_cookie())
+
+
+class AzureErrorThroughTheBrowser(SamlTestCase):
+    """The IdP server answers the sign-in with Azure's error response; the browser
+    posts it to the ACS like any other."""
+    idp_args = ("--error", "AADSTS50105")
+
+    def test_error_response_refused_without_loop(self):
+        jar = self.jar()
+        r = self.get("/protected/err", jar=jar)
+        self.assertEqual(r.status, 302, r)
+        fields = harness.curl(r.location, jar=jar).form_fields()
+        fields["username"] = harness.USER
+        login = harness.curl(self.idp.base_url + "/login", data=fields, jar=jar)
+        self.assertIn("SAMLResponse", login.form_fields())
+        mark = self.apache.log_mark()
+        acs = harness.curl(login.form_action(), data=login.form_fields(), jar=jar)
+        self.assert_refused(acs, 403, "status", mark)
+        self.assertIsNone(acs.location, "no redirect back into another sign-in loop")
