@@ -1,6 +1,7 @@
 """An admin changes the IdP certificate and runs `apachectl graceful`: nobody
 signed in is logged out, nobody in flight is dropped, and the new
 configuration is what verifies responses from then on."""
+import harness
 from harness import SamlTestCase, az, saml_directives
 
 
@@ -56,3 +57,29 @@ class CleanShutdown(SamlTestCase):
         self.assertEqual(self.get("/protected/x").status, 302)
         self.apache.stop()
         self.assertEqual(self.apache.exit_status, 0, "apache parent exit status on SIGTERM")
+
+
+class ReloadWithMoreModules(SamlTestCase):
+    """An admin enables other modules and reloads: the module's DSO is unloaded
+    and mapped again, very likely at another address. State kept across the
+    reload must not keep pointers into the old mapping."""
+
+    def test_sessions_and_replay_cache_after_module_moves(self):
+        r, jar = self.sign_in("/protected/moved")
+        self.assertEqual(r.status, 303, r)
+        rid, relay, _ = self.start_login("/protected/moved2", jar=self.jar())
+        used = self.response(rid)
+        self.assertEqual(self.post_acs(used, relay, jar=self.jar()).status, 303)
+
+        self.apache.extra_modules = "\n".join(
+            "LoadModule %s_module %s/mod_%s.so" % (m, harness.MODULES, m)
+            for m in ("lua", "proxy", "proxy_html", "xml2enc", "dav", "rewrite"))
+        self.apache.write_conf(saml_directives(self.idp.sso_url, self.idp.cert,
+                                               self.idp.issuer))
+        self.apache.graceful()
+
+        self.assertEqual(self.get("/protected/moved", jar=jar).status, 200)
+        self.assertEqual(self.post_acs(used, relay, jar=self.jar()).status, 403)
+        r2, jar2 = self.sign_in("/protected/moved3")
+        self.assertEqual(r2.status, 303, r2)
+        self.assertEqual(self.get("/protected/moved3", jar=jar2).status, 200)
