@@ -75,6 +75,30 @@ class SharedAcrossProcesses(SamlTestCase):
         self.assertEqual([a.status for a in again], [403] * 10)
         self.assertTrue(all(a.set_cookie() is None for a in again))
 
+    def test_concurrent_replay_race_has_one_winner(self):
+        """The same fresh response posted 10 times at once: the check-and-record of
+        the assertion ID must be atomic across processes."""
+        for round_ in range(3):
+            rid, relay, _ = self.start_login("/protected/race%d" % round_, jar=self.jar())
+            resp = self.response(rid)
+            with ThreadPoolExecutor(10) as pool:
+                replies = list(pool.map(lambda i: self.post_acs(resp, relay, jar=self.jar()),
+                                        range(10)))
+            statuses = sorted(r.status for r in replies)
+            self.assertEqual(statuses, [303] + [403] * 9, statuses)
+
+    def test_parallel_sign_ins_get_distinct_sessions(self):
+        def one(i):
+            r, jar = self.sign_in("/protected/p%d" % i, user="user%d@contoso.example" % i)
+            page = self.get("/protected/p%d" % i, jar=jar)
+            return r.status, r.cookie_value(), page.status, self.whoami(page).get("REMOTE_USER")
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(one, range(24)))
+        self.assertEqual([x[0] for x in results], [303] * 24)
+        self.assertEqual(len({x[1] for x in results}), 24)
+        self.assertEqual([x[2] for x in results], [200] * 24)
+        self.assertEqual([x[3] for x in results], ["user%d@contoso.example" % i for i in range(24)])
+
     def test_state_survives_graceful_restart(self):
         r, jar = self.sign_in("/protected/g")
         self.assertEqual(r.status, 303, r)
