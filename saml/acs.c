@@ -1,1 +1,215 @@
+/* The Assertion Consumer Service's decisions (see acs.h).
+ *
+ * Order is the point of this file: the response is validated before any
+ * shared state is touched, so a forged or broken response can neither burn a
+ * pending request nor fill the replay cache. Then the replay cache is asked
+ * (atomic add), so a response presented twice is reported as the replay it is,
+ * and only then is the pending request taken (atomic take), so each request is
+ * answered once even when two processes race with two answers.
+ *
+ * Pending record: u32 length + relay_state (0xFFFFFFFF: none), u32 length +
+ * return_to, big-endian, nothing after. */
 #include "acs.h"
+
+#include <apr_strings.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "codec.h"
+#include "relay_state.h"
+
+#define PENDING_PREFIX "q:"
+#define REPLAY_PREFIX  "r:"
+#define NO_STRING      0xFFFFFFFFu
+
+/* ---- pending requests ----------------------------------------------------- */
+
+static const char *pending_key(apr_pool_t *p, const char *request_id)
+{
+    if (request_id == NULL || *request_id == '\0'
+        || strlen(request_id) > SAML_STORE_KEY_MAX - strlen(PENDING_PREFIX))
+        return NULL;
+    return apr_pstrcat(p, PENDING_PREFIX, request_id, NULL);
+}
+
+static apr_size_t put_string(unsigned char *at, const char *s)
+{
+    apr_size_t len = s ? strlen(s) : 0;
+    uint32_t n = s ? (uint32_t)len : NO_STRING;
+
+    at[0] = (unsigned char)(n >> 24);
+    at[1] = (unsigned char)(n >> 16);
+    at[2] = (unsigned char)(n >> 8);
+    at[3] = (unsigned char)n;
+    memcpy(at + 4, s ? s : "", len);
+    return 4 + len;
+}
+
+apr_status_t saml_pending_save(apr_pool_t *p, saml_store_t *st,
+                               const saml_pending_request_t *req, apr_time_t expiry)
+{
+    const char *key = pending_key(p, req->request_id);
+    apr_size_t relay_len = req->relay_state ? strlen(req->relay_state) : 0;
+    apr_size_t return_len = req->return_to ? strlen(req->return_to) : 0;
+    unsigned char *rec;
+    apr_size_t len;
+
+    if (key == NULL || req->return_to == NULL || relay_len >= NO_STRING
+        || return_len >= NO_STRING)
+        return APR_EINVAL;
+    rec = apr_palloc(p, 8 + relay_len + return_len);
+    len = put_string(rec, req->relay_state);
+    len += put_string(rec + len, req->return_to);
+    return saml_store_set(st, key, (const char *)rec, len, expiry);
+}
+
+/* One string of a pending record; *ok cleared on any inconsistency. */
+static const char *get_string(apr_pool_t *p, const unsigned char *rec, apr_size_t len,
+                              apr_size_t *pos, int *ok)
+{
+    const unsigned char *b = rec + *pos;
+    uint32_t n;
+
+    if (!*ok || len - *pos < 4) {
+        *ok = 0;
+        return NULL;
+    }
+    n = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+    *pos += 4;
+    if (n == NO_STRING)
+        return NULL;
+    if (n > len - *pos || memchr(rec + *pos, '\0', n)) {
+        *ok = 0;
+        return NULL;
+    }
+    *pos += n;
+    return apr_pstrmemdup(p, (const char *)rec + *pos - n, n);
+}
+
+static apr_status_t decode_pending(apr_pool_t *p, const char *buf, apr_size_t len,
+                                   saml_pending_request_t *req)
+{
+    const unsigned char *rec = (const unsigned char *)buf;
+    apr_size_t pos = 0;
+    int ok = 1;
+
+    req->relay_state = get_string(p, rec, len, &pos, &ok);
+    req->return_to = get_string(p, rec, len, &pos, &ok);
+    return ok && req->return_to && pos == len ? APR_SUCCESS : SAML_EMALFORMED;
+}
+
+/* ---- the decisions -------------------------------------------------------- */
+
+static int same_relay_state(const char *sent, const char *received)
+{
+    if (sent == NULL || received == NULL)
+        return sent == received;
+    return strcmp(sent, received) == 0;
+}
+
+/* Issuer and ID together: two IdPs may well use the same assertion ID. */
+static const char *replay_key(apr_pool_t *p, const saml_assertion_t *a)
+{
+    const char *what = apr_pstrcat(p, a->issuer ? a->issuer : "", "\n", a->assertion_id, NULL);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    if (EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL) != 1)
+        return NULL;
+    return apr_pstrcat(p, REPLAY_PREFIX, saml_base64url_encode(p, md, mdlen), NULL);
+}
+
+static apr_status_t store_failure(apr_pool_t *p, saml_err_t *err, apr_status_t rv,
+                                  const char *doing)
+{
+    char buf[120];
+    return saml_fail(p, err, SAML_EUNAVAILABLE, "store", "%s: %s", doing,
+                     apr_strerror(rv, buf, sizeof(buf)));
+}
+
+/* Remember the assertion until it could no longer be accepted anyway. */
+static apr_status_t remember_assertion(apr_pool_t *p, saml_store_t *st,
+                                       const saml_acs_policy_t *policy,
+                                       const saml_assertion_t *a, saml_err_t *err)
+{
+    const char *key = replay_key(p, a);
+    apr_status_t rv;
+
+    if (key == NULL)
+        return saml_fail(p, err, SAML_EINTERNAL, "replay", "SHA-256 unavailable");
+    rv = saml_store_add(st, key, "1", 1, a->not_on_or_after + policy->response.skew);
+    if (rv == APR_EEXIST)
+        return saml_fail(p, err, SAML_EREPLAY, "replay",
+                         "assertion %s from %s was already used",
+                         saml_log_escape(p, a->assertion_id, 128),
+                         saml_log_escape(p, a->issuer, 256));
+    if (rv != APR_SUCCESS)
+        return store_failure(p, err, rv, "replay cache");
+    return APR_SUCCESS;
+}
+
+static apr_status_t answer_pending_request(apr_pool_t *p, saml_store_t *st,
+                                           const saml_assertion_t *a,
+                                           const char *relay_state, const char *landing,
+                                           const char **return_to, saml_err_t *err)
+{
+    const char *key = pending_key(p, a->in_response_to);
+    const char *irt = saml_log_escape(p, a->in_response_to, 128);
+    saml_pending_request_t req;
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = key ? saml_store_take(st, key, p, &buf, &len) : APR_NOTFOUND;
+    if (rv == APR_NOTFOUND)
+        return saml_fail(p, err, SAML_EREJECTED, "in-response-to",
+                         "%s: unknown or already answered request", irt);
+    if (rv != APR_SUCCESS)
+        return store_failure(p, err, rv, "pending requests");
+    if (decode_pending(p, buf, len, &req) != APR_SUCCESS)
+        return saml_fail(p, err, SAML_EINTERNAL, "in-response-to",
+                         "%s: stored request record is corrupt", irt);
+    if (!same_relay_state(req.relay_state, relay_state))
+        return saml_fail(p, err, SAML_EREJECTED, "relay-state",
+                         "RelayState \"%s\" is not the one sent with request %s",
+                         relay_state ? saml_log_escape(p, relay_state, 128) : "(none)", irt);
+    /* Written by us, but checked again: a store shared with other software
+     * must not become a way to redirect our users. */
+    *return_to = saml_is_local_path(req.return_to) ? req.return_to : landing;
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_policy_t *policy,
+                              const char *xml, apr_size_t xml_len, const char *relay_state,
+                              saml_acs_result_t **out, saml_err_t *err)
+{
+    saml_acs_result_t *res;
+    saml_assertion_t *a = NULL;
+    const char *landing = policy->landing_path ? policy->landing_path : "/";
+    apr_status_t rv;
+
+    rv = saml_response_validate(p, xml, xml_len, &policy->response, &a, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (a->in_response_to == NULL && !policy->allow_unsolicited)
+        return saml_fail(p, err, SAML_EREJECTED, "unsolicited",
+                         "response without InResponseTo, and unsolicited responses are off");
+    if ((rv = remember_assertion(p, st, policy, a, err)) != APR_SUCCESS)
+        return rv;
+
+    res = apr_pcalloc(p, sizeof(*res));
+    res->assertion = a;
+    if (a->in_response_to) {
+        rv = answer_pending_request(p, st, a, relay_state, landing, &res->return_to, err);
+        if (rv != APR_SUCCESS)
+            return rv;
+        res->solicited = 1;
+    }
+    else {
+        res->return_to = relay_state && saml_is_local_path(relay_state)
+                         ? apr_pstrdup(p, relay_state) : landing;
+    }
+    *out = res;
+    return APR_SUCCESS;
+}
