@@ -1,1 +1,74 @@
+/* The AuthnRequest that sends a browser to Azure AD, HTTP-Redirect binding.
+ * Entra's rules (field notes 4): ID must not start with a digit, Issuer must
+ * equal the app's Identifier, no Subject (AADSTS900236). The request is not
+ * signed: Azure does not require it and the response is what we verify. */
 #include "authn_request.h"
+
+#include <apr_escape.h>
+#include <apr_strings.h>
+#include <string.h>
+
+#include "codec.h"
+#include "time.h"
+
+#define BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+
+static const char *esc(apr_pool_t *p, const char *s)
+{
+    return apr_pescape_entity(p, s, 0);
+}
+
+static int has_required_fields(const saml_authn_request_t *req)
+{
+    return req && req->id && req->id[0] && !(req->id[0] >= '0' && req->id[0] <= '9') &&
+           req->sp_entity_id && req->acs_url && req->idp_sso_url;
+}
+
+/* NULL when a required field (id, sp_entity_id, acs_url, idp_sso_url) is
+ * missing or the id starts with a digit. */
+const char *saml_authn_request_xml(apr_pool_t *p, const saml_authn_request_t *req)
+{
+    apr_time_t now;
+
+    if (!has_required_fields(req))
+        return NULL;
+    now = req->now ? req->now : apr_time_now();
+    return apr_pstrcat(p,
+        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+        "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\"",
+        " ID=\"", esc(p, req->id), "\"",
+        " Version=\"2.0\"",
+        " IssueInstant=\"", saml_time_format(p, now), "\"",
+        " Destination=\"", esc(p, req->idp_sso_url), "\"",
+        " AssertionConsumerServiceURL=\"", esc(p, req->acs_url), "\"",
+        " ProtocolBinding=\"" BINDING_POST "\"",
+        req->force_authn ? " ForceAuthn=\"true\"" : "",
+        ">",
+        "<saml:Issuer>", esc(p, req->sp_entity_id), "</saml:Issuer>",
+        "<samlp:NameIDPolicy Format=\"",
+        esc(p, req->name_id_format ? req->name_id_format : SAML_NAMEID_EMAIL),
+        "\" AllowCreate=\"true\"/>",
+        "</samlp:AuthnRequest>", NULL);
+}
+
+apr_status_t saml_authn_request_redirect_url(apr_pool_t *p, const saml_authn_request_t *req,
+                                             const char **url)
+{
+    const char *xml = saml_authn_request_xml(p, req);
+    unsigned char *z;
+    apr_size_t zlen;
+    apr_status_t rv;
+    const char *sep;
+
+    if (xml == NULL)
+        return SAML_EINTERNAL;
+    rv = saml_deflate(p, (const unsigned char *)xml, strlen(xml), &z, &zlen);
+    if (rv != APR_SUCCESS)
+        return rv;
+    sep = strchr(req->idp_sso_url, '?') ? "&" : "?";
+    *url = apr_pstrcat(p, req->idp_sso_url, sep, "SAMLRequest=",
+                       saml_url_encode(p, saml_base64_encode(p, z, zlen)),
+                       req->relay_state ? "&RelayState=" : "",
+                       req->relay_state ? saml_url_encode(p, req->relay_state) : "", NULL);
+    return APR_SUCCESS;
+}

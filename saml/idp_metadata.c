@@ -1,1 +1,240 @@
+/* Azure's Federation Metadata XML for one IdP: its entityID, the sign-on and
+ * sign-out URLs and every signing certificate (several during a rollover;
+ * Entra says a relying party "should support all certificates in the
+ * document").
+ *
+ * The metadata's own ds:Signature is deliberately not verified: the admin
+ * downloads the file over TLS from login.microsoftonline.com and installs it
+ * like any other configuration file, so it is trusted exactly as much as the
+ * httpd.conf that names it. Whatever the signature says is ignored, as are
+ * the WS-Federation RoleDescriptors that repeat the keys. */
 #include "idp_metadata.h"
+
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <string.h>
+
+#include "certificate.h"
+#include "xml.h"
+
+#define METADATA_MAX_BYTES (1024 * 1024)   /* tenant-wide Azure metadata is ~100 KB */
+#define METADATA_MAX_DEPTH 64
+
+#define BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+
+/* The EntityDescriptor to read: the root, or the one child of an
+ * EntitiesDescriptor that describes an IdP. */
+static apr_status_t find_idp_entity(apr_pool_t *p, xmlNodePtr root, xmlNodePtr *entity,
+                                    saml_err_t *err)
+{
+    xmlNodePtr c, found = NULL;
+    int idps = 0;
+
+    if (root == NULL)
+        return saml_fail(p, err, SAML_EMALFORMED, "metadata-root", "document has no root element");
+    if (saml_xml_is(root, SAML_NS_METADATA, "EntityDescriptor")) {
+        *entity = root;
+        return APR_SUCCESS;
+    }
+    if (!saml_xml_is(root, SAML_NS_METADATA, "EntitiesDescriptor"))
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-root",
+                         "root element <%s> is not an md:EntityDescriptor or md:EntitiesDescriptor",
+                         saml_log_escape(p, (const char *)root->name, 64));
+    for (c = root->children; c; c = c->next) {
+        if (saml_xml_is(c, SAML_NS_METADATA, "EntityDescriptor") &&
+            saml_xml_child(c, SAML_NS_METADATA, "IDPSSODescriptor", NULL) != NULL) {
+            found = c;
+            idps++;
+        }
+    }
+    if (idps == 0)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-idpsso",
+                         "no EntityDescriptor with an IDPSSODescriptor in EntitiesDescriptor");
+    if (idps > 1)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-idpsso",
+                         "%d IdP EntityDescriptors in EntitiesDescriptor; expected exactly one",
+                         idps);
+    *entity = found;
+    return APR_SUCCESS;
+}
+
+/* A KeyDescriptor is for signing when use="signing" or use is absent. */
+static int is_signing_key(apr_pool_t *p, xmlNodePtr kd)
+{
+    const char *use = saml_xml_attr(p, kd, "use");
+    return use == NULL || strcmp(use, "signing") == 0;
+}
+
+static void add_unless_present(apr_array_header_t *certs, X509 *cert)
+{
+    int i;
+    for (i = 0; i < certs->nelts; i++)
+        if (X509_cmp(APR_ARRAY_IDX(certs, i, X509 *), cert) == 0)
+            return;
+    APR_ARRAY_PUSH(certs, X509 *) = cert;
+}
+
+/* The certificates of one KeyDescriptor: KeyInfo/X509Data/X509Certificate. */
+static apr_status_t add_key_descriptor_certs(apr_pool_t *p, xmlNodePtr kd,
+                                             apr_array_header_t *certs, saml_err_t *err)
+{
+    xmlNodePtr ki = saml_xml_child(kd, SAML_NS_DSIG, "KeyInfo", NULL);
+    xmlNodePtr xd, xc;
+
+    for (xd = ki ? ki->children : NULL; xd; xd = xd->next) {
+        if (!saml_xml_is(xd, SAML_NS_DSIG, "X509Data"))
+            continue;
+        for (xc = xd->children; xc; xc = xc->next) {
+            const char *b64;
+            X509 *cert;
+            apr_status_t rv;
+            if (!saml_xml_is(xc, SAML_NS_DSIG, "X509Certificate"))
+                continue;
+            rv = saml_xml_text(p, xc, &b64, err);
+            if (rv == APR_SUCCESS)
+                rv = saml_cert_from_base64(p, b64, &cert, err);
+            if (rv != APR_SUCCESS)
+                return saml_fail(p, err, SAML_EREJECTED, "metadata-certificate",
+                                 "bad X509Certificate in a signing KeyDescriptor (line %ld): %s",
+                                 xmlGetLineNo(xc), err ? err->detail : "");
+            add_unless_present(certs, cert);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* Every certificate of every signing KeyDescriptor. One bad certificate
+ * refuses the whole file: the admin must learn the file is damaged rather
+ * than run on whichever keys happened to load. */
+static apr_status_t collect_signing_certs(apr_pool_t *p, xmlNodePtr idpsso,
+                                          apr_array_header_t *certs, saml_err_t *err)
+{
+    xmlNodePtr kd;
+
+    for (kd = idpsso->children; kd; kd = kd->next) {
+        apr_status_t rv;
+        if (!saml_xml_is(kd, SAML_NS_METADATA, "KeyDescriptor") || !is_signing_key(p, kd))
+            continue;
+        rv = add_key_descriptor_certs(p, kd, certs, err);
+        if (rv != APR_SUCCESS)
+            return rv;
+    }
+    if (certs->nelts == 0)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-signing-key",
+                         "IDPSSODescriptor has no KeyDescriptor use=\"signing\" with an X509Certificate");
+    return APR_SUCCESS;
+}
+
+/* Location of the HTTP-Redirect endpoint named name, else of the first one
+ * with any binding (Azure lists the same URL for every binding). */
+static const char *endpoint_location(apr_pool_t *p, xmlNodePtr idpsso, const char *name)
+{
+    xmlNodePtr c;
+    const char *fallback = NULL;
+
+    for (c = idpsso->children; c; c = c->next) {
+        const char *binding, *location;
+        if (!saml_xml_is(c, SAML_NS_METADATA, name))
+            continue;
+        location = saml_xml_attr(p, c, "Location");
+        if (location == NULL || *location == '\0')
+            continue;
+        binding = saml_xml_attr(p, c, "Binding");
+        if (binding && strcmp(binding, BINDING_REDIRECT) == 0)
+            return location;
+        if (fallback == NULL)
+            fallback = location;
+    }
+    return fallback;
+}
+
+static apr_status_t read_entity(apr_pool_t *p, xmlNodePtr entity, saml_idp_metadata_t *md,
+                                saml_err_t *err)
+{
+    xmlNodePtr idpsso;
+    int count = 0;
+    apr_status_t rv;
+
+    md->entity_id = saml_xml_attr(p, entity, "entityID");
+    if (md->entity_id == NULL || *md->entity_id == '\0')
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-entity-id",
+                         "EntityDescriptor has no entityID");
+    idpsso = saml_xml_child(entity, SAML_NS_METADATA, "IDPSSODescriptor", &count);
+    if (idpsso == NULL)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-idpsso",
+                         "EntityDescriptor %s has no IDPSSODescriptor (SP metadata?)",
+                         saml_log_escape(p, md->entity_id, 200));
+    if (count > 1)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-idpsso",
+                         "%d IDPSSODescriptors; expected one", count);
+    md->certs = apr_array_make(p, 3, sizeof(X509 *));
+    rv = collect_signing_certs(p, idpsso, md->certs, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    md->sso_url = endpoint_location(p, idpsso, "SingleSignOnService");
+    if (md->sso_url == NULL)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-sso-url",
+                         "IDPSSODescriptor has no SingleSignOnService Location");
+    md->slo_url = endpoint_location(p, idpsso, "SingleLogoutService");
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_idp_metadata_parse(apr_pool_t *p, const char *buf, apr_size_t len,
+                                     saml_idp_metadata_t **out, saml_err_t *err)
+{
+    saml_xml_limits_t limits = { METADATA_MAX_BYTES, METADATA_MAX_DEPTH };
+    saml_idp_metadata_t *md;
+    xmlDocPtr doc;
+    xmlNodePtr entity = NULL;
+    apr_status_t rv;
+
+    if (buf == NULL)
+        return saml_fail(p, err, SAML_EMALFORMED, "metadata", "no metadata");
+    /* Azure serves its metadata with a UTF-8 byte-order mark. */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        buf += 3;
+        len -= 3;
+    }
+    rv = saml_xml_parse(p, buf, len, &limits, &doc, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = find_idp_entity(p, xmlDocGetRootElement(doc), &entity, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    md = apr_pcalloc(p, sizeof(*md));
+    rv = read_entity(p, entity, md, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    *out = md;
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_idp_metadata_load_file(apr_pool_t *p, const char *path,
+                                         saml_idp_metadata_t **out, saml_err_t *err)
+{
+    apr_file_t *f;
+    apr_status_t rv;
+    char *buf = apr_palloc(p, METADATA_MAX_BYTES + 1);
+    apr_size_t got = 0;
+    char msg[120];
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_read_full(f, buf, METADATA_MAX_BYTES + 1, &got);
+        apr_file_close(f);
+        if (rv == APR_EOF)
+            rv = APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS)
+        return saml_fail(p, err, rv, "file", "cannot read %s: %s", path,
+                         apr_strerror(rv, msg, sizeof(msg)));
+    if (got > METADATA_MAX_BYTES)
+        return saml_fail(p, err, SAML_ETOOLARGE, "file", "%s is larger than %d bytes", path,
+                         METADATA_MAX_BYTES);
+    if (got == 0)
+        return saml_fail(p, err, SAML_EMALFORMED, "metadata", "%s is empty", path);
+    rv = saml_idp_metadata_parse(p, buf, got, out, err);
+    if (rv != APR_SUCCESS && err && err->detail)
+        err->detail = apr_psprintf(p, "%s: %s", path, err->detail);
+    return rv;
+}

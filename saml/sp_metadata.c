@@ -1,1 +1,61 @@
+/* The SP's own metadata, for Azure's "Upload metadata file": it fills in the
+ * Identifier and Reply URL, and the certificate for token encryption. */
 #include "sp_metadata.h"
+
+#include <apr_escape.h>
+#include <apr_strings.h>
+
+#include "authn_request.h"
+#include "certificate.h"
+
+#define BINDING_POST     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+#define BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+
+/* Every value is escaped for both element content and attribute values. */
+static const char *esc(apr_pool_t *p, const char *s)
+{
+    return apr_pescape_entity(p, s ? s : "", 0);
+}
+
+static const char *key_descriptor(apr_pool_t *p, const char *use, const char *cert_b64)
+{
+    return apr_psprintf(p,
+        "    <md:KeyDescriptor use=\"%s\">\n"
+        "      <ds:KeyInfo>\n"
+        "        <ds:X509Data>\n"
+        "          <ds:X509Certificate>%s</ds:X509Certificate>\n"
+        "        </ds:X509Data>\n"
+        "      </ds:KeyInfo>\n"
+        "    </md:KeyDescriptor>\n", use, cert_b64);
+}
+
+const char *saml_sp_metadata(apr_pool_t *p, const saml_sp_metadata_params_t *params)
+{
+    const char *keys = "", *slo = "";
+    const char *format = params->name_id_format ? params->name_id_format : SAML_NAMEID_EMAIL;
+
+    if (params->cert) {
+        const char *b64 = saml_cert_base64(p, params->cert);
+        if (b64)
+            keys = apr_pstrcat(p, key_descriptor(p, "signing", b64),
+                               key_descriptor(p, "encryption", b64), NULL);
+    }
+    if (params->slo_url)
+        slo = apr_psprintf(p, "    <md:SingleLogoutService Binding=\"" BINDING_REDIRECT "\" "
+                              "Location=\"%s\"/>\n", esc(p, params->slo_url));
+
+    /* Element order follows the SPSSODescriptorType schema sequence:
+     * KeyDescriptor, SingleLogoutService, NameIDFormat, AssertionConsumerService. */
+    return apr_pstrcat(p,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+        "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"", esc(p, params->entity_id), "\">\n"
+        "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" "
+        "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
+        keys, slo,
+        "    <md:NameIDFormat>", esc(p, format), "</md:NameIDFormat>\n"
+        "    <md:AssertionConsumerService Binding=\"" BINDING_POST "\" Location=\"",
+        esc(p, params->acs_url), "\" index=\"0\" isDefault=\"true\"/>\n"
+        "  </md:SPSSODescriptor>\n"
+        "</md:EntityDescriptor>\n", NULL);
+}
