@@ -22,10 +22,13 @@ static const char *store_path(apr_pool_t *pconf, const char *spec)
     return ap_runtime_dir_relative(pconf, DEFAULT_STORE_FILE);
 }
 
-/* The store hangs off the process pool, not the configuration pool: pconf is
- * cleared at every graceful restart (which is how mod_auth_mellon loses every
- * session), the process pool lives as long as the Apache parent. */
-static saml_store_t *open_store(server_rec *s, const char *path)
+/* The store's mapping hangs off the process pool, not the configuration
+ * pool: pconf is cleared at every graceful restart (which is how
+ * mod_auth_mellon loses every session), the process pool lives as long as the
+ * Apache parent. Apache also unloads this module with pconf, so nothing of
+ * ours (no cleanup, no function pointer) may be left in the process pool:
+ * each configuration generation gets a handle of its own in pconf. */
+static saml_store_t *open_store(apr_pool_t *pconf, server_rec *s, const char *path)
 {
     apr_pool_t *ppool = s->process->pool;
     const char *key = apr_pstrcat(ppool, "sequr_saml_store:", path, NULL);
@@ -35,8 +38,8 @@ static saml_store_t *open_store(server_rec *s, const char *path)
 
     apr_pool_userdata_get((void **)&st, key, ppool);
     if (st)
-        return st;
-    rv = saml_store_file_open(ppool, path, SAML_STORE_FILE_DEFAULT_ENTRIES,
+        return saml_store_file_rebind(pconf, st);
+    rv = saml_store_file_open_persistent(ppool, path, SAML_STORE_FILE_DEFAULT_ENTRIES,
                               SAML_STORE_FILE_DEFAULT_VALUE_MAX, &st, &err);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
@@ -50,7 +53,7 @@ static saml_store_t *open_store(server_rec *s, const char *path)
                      SEQLOGNO(01502) "cannot give the session store %s to the Apache user", path);
     apr_pool_userdata_set(st, key, apr_pool_cleanup_null, ppool);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SEQLOGNO(01503) "session store: %s", path);
-    return st;
+    return saml_store_file_rebind(pconf, st);
 }
 
 int sequr_store_setup(apr_pool_t *pconf, server_rec *s)
@@ -65,7 +68,7 @@ int sequr_store_setup(apr_pool_t *pconf, server_rec *s)
             needed = 1;
     if (!needed)
         return OK;
-    st = open_store(s, store_path(pconf, main_conf->cache_spec));
+    st = open_store(pconf, s, store_path(pconf, main_conf->cache_spec));
     if (st == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
     for (vs = s; vs; vs = vs->next)

@@ -620,9 +620,9 @@ static apr_status_t open_once(sf_store_t *s, const char *path, const sf_header_t
     return APR_SUCCESS;
 }
 
-apr_status_t saml_store_file_open(apr_pool_t *p, const char *path, apr_size_t entries,
-                                  apr_size_t value_max, saml_store_t **out,
-                                  saml_err_t *err)
+static apr_status_t open_store(apr_pool_t *p, const char *path, apr_size_t entries,
+                               apr_size_t value_max, int persistent, saml_store_t **out,
+                               saml_err_t *err)
 {
     sf_store_t *s = apr_pcalloc(p, sizeof(*s));
     saml_store_t *st;
@@ -638,7 +638,6 @@ apr_status_t saml_store_file_open(apr_pool_t *p, const char *path, apr_size_t en
                          " bytes (at most %u entries of %u bytes)",
                          entries, value_max, SF_ENTRIES_LIMIT, SF_VALUE_MAX_LIMIT);
     s->fd = -1;
-    apr_pool_cleanup_register(p, s, unmap_store, apr_pool_cleanup_null);
     for (attempt = 0; attempt < SF_OPEN_ATTEMPTS; attempt++) {
         rv = open_once(s, path, &want, &why);
         if (rv != APR_EAGAIN)
@@ -651,11 +650,35 @@ apr_status_t saml_store_file_open(apr_pool_t *p, const char *path, apr_size_t en
                          rv == APR_EAGAIN ? "file keeps changing layout"
                                           : apr_strerror(rv, buf, sizeof(buf)));
     }
+    if (!persistent)
+        apr_pool_cleanup_register(p, s, unmap_store, apr_pool_cleanup_null);
     st = apr_pcalloc(p, sizeof(*st));
     st->provider = &file_provider;
     st->impl = s;
     *out = st;
     return APR_SUCCESS;
+}
+
+apr_status_t saml_store_file_open(apr_pool_t *p, const char *path, apr_size_t entries,
+                                  apr_size_t value_max, saml_store_t **out,
+                                  saml_err_t *err)
+{
+    return open_store(p, path, entries, value_max, 0, out, err);
+}
+
+apr_status_t saml_store_file_open_persistent(apr_pool_t *p, const char *path,
+                                             apr_size_t entries, apr_size_t value_max,
+                                             saml_store_t **out, saml_err_t *err)
+{
+    return open_store(p, path, entries, value_max, 1, out, err);
+}
+
+saml_store_t *saml_store_file_rebind(apr_pool_t *p, const saml_store_t *st)
+{
+    saml_store_t *fresh = apr_pcalloc(p, sizeof(*fresh));
+    fresh->provider = &file_provider;
+    fresh->impl = st->impl;
+    return fresh;
 }
 
 apr_status_t saml_store_file_chown(saml_store_t *st, long uid, long gid)

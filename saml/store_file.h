@@ -23,6 +23,18 @@ apr_status_t saml_store_file_open(apr_pool_t *p, const char *path, apr_size_t en
                                   apr_size_t value_max, saml_store_t **out,
                                   saml_err_t *err);
 
+/* For a host that unloads and reloads code while the store must live on:
+ * Apache unloads every module at each graceful restart, so a cleanup or a
+ * function pointer left in a long-lived pool would point into unmapped code.
+ * This variant registers nothing in p: the mapping lasts until the process
+ * exits (the kernel unmaps it), and saml_store_file_rebind() hands each new
+ * configuration generation a handle, allocated in its own pool, that uses the
+ * code loaded now on the same mapping. */
+apr_status_t saml_store_file_open_persistent(apr_pool_t *p, const char *path,
+                                             apr_size_t entries, apr_size_t value_max,
+                                             saml_store_t **out, saml_err_t *err);
+saml_store_t *saml_store_file_rebind(apr_pool_t *p, const saml_store_t *st);
+
 /* Let the unprivileged child user read and write it (called by the parent as root). */
 apr_status_t saml_store_file_chown(saml_store_t *st, long uid, long gid);
 
