@@ -82,6 +82,20 @@ def give_to_apache_user(path):
         shutil.chown(path, "www-data", "www-data")
 
 
+_module_copy = []
+
+
+def module_copy():
+    """A private copy of the built module, taken once per run: a `make` running in
+    the same tree during the suite must not swap the file under our Apaches."""
+    if not _module_copy:
+        d = tempdir("sequr-module-")
+        path = os.path.join(d, "mod_sequr_saml.so")
+        shutil.copy2(MODULE_SO, path)
+        _module_copy.append(path)
+    return _module_copy[0]
+
+
 def module_available():
     """None when Apache and the built module are there, else why not."""
     if not os.access(APACHE, os.X_OK):
@@ -288,7 +302,7 @@ class Apache:
 
     def conf_text(self, saml_conf, listen_extra=""):
         return BASE_CONF.format(
-            root=self.root, port=self.port, mods=MODULES, module=MODULE_SO,
+            root=self.root, port=self.port, mods=MODULES, module=module_copy(),
             user="User www-data\nGroup www-data" if AS_ROOT else "",
             servers=self.servers, max_spare=max(self.servers, 2) + 2,
             listen_extra=listen_extra, extra_modules=self.extra_modules,
