@@ -527,7 +527,16 @@ class SamlTestCase(unittest.TestCase):
         return dict(re.findall(r"^(\w+)=(.*)$", reply.text, re.M))
 
     def assert_refused(self, reply, status, check, mark):
+        """status, no cookie, a log line naming check, and a page whose reference
+        (correlation id) is on that log line but which tells the browser nothing
+        else about why."""
         self.assertEqual(reply.status, status, reply)
         self.assertIsNone(reply.set_cookie(), reply)
         log = self.apache.log_since(mark, expect=r"sequr_saml.*%s" % re.escape(check))
         self.assertRegex(log, r"sequr_saml.*%s" % re.escape(check))
+        self.assertIn("no-store", reply.header("Cache-Control") or "", reply)
+        ref = re.search(r"<code>([0-9A-Za-z_-]{6,})</code>", reply.text)
+        self.assertIsNotNone(ref, "no reference on the error page: %r" % reply.text)
+        self.assertRegex(log, r"sequr_saml.*%s.*%s" % (re.escape(check), ref.group(1)))
+        if check:
+            self.assertNotIn(check, reply.text.lower().replace("sign-in", ""))

@@ -119,3 +119,23 @@ class Sha1RefusedByDefault(SamlTestCase):
         self.assertEqual(r.status, 403, r)
         self.assertRegex(self.apache.log_since(mark, expect="sequr_saml"),
                          re.compile(r"sequr_saml.*(sha1|SHA-1|algorithm)", re.I))
+
+
+class ExplicitCacheFile(SamlTestCase):
+    """SequrSAMLCache file:PATH puts sessions and the replay cache in that file."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = harness.tempdir("sequr-cache-")
+        harness.give_to_apache_user(d)
+        cls.store = harness.os.path.join(d, "sessions.store")
+        cls.directives = {"Cache": "file:" + cls.store}
+        super().setUpClass()
+
+    def test_store_lives_at_the_configured_path(self):
+        r, jar = self.sign_in("/protected/cache")
+        self.assertEqual(r.status, 303, r)
+        self.assertTrue(harness.os.path.exists(self.store))
+        self.assertFalse(harness.os.path.exists(
+            harness.os.path.join(self.apache.root, "run", "sequr_saml.store")))
+        self.assertEqual(self.get("/protected/cache", jar=jar).status, 200)
