@@ -13,11 +13,26 @@
 
 static tk_keypair_t *rsa, *ec;
 
+static apr_pool_t *keys_pool;
+
+/* Keys are made once per run (unchecked fixture, before any fork): RSA key
+ * generation under valgrind is slow. */
+static void make_keys(void)
+{
+    tk_setup();
+    apr_pool_create(&keys_pool, NULL);
+    rsa = tk_keypair_new(keys_pool, 2048, "idp.example", 30);
+    ec = tk_keypair_new(keys_pool, 0, "ec.idp.example", 30);
+}
+
+static void drop_keys(void)
+{
+    apr_pool_destroy(keys_pool);
+}
+
 static void setup(void)
 {
     tk_setup();
-    rsa = tk_keypair_new(tk_pool(), 2048, "idp.example", 30);
-    ec = tk_keypair_new(tk_pool(), 0, "ec.idp.example", 30);
 }
 
 static X509 *load_ok(const char *path)
@@ -293,6 +308,7 @@ static Suite *certificate_suite(void)
     Suite *s = suite_create("certificate");
     TCase *tc = tcase_create("core");
 
+    tcase_add_unchecked_fixture(tc, make_keys, drop_keys);
     tcase_add_checked_fixture(tc, setup, tk_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, loads_every_download_format);

@@ -22,13 +22,28 @@
 
 static tk_keypair_t *kp[5];   /* 0..2 signing, 3 WS-Fed only, 4 encryption only */
 
-static void setup(void)
+static apr_pool_t *keys_pool;
+
+/* Keys are made once per run (unchecked fixture, before any fork): RSA key
+ * generation under valgrind is slow. */
+static void make_keys(void)
 {
     int i;
     tk_setup();
+    apr_pool_create(&keys_pool, NULL);
     for (i = 0; i < 5; i++)
-        kp[i] = tk_keypair_new(tk_pool(), i == 1 ? 0 : 2048,
-                               apr_psprintf(tk_pool(), "key%d.example", i), 365);
+        kp[i] = tk_keypair_new(keys_pool, i == 0 ? 2048 : 0,
+                               apr_psprintf(keys_pool, "key%d.example", i), 365);
+}
+
+static void drop_keys(void)
+{
+    apr_pool_destroy(keys_pool);
+}
+
+static void setup(void)
+{
+    tk_setup();
 }
 
 static const char *b64(int i)
@@ -374,6 +389,7 @@ static Suite *metadata_suite(void)
     TCase *idp = tcase_create("idp");
     TCase *sp = tcase_create("sp");
 
+    tcase_add_unchecked_fixture(idp, make_keys, drop_keys);
     tcase_add_checked_fixture(idp, setup, tk_teardown);
     tcase_set_timeout(idp, 60);
     tcase_add_test(idp, reads_azure_metadata);
@@ -384,6 +400,7 @@ static Suite *metadata_suite(void)
     tcase_add_test(idp, reads_entities_descriptor_with_one_idp);
     suite_add_tcase(s, idp);
 
+    tcase_add_unchecked_fixture(sp, make_keys, drop_keys);
     tcase_add_checked_fixture(sp, setup, tk_teardown);
     tcase_set_timeout(sp, 60);
     tcase_add_test(sp, sp_metadata_with_certificate);
