@@ -314,6 +314,37 @@ START_TEST(invalid_response_consumes_nothing)
 }
 END_TEST
 
+/* The replay cache keys on Issuer and ID: another IdP may reuse an ID. */
+START_TEST(replay_cache_tells_issuers_apart)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = file_store(p);
+    saml_acs_policy_t pol = acs_policy(p), other = acs_policy(p);
+    const char *shared_id = tk_guid_id(p), *other_issuer = "https://sts.windows.net/other/";
+    tk_response_opts_t o;
+    const char *first, *second;
+    saml_acs_result_t *res;
+    saml_err_t err;
+    apr_status_t rv;
+
+    tk_response_defaults(p, &o);
+    o.assertion_id = shared_id;
+    first = tk_response_signed(p, &o, idp_key());
+    tk_response_defaults(p, &o);
+    o.assertion_id = shared_id;
+    o.response_issuer = o.assertion_issuer = other_issuer;
+    second = tk_response_signed(p, &o, idp_key());
+    other.response.idp_entity_id = other_issuer;
+
+    ck_assert_int_eq(consume(p, st, &pol, first, NULL, &res, &err), APR_SUCCESS);
+    rv = consume(p, st, &other, second, NULL, &res, &err);
+    ck_assert_msg(rv == APR_SUCCESS, "%s: %s", err.check, err.detail);
+    ck_assert_str_eq(res->assertion->assertion_id, shared_id);
+    assert_refused(consume(p, st, &other, second, NULL, &res, &err), SAML_EREPLAY, &err,
+                   "replay", &res);
+}
+END_TEST
+
 static apr_status_t broken(void) { return APR_EGENERAL; }
 static apr_status_t b_get(saml_store_t *s, const char *k, apr_pool_t *p, char **v,
                           apr_size_t *l)
@@ -418,6 +449,7 @@ static Suite *acs_suite(void)
     tcase_add_test(tc, unsolicited_never_leaves_the_site);
     tcase_add_test(tc, unsolicited_refused_when_disabled);
     tcase_add_test(tc, invalid_response_consumes_nothing);
+    tcase_add_test(tc, replay_cache_tells_issuers_apart);
     tcase_add_test(tc, unreachable_store_is_unavailable_not_accepted);
     tcase_add_test(tc, pending_save_refuses_unusable_requests);
     tcase_add_test(tc, racing_processes_accept_a_response_once);

@@ -360,6 +360,13 @@ START_TEST(saved_session_loads_back)
 
     ck_assert_int_eq(saml_session_remove(p, st, s->id), APR_SUCCESS);
     ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+
+    /* Only sessions with a proper id and a user are stored. */
+    s->id = "alice";
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_EINVAL);
+    s->id = saml_session_new_id(p);
+    s->user = NULL;
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_EINVAL);
 }
 END_TEST
 
