@@ -51,7 +51,7 @@ static int percent_decode(const char *in, apr_size_t len, char *out, int strict,
 
 /* The shape rule on one form of the string, of length len (a decoded NUL
  * shortens strlen, so the length is passed and NUL counts as a control). */
-static int has_local_path_shape(const char *s, apr_size_t len, int allow_non_ascii)
+static int has_local_path_shape(const char *s, apr_size_t len, int decoded)
 {
     apr_size_t i;
 
@@ -61,9 +61,11 @@ static int has_local_path_shape(const char *s, apr_size_t len, int allow_non_asc
         return 0;
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c <= 0x20 || c == 0x7f || c == '\\')
+        /* A decoded space is an ordinary deep link ("/search?q=a%20b"); the
+         * controls browsers strip or act on never are. */
+        if (c < 0x20 || c == 0x7f || c == '\\' || (c == ' ' && !decoded))
             return 0;
-        if (c >= 0x80 && !allow_non_ascii)
+        if (c >= 0x80 && !decoded)
             return 0;
     }
     return 1;
