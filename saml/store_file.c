@@ -19,10 +19,10 @@
  * empty slot is turned back into an empty slot, so tombstones do not pile up.
  * Expired entries count as free when a new key needs a slot.
  *
- * Crashes: a slot is marked WRITING while its bytes change and USED last; a
- * child killed inside the lock leaves the mutex in EOWNERDEAD, and the next
- * locker turns that stripe's WRITING slots into tombstones and marks the mutex
- * consistent. A torn value is therefore never returned.
+ * Crashes: a slot is marked WRITING while its bytes change and USED last, and
+ * only USED slots are ever matched; so a child killed inside the lock leaves
+ * at worst an abandoned slot (free for reuse, like a tombstone), never a torn
+ * value. The next locker gets EOWNERDEAD and marks the mutex consistent.
  *
  * Reopening: every process holding the file open keeps a shared flock() on it.
  * An opener that obtains the exclusive flock is alone (the parent at first
@@ -246,25 +246,13 @@ static apr_status_t init_mutexes(sf_header_t *h)
     return rc == 0 ? APR_SUCCESS : APR_FROM_OS_ERROR(rc);
 }
 
-/* A process died while writing in this stripe: whatever it was writing is
- * dropped rather than served half-written. */
-static void repair_stripe(sf_store_t *s, uint32_t stripe)
-{
-    uint32_t i;
-    for (i = 0; i < s->hdr->stripe_len; i++) {
-        sf_slot_t *slot = slot_at(s, stripe, i);
-        if (slot_state(slot) == SLOT_WRITING)
-            set_slot_state(slot, SLOT_TOMBSTONE);
-    }
-}
-
 static apr_status_t lock_stripe(sf_store_t *s, uint32_t stripe)
 {
     int rc = pthread_mutex_lock(&s->hdr->locks[stripe]);
-    if (rc == EOWNERDEAD) {
-        repair_stripe(s, stripe);
+    /* The holder died. What it was writing is marked WRITING, which no
+     * lookup matches and any new key may take: the stripe is consistent. */
+    if (rc == EOWNERDEAD)
         rc = pthread_mutex_consistent(&s->hdr->locks[stripe]);
-    }
     return rc == 0 ? APR_SUCCESS : APR_FROM_OS_ERROR(rc);
 }
 
@@ -336,7 +324,8 @@ static void probe(sf_store_t *s, const char *key, apr_size_t klen, apr_time_t no
 }
 
 /* Tombstone the slot; then, if it sits just before an empty slot, no chain
- * runs through it or the tombstones before it, so they become empty again. */
+ * runs through it or the tombstones (or abandoned WRITING slots) before it,
+ * so they become empty again. */
 static void free_slot(sf_store_t *s, uint32_t stripe, uint32_t index)
 {
     uint32_t len = s->hdr->stripe_len;
@@ -347,7 +336,8 @@ static void free_slot(sf_store_t *s, uint32_t stripe, uint32_t index)
         return;
     for (steps = 0; steps < len; steps++) {
         sf_slot_t *slot = slot_at(s, stripe, index);
-        if (slot_state(slot) != SLOT_TOMBSTONE)
+        uint32_t state = slot_state(slot);
+        if (state == SLOT_USED || state == SLOT_EMPTY)
             break;
         set_slot_state(slot, SLOT_EMPTY);
         index = (index + len - 1) % len;
@@ -529,13 +519,9 @@ static apr_status_t unmap_store(void *data)
 static apr_status_t initialise(sf_store_t *s, const sf_header_t *want, int reuse)
 {
     apr_status_t rv;
-    uint32_t i;
 
-    if (reuse) {
-        for (i = 0; i < s->hdr->stripes; i++)
-            repair_stripe(s, i);
+    if (reuse)
         return init_mutexes(s->hdr);
-    }
     memcpy(s->hdr, want, offsetof(sf_header_t, locks));
     if ((rv = saml_random_bytes((unsigned char *)s->hdr->seed, sizeof(s->hdr->seed)))
         != APR_SUCCESS)
