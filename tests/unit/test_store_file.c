@@ -470,6 +470,57 @@ START_TEST(killed_writer_never_leaves_a_torn_value)
 }
 END_TEST
 
+/* How many mappings of path this process has. */
+static int mappings_of(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[4096];
+    int n = 0;
+
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, path))
+            n++;
+    fclose(f);
+    return n;
+}
+
+/* Apache unloads the module at every reload: the persistent variant leaves
+ * no cleanup (no code pointer) in its pool, and each generation gets its own
+ * handle on the same mapping. */
+START_TEST(persistent_store_outlives_its_pool_and_rebinds)
+{
+    apr_pool_t *p = tk_pool(), *process, *gen1, *gen2, *plain;
+    const char *path = temp_store_path(p);
+    saml_store_t *st = NULL, *h1, *h2;
+    saml_err_t err;
+
+    apr_pool_create(&plain, p);
+    open_store(plain, path, 256, 128);
+    ck_assert_int_eq(mappings_of(path), 1);
+    apr_pool_destroy(plain);
+    ck_assert_int_eq(mappings_of(path), 0);
+
+    apr_pool_create(&process, p);
+    ck_assert_int_eq(saml_store_file_open_persistent(process, path, 256, 128, &st, &err),
+                     APR_SUCCESS);
+    apr_pool_create(&gen1, p);
+    h1 = saml_store_file_rebind(gen1, st);
+    ck_assert_ptr_ne(h1, st);
+    ck_assert_int_eq(put(h1, "k", "gen1", in_seconds(60)), APR_SUCCESS);
+    apr_pool_destroy(gen1);
+
+    apr_pool_create(&gen2, p);
+    h2 = saml_store_file_rebind(gen2, st);
+    assert_value(h2, "k", "gen1");
+    ck_assert_int_eq(saml_store_add(h2, "k", "x", 1, in_seconds(60)), APR_EEXIST);
+    apr_pool_destroy(gen2);
+
+    apr_pool_clear(process);   /* runs every cleanup registered there: none of ours */
+    ck_assert_int_eq(mappings_of(path), 1);
+}
+END_TEST
+
 START_TEST(chown_hands_the_file_over)
 {
     apr_pool_t *p = tk_pool();
@@ -508,6 +559,7 @@ static Suite *store_file_suite(void)
     tcase_add_test(tc, racing_processes_have_one_winner_per_key);
     tcase_add_test(tc, dead_lock_holder_does_not_block_others);
     tcase_add_test(tc, killed_writer_never_leaves_a_torn_value);
+    tcase_add_test(tc, persistent_store_outlives_its_pool_and_rebinds);
     tcase_add_test(tc, chown_hands_the_file_over);
     suite_add_tcase(s, tc);
     return s;
