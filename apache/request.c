@@ -6,6 +6,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include "cookie.h"
 #include "log.h"
 
 APLOG_USE_MODULE(sequr_saml);
@@ -71,22 +72,8 @@ typedef struct {
 static int collect_cookie(void *vscan, const char *key, const char *header)
 {
     cookie_scan_t *scan = vscan;
-    apr_size_t nlen = strlen(scan->name);
-    const char *p = header;
     (void)key;
-
-    while (*p && scan->values->nelts < 8) {
-        const char *end;
-        while (*p == ' ' || *p == '\t' || *p == ';')
-            p++;
-        end = p + strcspn(p, ";");
-        if (!strncmp(p, scan->name, nlen) && p[nlen] == '=') {
-            const char *v = p + nlen + 1;
-            APR_ARRAY_PUSH(scan->values, const char *) =
-                apr_pstrndup(scan->values->pool, v, (apr_size_t)(end - v));
-        }
-        p = end;
-    }
+    saml_cookie_values(header, scan->name, scan->values);
     return 1;
 }
 
