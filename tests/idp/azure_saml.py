@@ -98,6 +98,31 @@ def make_keypair(directory, name="idp", cn="Microsoft Azure Federated SSO Certif
     return key, crt
 
 
+def make_expired_keypair(directory, name="expired", cn="Expired Azure SSO Certificate",
+                         start="20240101000000Z", end="20240201000000Z"):
+    """A self-signed RSA pair whose certificate lies in the past (`openssl ca`
+    is the CLI that accepts explicit dates). Returns (key, cert) paths."""
+    work = os.path.join(directory, name + ".ca")
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nserial = serial\n"
+                "new_certs_dir = .\ndefault_md = sha256\npolicy = p\n"
+                "[p]\ncommonName = supplied\n")
+    open(os.path.join(work, "index.txt"), "w").close()
+    with open(os.path.join(work, "serial"), "w") as f:
+        f.write("01\n")
+    key = os.path.join(directory, name + ".key")
+    crt = os.path.join(directory, name + ".crt")
+    quiet = dict(check=True, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj",
+                    "/CN=" + cn, "-keyout", key, "-out", "req.csr"], **quiet)
+    subprocess.run(["openssl", "ca", "-batch", "-config", "ca.cnf", "-selfsign", "-notext",
+                    "-keyfile", key, "-in", "req.csr", "-startdate", start, "-enddate", end,
+                    "-out", crt], **quiet)
+    os.chmod(key, 0o644)
+    return key, crt
+
+
 def cert_base64(cert_path):
     """The bare Base64 body of a PEM certificate: Azure's "Certificate (Base64)" text."""
     with open(cert_path) as f:

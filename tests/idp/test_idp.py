@@ -153,6 +153,14 @@ class ResponseShape(IdPTestBase):
         self.assertIn("AADSTS75006", root.findtext(".//{%s}StatusMessage" % az.SAMLP))
         self.assertIsNone(root.find("{%s}Assertion" % az.SAML))
 
+    def test_expired_keypair(self):
+        k, c = az.make_expired_keypair(self.dir)
+        out = subprocess.run(["openssl", "x509", "-in", c, "-noout", "-enddate"],
+                             capture_output=True, text=True, check=True).stdout
+        self.assertIn("2024", out)
+        xml = base64.b64decode(az.make_response("a@b.c", ACS, SP, key=k, cert=c))
+        self.assertEqual(self.verify_each_signature(xml, c), ["Assertion"])
+
     def test_ecdsa(self):
         k, c = az.make_keypair(self.dir, "ec", kind="ec")
         xml = base64.b64decode(az.make_response("a@b.c", ACS, SP, key=k, cert=c,

@@ -128,3 +128,31 @@ class AzureErrorThroughTheBrowser(SamlTestCase):
         acs = harness.curl(login.form_action(), data=login.form_fields(), jar=jar)
         self.assert_refused(acs, 403, "status", mark)
         self.assertIsNone(acs.location, "no redirect back into another sign-in loop")
+
+
+class ExpiredIdPCertificate(SamlTestCase):
+    """Field notes 3.3: "expired configured cert (Entra docs tell apps to validate
+    expiry)". Configured: an expired certificate next to a valid one (a rollover
+    left half done). The valid key signs people in; the expired one does not."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.old_key, cls.old_cert = az.make_expired_keypair(cls.tmp)
+        cls.apache.stop()
+        cls.apache.write_conf(harness.saml_directives(
+            cls.idp.sso_url, [cls.old_cert, cls.idp.cert], cls.idp.issuer))
+        cls.apache.start()
+
+    def test_valid_certificate_still_works(self):
+        r, _ = self.sign_in("/protected/valid")
+        self.assertEqual(r.status, 303, r)
+
+    def test_expired_certificate_refused(self):
+        jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/expired", jar=jar)
+        mark = self.apache.log_mark()
+        r = self.post_acs(self.response(rid, key=self.old_key, cert=self.old_cert), relay,
+                          jar=jar)
+        self.assert_refused(r, 403, "", mark)
+        self.assertRegex(self.apache.log_since(mark), r"(?i)sequr_saml.*(expired|not ?after)")
