@@ -322,9 +322,11 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
     key = saml_session_key(p, id);
     if ((rv = saml_store_get(st, key, p, &buf, &len)) != APR_SUCCESS)
         return rv;
-    if (saml_session_decode(p, buf, len, &s) != APR_SUCCESS
-        || now >= s->expires
-        || (idle_timeout > 0 && now - s->last_access >= idle_timeout)) {
+    /* Not removed: during an upgrade by graceful restart, an old child must
+     * not delete a session written by a newer format version. */
+    if (saml_session_decode(p, buf, len, &s) != APR_SUCCESS)
+        return APR_NOTFOUND;
+    if (now >= s->expires || (idle_timeout > 0 && now - s->last_access >= idle_timeout)) {
         saml_store_remove(st, key);
         return APR_NOTFOUND;
     }

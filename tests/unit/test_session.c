@@ -492,6 +492,13 @@ START_TEST(corrupt_record_is_not_a_session)
     ck_assert_int_eq(saml_session_load(p, st, id, NULL, 0, apr_time_now(), &back),
                      APR_NOTFOUND);
     ck_assert_ptr_null(back);
+    /* Refused, not deleted: it may be a newer version's record. */
+    {
+        char *val;
+        apr_size_t len;
+        ck_assert_int_eq(saml_store_get(st, saml_session_key(p, id), p, &val, &len),
+                         APR_SUCCESS);
+    }
 }
 END_TEST
 
