@@ -43,3 +43,30 @@ class IdleTimeout(SamlTestCase):
             self.assertEqual(self.get("/protected/i", jar=jar).status, 200)
         time.sleep(3)
         self.assertEqual(self.get("/protected/i", jar=jar).status, 302)
+
+
+class ClockSkewDirective(SamlTestCase):
+    """SequrSAMLClockSkew 10: times 5 s on the wrong side pass, 20 s do not."""
+    directives = {"ClockSkew": 10}
+
+    def attempt(self, **times):
+        jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/skew", jar=jar)
+        return self.post_acs(self.response(rid, **times), relay, jar=jar).status
+
+    def test_expiry_within_and_beyond_skew(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        s = datetime.timedelta(seconds=1)
+        self.assertEqual(self.attempt(issue_instant=now - 60 * s, not_before=now - 60 * s,
+                                      not_on_or_after=now - 5 * s,
+                                      sc_not_on_or_after=now - 5 * s), 303)
+        self.assertEqual(self.attempt(issue_instant=now - 60 * s, not_before=now - 60 * s,
+                                      not_on_or_after=now - 20 * s,
+                                      sc_not_on_or_after=now + 60 * s), 403)
+        self.assertEqual(self.attempt(sc_not_on_or_after=now - 20 * s), 403)
+
+    def test_not_before_within_and_beyond_skew(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        s = datetime.timedelta(seconds=1)
+        self.assertEqual(self.attempt(not_before=now + 5 * s), 303)
+        self.assertEqual(self.attempt(not_before=now + 20 * s), 403)
