@@ -23,6 +23,7 @@ typedef struct validation {
     xmlDocPtr doc;
     xmlNodePtr response;
     xmlNodePtr assertion;
+    int response_signed;        /* the Response's own signature verified */
     saml_assertion_t *out;
 } validation_t;
 
@@ -185,6 +186,7 @@ static apr_status_t verify_signatures(validation_t *v)
         (rv = saml_signature_verify(v->p, v->pol->verifier, v->assertion, assertion_sig,
                                     v->err)) != APR_SUCCESS)
         return rv;
+    v->response_signed = response_sig != NULL;
     return APR_SUCCESS;
 }
 
@@ -315,7 +317,13 @@ static apr_status_t check_bearer_data(validation_t *v, xmlNodePtr data, apr_time
         return FAIL(v, SAML_EREJECTED, "in-response-to",
                     "SubjectConfirmationData InResponseTo \"%s\" differs from the "
                     "Response's \"%s\"", ESC(v, irt), ESC(v, response_irt));
-    v->out->in_response_to = response_irt ? response_irt : irt;
+    /* Entra signs only the Assertion by default: the Response's InResponseTo
+     * counts only when a signature covers it. */
+    if (irt == NULL && response_irt && !v->response_signed)
+        return FAIL(v, SAML_EREJECTED, "in-response-to",
+                    "InResponseTo \"%s\" is only on the unsigned Response",
+                    ESC(v, response_irt));
+    v->out->in_response_to = irt ? irt : response_irt;
     *until = noa;
     return APR_SUCCESS;
 }

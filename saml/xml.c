@@ -222,8 +222,14 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     apr_status_t rv;
 
     *out = NULL;
-    if (limits == NULL || limits->max_bytes == 0)
-        limits = &defaults;
+    /* A zero field means "the default", never "nothing allowed" or "no cap". */
+    if (limits) {
+        if (limits->max_bytes)
+            defaults.max_bytes = limits->max_bytes;
+        if (limits->max_depth > 0)
+            defaults.max_depth = limits->max_depth;
+    }
+    limits = &defaults;
     if (len > limits->max_bytes)
         return saml_fail(p, err, SAML_ETOOLARGE, "size", "document is %" APR_SIZE_T_FMT
                          " bytes, limit %" APR_SIZE_T_FMT, len, limits->max_bytes);
@@ -264,8 +270,7 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     else if (xmlDocGetRootElement(doc) == NULL)
         rv = saml_fail(p, err, SAML_EMALFORMED, "xml", "no root element");
     else
-        rv = check_tree(p, doc, limits->max_depth > 0 ? limits->max_depth
-                                                      : SAML_XML_DEFAULT_MAX_DEPTH, err);
+        rv = check_tree(p, doc, limits->max_depth, err);
 
     xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
     xmlSetGenericErrorFunc(old_generic_ctx, old_generic);

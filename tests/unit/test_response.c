@@ -430,8 +430,13 @@ START_TEST(in_response_to_rules)
     o.scd_in_response_to = NULL;     /* same on both */
     ck_assert_str_eq(accepted(signed_default())->in_response_to, "id-request-1");
 
-    o.scd_in_response_to = TK_OMIT;  /* only the Response says it */
+    /* only the Response says it: trusted only when the Response is signed,
+     * or a stolen unsolicited assertion could be passed off as solicited */
+    o.scd_in_response_to = TK_OMIT;
+    refused(signed_default(), "in-response-to");
+    o.sign = TK_SIGN_RESPONSE;
     ck_assert_str_eq(accepted(signed_default())->in_response_to, "id-request-1");
+    o.sign = TK_SIGN_ASSERTION;
 
     o.in_response_to = NULL;         /* only the SCD says it: it is the answer's */
     o.scd_in_response_to = "id-request-3";

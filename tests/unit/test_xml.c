@@ -126,6 +126,21 @@ START_TEST(depth_limit)
 }
 END_TEST
 
+START_TEST(zero_limits_mean_defaults)
+{
+    saml_xml_limits_t zero = { 0, 0 };
+    xmlDocPtr doc;
+    saml_err_t err = { NULL, NULL };
+    const char *ok = nested(SAML_XML_DEFAULT_MAX_DEPTH);
+    const char *deep = nested(SAML_XML_DEFAULT_MAX_DEPTH + 1);
+
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), ok, strlen(ok), &zero, &doc, &err), APR_SUCCESS);
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), deep, strlen(deep), &zero, &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), ok, strlen(ok), NULL, &doc, &err), APR_SUCCESS);
+}
+END_TEST
+
 START_TEST(size_limit_checked_before_parsing)
 {
     saml_xml_limits_t lim = { 16, 32 };
@@ -281,6 +296,7 @@ int main(void)
     tcase_add_test(tc, processing_instructions_refused);
     tcase_add_test(tc, malformed_refused);
     tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, zero_limits_mean_defaults);
     tcase_add_test(tc, size_limit_checked_before_parsing);
     tcase_add_test(tc, duplicate_ids_refused);
     tcase_add_test(tc, text_refuses_comment_split);
