@@ -6,8 +6,10 @@
  * inherit the mapping) and that is reopened, not wiped, at every restart.
  *
  * Layout: a header (magic, layout, per-file SipHash seed, one robust
- * process-shared mutex per stripe), then `entries` fixed-size slots. The file
- * is sized with ftruncate, so slots never written cost no disk or memory.
+ * process-shared mutex per stripe), then `entries` 128-byte slots (state, key,
+ * expiry: all a probe reads, so a 64-slot probe touches two pages), then one
+ * value_max area per slot. The file is sized with ftruncate: value areas never
+ * written cost no disk or memory.
  *
  * Locking: the slots are cut into at most 64 stripes of consecutive slots, one
  * mutex each. A key's whole probe sequence stays inside the stripe of its home
@@ -49,7 +51,7 @@
 #include "random.h"
 
 #define SF_MAGIC           "SQSAMLS\x01"
-#define SF_LAYOUT_VERSION  1u
+#define SF_LAYOUT_VERSION  2u
 #define SF_STRIPES_MAX     64u
 #define SF_PROBE_MAX       64u
 #define SF_ENTRIES_LIMIT   (1u << 24)
@@ -64,7 +66,7 @@ typedef struct sf_header {
     uint32_t header_size;     /* catches another build's pthread_mutex_t size */
     uint64_t entries;         /* stripes * stripe_len */
     uint64_t value_max;
-    uint64_t slot_size;
+    uint64_t value_stride;
     uint32_t stripes;
     uint32_t stripe_len;
     uint64_t seed[2];         /* SipHash key: keys cannot be chosen to collide */
@@ -78,7 +80,7 @@ typedef struct sf_slot {
     uint64_t val_len;
     int64_t expiry;
     char key[SAML_STORE_KEY_MAX];
-    /* value_max bytes of value follow */
+    char pad[8];              /* 128 bytes: a probe reads two slots per cache line */
 } sf_slot_t;
 
 typedef struct sf_store {
@@ -86,6 +88,7 @@ typedef struct sf_store {
     unsigned char *base;
     apr_size_t size;
     apr_size_t slots_offset;
+    apr_size_t values_offset;
     sf_header_t *hdr;
 } sf_store_t;
 
@@ -157,12 +160,13 @@ static apr_size_t round_up(apr_size_t n, apr_size_t to)
     return (n + to - 1) / to * to;
 }
 
-/* The header the file must carry for this size request (seed left blank). */
+/* The header the file must carry for this size request (seed left blank),
+ * and where its parts lie: header, then every slot's small fixed part (what a
+ * probe reads, densely packed), then the values, one stride per slot. */
 static apr_status_t plan_layout(apr_size_t entries, apr_size_t value_max,
-                                sf_header_t *want, apr_size_t *slots_offset,
-                                apr_size_t *file_size)
+                                sf_header_t *want, sf_store_t *s)
 {
-    apr_size_t stripes, stripe_len, slot_size, offset;
+    apr_size_t stripes, stripe_len, stride, n;
 
     if (entries < 1 || entries > SF_ENTRIES_LIMIT || value_max < 1
         || value_max > SF_VALUE_MAX_LIMIT)
@@ -175,22 +179,23 @@ static apr_status_t plan_layout(apr_size_t entries, apr_size_t value_max,
     if (stripes > SF_STRIPES_MAX)
         stripes = SF_STRIPES_MAX;
     stripe_len = (entries + stripes - 1) / stripes;
-    slot_size = round_up(sizeof(sf_slot_t) + value_max, 8);
-    offset = round_up(sizeof(sf_header_t), 64);
-    if ((apr_uint64_t)stripes * stripe_len * slot_size > (apr_uint64_t)(SIZE_MAX / 2) - offset)
+    n = stripes * stripe_len;
+    stride = round_up(value_max, 8);
+    s->slots_offset = round_up(sizeof(sf_header_t), 128);
+    s->values_offset = round_up(s->slots_offset + n * sizeof(sf_slot_t), 4096);
+    if ((apr_uint64_t)n * stride > (apr_uint64_t)(SIZE_MAX / 2) - s->values_offset)
         return APR_EINVAL;
+    s->size = s->values_offset + n * stride;
 
     memset(want, 0, sizeof(*want));
     memcpy(want->magic, SF_MAGIC, sizeof(want->magic));
     want->layout_version = SF_LAYOUT_VERSION;
     want->header_size = (uint32_t)sizeof(sf_header_t);
-    want->entries = (uint64_t)stripes * stripe_len;
+    want->entries = n;
     want->value_max = value_max;
-    want->slot_size = slot_size;
+    want->value_stride = stride;
     want->stripes = (uint32_t)stripes;
     want->stripe_len = (uint32_t)stripe_len;
-    *slots_offset = offset;
-    *file_size = offset + stripes * stripe_len * slot_size;
     return APR_SUCCESS;
 }
 
@@ -201,7 +206,7 @@ static int header_matches(const sf_header_t *have, const sf_header_t *want)
         && have->header_size == want->header_size
         && have->entries == want->entries
         && have->value_max == want->value_max
-        && have->slot_size == want->slot_size
+        && have->value_stride == want->value_stride
         && have->stripes == want->stripes
         && have->stripe_len == want->stripe_len
         && have->checksum == header_checksum(have);
@@ -210,12 +215,14 @@ static int header_matches(const sf_header_t *have, const sf_header_t *want)
 static sf_slot_t *slot_at(sf_store_t *s, uint32_t stripe, uint32_t index)
 {
     apr_size_t n = (apr_size_t)stripe * s->hdr->stripe_len + index;
-    return (sf_slot_t *)(s->base + s->slots_offset + n * s->hdr->slot_size);
+    return (sf_slot_t *)(s->base + s->slots_offset + n * sizeof(sf_slot_t));
 }
 
-static unsigned char *slot_value(sf_slot_t *slot)
+static unsigned char *slot_value(sf_store_t *s, const sf_slot_t *slot)
 {
-    return (unsigned char *)slot + sizeof(sf_slot_t);
+    apr_size_t n = (apr_size_t)((const unsigned char *)slot - (s->base + s->slots_offset))
+                   / sizeof(sf_slot_t);
+    return s->base + s->values_offset + n * s->hdr->value_stride;
 }
 
 static uint32_t slot_state(const sf_slot_t *slot)
@@ -344,7 +351,7 @@ static void free_slot(sf_store_t *s, uint32_t stripe, uint32_t index)
     }
 }
 
-static void write_slot(sf_slot_t *slot, const char *key, apr_size_t klen,
+static void write_slot(sf_store_t *s, sf_slot_t *slot, const char *key, apr_size_t klen,
                        const char *val, apr_size_t len, apr_time_t expiry)
 {
     set_slot_state(slot, SLOT_WRITING);
@@ -352,15 +359,16 @@ static void write_slot(sf_slot_t *slot, const char *key, apr_size_t klen,
     memcpy(slot->key, key, klen);
     slot->val_len = len;
     if (len)
-        memcpy(slot_value(slot), val, len);
+        memcpy(slot_value(s, slot), val, len);
     slot->expiry = expiry;
     set_slot_state(slot, SLOT_USED);
 }
 
-static void copy_out(apr_pool_t *p, sf_slot_t *slot, char **val, apr_size_t *len)
+static void copy_out(apr_pool_t *p, sf_store_t *s, sf_slot_t *slot, char **val,
+                     apr_size_t *len)
 {
     char *copy = apr_palloc(p, slot->val_len + 1);
-    memcpy(copy, slot_value(slot), slot->val_len);
+    memcpy(copy, slot_value(s, slot), slot->val_len);
     copy[slot->val_len] = '\0';
     *val = copy;
     if (len)
@@ -392,7 +400,7 @@ static apr_status_t sf_read(saml_store_t *st, const char *key, apr_pool_t *p,
         rv = APR_NOTFOUND;
     }
     else {
-        copy_out(p, pr.match, val, len);
+        copy_out(p, s, pr.match, val, len);
         if (delete_it)
             free_slot(s, pr.stripe, pr.match_index);
         rv = APR_SUCCESS;
@@ -436,7 +444,7 @@ static apr_status_t sf_write(saml_store_t *st, const char *key, const char *val,
         rv = APR_EEXIST;
     }
     else if (pr.match || pr.vacant) {
-        write_slot(pr.match ? pr.match : pr.vacant, key, klen, val, len, expiry);
+        write_slot(s, pr.match ? pr.match : pr.vacant, key, klen, val, len, expiry);
         rv = APR_SUCCESS;
     }
     else {
@@ -617,8 +625,7 @@ static apr_status_t open_store(apr_pool_t *p, const char *path, apr_size_t entri
     apr_status_t rv;
     int attempt;
 
-    if (path == NULL || plan_layout(entries, value_max, &want, &s->slots_offset,
-                                    &s->size) != APR_SUCCESS)
+    if (path == NULL || plan_layout(entries, value_max, &want, s) != APR_SUCCESS)
         return saml_fail(p, err, APR_EINVAL, "store-file",
                          "unusable size: %" APR_SIZE_T_FMT " entries of %" APR_SIZE_T_FMT
                          " bytes (at most %u entries of %u bytes)",
