@@ -39,6 +39,7 @@ void *sequr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->session_max_age = SEQUR_UNSET;
     c->session_idle_timeout = SEQUR_UNSET;
     c->allow_sha1 = SEQUR_UNSET;
+    c->allow_expired_idp_cert = SEQUR_UNSET;
     c->max_response_size = SEQUR_UNSET;
     c->request_lifetime = SEQUR_UNSET;
     c->idp_from_metadata = SEQUR_UNSET;
@@ -66,6 +67,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(session_max_age);
     MERGE_INT(session_idle_timeout);
     MERGE_INT(allow_sha1);
+    MERGE_INT(allow_expired_idp_cert);
     MERGE_INT(max_response_size);
     MERGE_INT(request_lifetime);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
@@ -75,6 +77,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
         m->idp_entity_id = add->idp_entity_id;
         m->idp_slo_url = add->idp_slo_url;
         m->idp_certs = add->idp_certs;
+        m->idp_cert_names = add->idp_cert_names;
         m->idp_cert_source = add->idp_cert_source;
         m->idp_from_metadata = add->idp_from_metadata;
     }
@@ -83,6 +86,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
         m->idp_entity_id = base->idp_entity_id;
         m->idp_slo_url = base->idp_slo_url;
         m->idp_certs = base->idp_certs;
+        m->idp_cert_names = base->idp_cert_names;
         m->idp_cert_source = base->idp_cert_source;
         m->idp_from_metadata = base->idp_from_metadata;
     }
@@ -232,9 +236,12 @@ static const char *set_idp_certificate(cmd_parms *cmd, void *dc, const char *arg
                             D_IDP_METADATA_FILE "; use one or the other", cmd->cmd->name);
     if (keep_error(cmd, saml_cert_load_file(cmd->pool, file, &cert, &err), &err, file, &msg))
         return msg;
-    if (c->idp_certs == NULL)
+    if (c->idp_certs == NULL) {
         c->idp_certs = apr_array_make(cmd->pool, 2, sizeof(X509 *));
+        c->idp_cert_names = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
     APR_ARRAY_PUSH(c->idp_certs, X509 *) = cert;
+    APR_ARRAY_PUSH(c->idp_cert_names, const char *) = file;
     c->idp_cert_source = where(cmd);
     c->idp_from_metadata = 0;
     return NULL;
@@ -247,6 +254,7 @@ static const char *set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
     const char *msg = NULL;
     saml_err_t err = {0};
     saml_idp_metadata_t *md;
+    int i;
     (void)dc;
 
     if (c->idp_from_metadata == 0 || c->idp_sso_url || c->idp_entity_id)
@@ -259,6 +267,10 @@ static const char *set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
     c->idp_sso_url = md->sso_url;
     c->idp_slo_url = md->slo_url;
     c->idp_certs = md->certs;
+    c->idp_cert_names = apr_array_make(cmd->pool, md->certs->nelts, sizeof(const char *));
+    for (i = 0; i < md->certs->nelts; i++)
+        APR_ARRAY_PUSH(c->idp_cert_names, const char *) =
+            apr_psprintf(cmd->pool, "signing certificate %d of %s", i + 1, file);
     c->idp_cert_source = where(cmd);
     c->idp_from_metadata = 1;
     return NULL;
@@ -345,6 +357,8 @@ static const char *set_flag(cmd_parms *cmd, void *dc, int on)
     (void)dc;
     if (!strcasecmp(cmd->cmd->name, D_ALLOW_UNSOLICITED))
         c->allow_unsolicited = on;
+    else if (!strcasecmp(cmd->cmd->name, D_ALLOW_EXPIRED_IDP_CERT))
+        c->allow_expired_idp_cert = on;
     else
         c->allow_sha1 = on;
     return NULL;
@@ -417,6 +431,8 @@ const command_rec sequr_directives[] = {
                   "Session idle timeout in seconds, 0 = none (default 3600)"),
     AP_INIT_TAKE1(D_COOKIE_NAME, set_string, NULL, SRV, "Session cookie name (default sequr_saml_session)"),
     AP_INIT_FLAG(D_ALLOW_SHA1, set_flag, NULL, SRV, "Accept SHA-1 signatures (default Off)"),
+    AP_INIT_FLAG(D_ALLOW_EXPIRED_IDP_CERT, set_flag, NULL, SRV,
+                 "Keep verifying with IdP certificates past their expiry date (default Off)"),
     AP_INIT_TAKE1(D_NAMEID_FORMAT, set_string, NULL, SRV,
                   "NameIDPolicy Format asked of the IdP (default emailAddress)"),
     AP_INIT_TAKE1(D_MAX_RESPONSE_SIZE, set_int, NULL, SRV,

@@ -27,6 +27,7 @@ typedef struct sequr_server_conf {
     const char *idp_entity_id;
     const char *idp_slo_url;
     apr_array_header_t *idp_certs;       /* X509*, loaded when the directive is read */
+    apr_array_header_t *idp_cert_names;  /* const char*: where each came from, for logs */
     const char *idp_cert_source;         /* "file:line" of the directive that gave the IdP */
     int idp_from_metadata;
     X509 *sp_cert;
@@ -39,6 +40,7 @@ typedef struct sequr_server_conf {
     int session_idle_timeout;
     const char *cookie_name;
     int allow_sha1;
+    int allow_expired_idp_cert;
     const char *name_id_format;
     apr_off_t max_response_size;
     int request_lifetime;
@@ -46,6 +48,7 @@ typedef struct sequr_server_conf {
 
     /* prepared in check_config / post_config */
     saml_verifier_t *verifier;
+    int expired_idp_certs;               /* configured but left out of the verifier */
     saml_store_t *store;
 } sequr_server_conf_t;
 

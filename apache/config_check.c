@@ -6,8 +6,10 @@
 #include "http_config.h"
 #include "http_log.h"
 
+#include "certificate.h"
 #include "directives.h"
 #include "log.h"
+#include "time.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -32,6 +34,8 @@ static void apply_defaults(sequr_server_conf_t *c)
         c->session_idle_timeout = DEFAULT_IDLE_TIMEOUT;
     if (c->allow_sha1 == SEQUR_UNSET)
         c->allow_sha1 = 0;
+    if (c->allow_expired_idp_cert == SEQUR_UNSET)
+        c->allow_expired_idp_cert = 0;
     if (c->max_response_size == SEQUR_UNSET)
         c->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
     if (c->request_lifetime == SEQUR_UNSET)
@@ -94,15 +98,63 @@ static int check_auth_types(apr_pool_t *ptemp, server_rec *main_server, const ap
     return ok;
 }
 
+#define EXPIRY_WARNING_DAYS 30
+
+/* The certificates that may verify signatures: an expired one is left out
+ * (Azure switches to the next certificate by itself when one expires, and a
+ * retired key must not keep signing people in) unless the admin says
+ * otherwise. One that expires soon is kept, with a warning each start. */
+static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
+                                               sequr_server_conf_t *c)
+{
+    apr_array_header_t *usable = apr_array_make(p, c->idp_certs->nelts, sizeof(X509 *));
+    apr_time_t now = apr_time_now();
+    const char *host = s->server_hostname ? s->server_hostname : "(main)";
+    int i;
+
+    c->expired_idp_certs = 0;
+    for (i = 0; i < c->idp_certs->nelts; i++) {
+        X509 *cert = APR_ARRAY_IDX(c->idp_certs, i, X509 *);
+        const char *name = APR_ARRAY_IDX(c->idp_cert_names, i, const char *);
+        apr_time_t not_after = saml_cert_not_after(cert);
+        apr_interval_time_t left = not_after - now;
+
+        if (left <= 0 && !c->allow_expired_idp_cert) {
+            c->expired_idp_certs++;
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
+                         SEQLOGNO(01604) "server %s: IdP certificate %s (%s) expired on %s: not "
+                         "used (" D_ALLOW_EXPIRED_IDP_CERT " On keeps it)", host, name,
+                         saml_cert_subject(p, cert), saml_time_format(p, not_after));
+            continue;
+        }
+        if (left < apr_time_from_sec(EXPIRY_WARNING_DAYS * 86400))
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
+                         SEQLOGNO(01605) "server %s: IdP certificate %s (%s) expires on %s: "
+                         "add its successor from Azure now", host, name,
+                         saml_cert_subject(p, cert), saml_time_format(p, not_after));
+        APR_ARRAY_PUSH(usable, X509 *) = cert;
+    }
+    return usable;
+}
+
 static int prepare_verifier(apr_pool_t *pconf, server_rec *s, sequr_server_conf_t *c)
 {
     saml_verifier_options_t opts = {0};
     saml_err_t err = {0};
+    apr_array_header_t *certs;
 
     if (c->idp_certs == NULL || c->idp_certs->nelts == 0)
         return OK;
+    certs = usable_certificates(pconf, s, c);
+    if (certs->nelts == 0) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     SEQLOGNO(01606) "server %s: every IdP certificate (given at %s) has expired; "
+                     "download the current one from Azure", s->server_hostname ? s->server_hostname
+                     : "(main)", c->idp_cert_source ? c->idp_cert_source : "?");
+        return !OK;
+    }
     opts.allow_sha1 = c->allow_sha1;
-    if (saml_verifier_create(pconf, c->idp_certs, &opts, &c->verifier, &err) != APR_SUCCESS) {
+    if (saml_verifier_create(pconf, certs, &opts, &c->verifier, &err) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      SEQLOGNO(01602) "IdP certificates given at %s for server %s cannot verify "
                      "signatures: %s", c->idp_cert_source ? c->idp_cert_source : "?",

@@ -24,6 +24,7 @@
 #define D_NAMEID_FORMAT                 "SequrSAMLNameIDFormat"
 #define D_MAX_RESPONSE_SIZE             "SequrSAMLMaxResponseSize"
 #define D_REQUEST_LIFETIME              "SequrSAMLRequestLifetime"
+#define D_ALLOW_EXPIRED_IDP_CERT        "SequrSAMLAllowExpiredIdPCertificate"
 #define D_UNAUTHENTICATED               "SequrSAMLUnauthenticatedAction"
 
 #endif

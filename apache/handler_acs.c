@@ -105,8 +105,12 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
         fill_policy(r, c, &policy);
         rv = saml_acs_consume(r->pool, c->store, &policy, xml, xml_len, relay, &result, &err);
     }
-    if (rv != APR_SUCCESS)
+    if (rv != APR_SUCCESS) {
+        if (err.check && !strcmp(err.check, "signature") && c->expired_idp_certs)
+            err.detail = apr_psprintf(r->pool, "%s; %d configured IdP certificate(s) expired and "
+                                      "are not used", err.detail, c->expired_idp_certs);
         return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response", err.detail);
+    }
 
     rv = open_session(r, c, result->assertion, &session_id);
     if (rv != APR_SUCCESS)

@@ -42,7 +42,7 @@ const char *saml_log_escape(apr_pool_t *p, const char *s, apr_size_t max)
     out = apr_palloc(p, n * 4 + 4);
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+        if (c < 0x20 || c >= 0x7f) {
             out[o++] = '\\';
             out[o++] = 'x';
             out[o++] = hex[c >> 4];

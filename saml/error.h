@@ -27,8 +27,9 @@ apr_status_t saml_fail(apr_pool_t *p, saml_err_t *err, apr_status_t status,
 /* HTTP status an error code should be answered with. */
 int saml_status_to_http(apr_status_t status);
 
-/* Copy of s safe for one log line: control characters, quotes and bytes >= 0x7f
- * escaped as \xNN, at most max bytes of input kept (then "..."). */
+/* Copy of s safe for one log line: control characters (CR, LF, ESC...) and
+ * bytes >= 0x7f escaped as \xNN, so a value can never start a forged log line;
+ * at most max bytes of input kept (then "..."). */
 const char *saml_log_escape(apr_pool_t *p, const char *s, apr_size_t max);
 
 #endif

@@ -3,7 +3,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
-    autoreconf -fi >/dev/null
+    autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
 if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
     ./configure -q "$@"
