@@ -73,6 +73,7 @@ typedef struct writer {
     unsigned char *buf;
     apr_size_t pos;
     int too_long;
+    int missing;      /* a string decode would refuse as NULL */
 } writer_t;
 
 static void put_u32(writer_t *w, uint32_t v)
@@ -112,6 +113,14 @@ static void put_string(writer_t *w, const char *s)
     w->pos += len;
 }
 
+/* What decode requires: the user, attribute names and values. */
+static void put_required(writer_t *w, const char *s)
+{
+    if (s == NULL)
+        w->missing = 1;
+    put_string(w, s);
+}
+
 static void put_count(writer_t *w, const apr_array_header_t *a)
 {
     if (a && (apr_size_t)a->nelts >= NULL_STRING)
@@ -128,7 +137,7 @@ static void write_session(writer_t *w, const saml_session_t *s)
         w->buf[1] = SESSION_VERSION;
     }
     w->pos = 2;
-    put_string(w, s->user);
+    put_required(w, s->user);
     put_string(w, s->idp_entity_id);
     put_string(w, s->name_id);
     put_string(w, s->name_id_format);
@@ -140,21 +149,23 @@ static void write_session(writer_t *w, const saml_session_t *s)
     put_count(w, s->attributes);
     for (i = 0; s->attributes && i < s->attributes->nelts; i++) {
         const saml_attribute_t *a = &APR_ARRAY_IDX(s->attributes, i, saml_attribute_t);
-        put_string(w, a->name);
+        put_required(w, a->name);
         put_count(w, a->values);
         for (j = 0; a->values && j < a->values->nelts; j++)
-            put_string(w, APR_ARRAY_IDX(a->values, j, const char *));
+            put_required(w, APR_ARRAY_IDX(a->values, j, const char *));
     }
 }
 
 apr_status_t saml_session_encode(apr_pool_t *p, const saml_session_t *s,
                                  char **buf, apr_size_t *len)
 {
-    writer_t sizing = { NULL, 0, 0 }, w = { NULL, 0, 0 };
+    writer_t sizing = { NULL, 0, 0, 0 }, w = { NULL, 0, 0, 0 };
 
     write_session(&sizing, s);
     if (sizing.too_long)
         return SAML_ETOOLARGE;
+    if (sizing.missing)
+        return APR_EINVAL;
     w.buf = apr_palloc(p, sizing.pos);
     write_session(&w, s);
     *buf = (char *)w.buf;

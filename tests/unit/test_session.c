@@ -215,6 +215,10 @@ START_TEST(record_round_trip)
     ck_assert(back->last_access == s->last_access);
     ck_assert_ptr_null(back->session_index);
     ck_assert_ptr_null(back->id);
+
+    /* What decode would refuse is not written in the first place. */
+    APR_ARRAY_IDX(s->attributes, 1, saml_attribute_t).name = NULL;
+    ck_assert_int_eq(saml_session_encode(p, s, &buf, &len), APR_EINVAL);
 }
 END_TEST
 
