@@ -189,6 +189,7 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
     const char *landing = policy->landing_path ? policy->landing_path : "/";
     apr_status_t rv;
 
+    *out = NULL;
     rv = saml_response_validate(p, xml, xml_len, &policy->response, &a, err);
     if (rv != APR_SUCCESS)
         return rv;

@@ -91,8 +91,10 @@ static apr_status_t consume(apr_pool_t *p, saml_store_t *st, const saml_acs_poli
                             const char *xml, const char *relay_state,
                             saml_acs_result_t **res, saml_err_t *err)
 {
+    static saml_acs_result_t stale;
+
     err->check = err->detail = NULL;
-    *res = NULL;
+    *res = &stale;   /* a failure must clear it */
     return saml_acs_consume(p, st, pol, xml, strlen(xml), relay_state, res, err);
 }
 
