@@ -218,11 +218,29 @@ static sf_slot_t *slot_at(sf_store_t *s, uint32_t stripe, uint32_t index)
     return (sf_slot_t *)(s->base + s->slots_offset + n * sizeof(sf_slot_t));
 }
 
-static unsigned char *slot_value(sf_store_t *s, const sf_slot_t *slot)
+static apr_size_t value_offset(sf_store_t *s, const sf_slot_t *slot)
 {
     apr_size_t n = (apr_size_t)((const unsigned char *)slot - (s->base + s->slots_offset))
                    / sizeof(sf_slot_t);
-    return s->base + s->values_offset + n * s->hdr->value_stride;
+    return s->values_offset + n * s->hdr->value_stride;
+}
+
+static unsigned char *slot_value(sf_store_t *s, const sf_slot_t *slot)
+{
+    return s->base + value_offset(s, slot);
+}
+
+/* Give bytes about to be written real blocks. Storing into a hole of a
+ * shared mapping on a full file system (a small /run tmpfs, say) raises
+ * SIGBUS; allocating first turns that into APR_ENOSPC. Where fallocate is
+ * not supported we write as before. */
+static apr_status_t reserve(int fd, apr_size_t offset, apr_size_t len)
+{
+    if (len == 0 || fallocate(fd, 0, (off_t)offset, (off_t)len) == 0)
+        return APR_SUCCESS;
+    if (errno == EOPNOTSUPP || errno == ENOSYS)
+        return APR_SUCCESS;
+    return APR_FROM_OS_ERROR(errno);
 }
 
 static uint32_t slot_state(const sf_slot_t *slot)
@@ -444,8 +462,10 @@ static apr_status_t sf_write(saml_store_t *st, const char *key, const char *val,
         rv = APR_EEXIST;
     }
     else if (pr.match || pr.vacant) {
-        write_slot(s, pr.match ? pr.match : pr.vacant, key, klen, val, len, expiry);
-        rv = APR_SUCCESS;
+        sf_slot_t *slot = pr.match ? pr.match : pr.vacant;
+        rv = reserve(s->fd, value_offset(s, slot), len);
+        if (rv == APR_SUCCESS)
+            write_slot(s, slot, key, klen, val, len, expiry);
     }
     else {
         rv = APR_ENOSPC;
@@ -601,6 +621,9 @@ static apr_status_t open_once(sf_store_t *s, const char *path, const sf_header_t
     if (exclusive && !matches
         && (ftruncate(s->fd, 0) != 0 || ftruncate(s->fd, (off_t)s->size) != 0))
         return os_failure(why, "ftruncate");
+    /* Header and slots are written in place from now on: no holes there. */
+    if (exclusive && (rv = reserve(s->fd, 0, s->values_offset)) != APR_SUCCESS)
+        return step_failure(why, "fallocate", rv);
     if ((rv = map_file(s)) != APR_SUCCESS)
         return step_failure(why, "mmap", rv);
     if (exclusive) {

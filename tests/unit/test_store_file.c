@@ -4,10 +4,12 @@
 #include <apr_strings.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -521,6 +523,68 @@ START_TEST(persistent_store_outlives_its_pool_and_rebinds)
 }
 END_TEST
 
+/* Runs in a child with a private mount namespace: fill a 512 KiB tmpfs. */
+static int fill_small_filesystem(void)
+{
+    char dir[] = "/tmp/sequr-store-fs-XXXXXX";
+    apr_pool_t *p;
+    saml_store_t *st = NULL;
+    saml_err_t err;
+    char *val, *got;
+    apr_size_t len;
+    apr_status_t rv = APR_SUCCESS;
+    int i, code = 0;
+
+    if (mkdtemp(dir) == NULL)
+        return 77;
+    if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
+        || mount("sequr-test", dir, "tmpfs", 0, "size=512k") != 0) {
+        rmdir(dir);
+        return 77;
+    }
+    apr_pool_create(&p, NULL);
+    val = apr_palloc(p, 60 * 1024);
+    memset(val, 'v', 60 * 1024);
+    if (saml_store_file_open(p, apr_pstrcat(p, dir, "/store", NULL), 64, 64 * 1024, &st,
+                             &err) != APR_SUCCESS)
+        code = 3;
+    for (i = 0; code == 0 && i < 64; i++) {
+        rv = saml_store_set(st, apr_psprintf(p, "k%d", i), val, 60 * 1024, in_seconds(60));
+        if (rv != APR_SUCCESS)
+            break;
+    }
+    if (code == 0 && (rv != APR_ENOSPC || i == 0))
+        code = 4;
+    if (code == 0 && (saml_store_get(st, "k0", p, &got, &len) != APR_SUCCESS
+                      || len != 60 * 1024 || memcmp(got, val, len) != 0))
+        code = 5;
+    apr_pool_destroy(p);
+    umount2(dir, MNT_DETACH);
+    rmdir(dir);
+    return code;
+}
+
+/* A full file system answers APR_ENOSPC; it must not kill the process with
+ * SIGBUS (a store into a hole of a shared mapping). Needs CAP_SYS_ADMIN for
+ * a private tmpfs; skipped without it. */
+START_TEST(full_filesystem_is_enospc_not_sigbus)
+{
+    int status;
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(fill_small_filesystem());
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(!WIFSIGNALED(status), "writer killed by signal %d", WTERMSIG(status));
+    if (WEXITSTATUS(status) == 77) {
+        fprintf(stderr, "full_filesystem_is_enospc_not_sigbus: skipped (no private tmpfs)\n");
+        return;
+    }
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 START_TEST(chown_hands_the_file_over)
 {
     apr_pool_t *p = tk_pool();
@@ -560,6 +624,7 @@ static Suite *store_file_suite(void)
     tcase_add_test(tc, dead_lock_holder_does_not_block_others);
     tcase_add_test(tc, killed_writer_never_leaves_a_torn_value);
     tcase_add_test(tc, persistent_store_outlives_its_pool_and_rebinds);
+    tcase_add_test(tc, full_filesystem_is_enospc_not_sigbus);
     tcase_add_test(tc, chown_hands_the_file_over);
     suite_add_tcase(s, tc);
     return s;
