@@ -5,18 +5,24 @@ set -u
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh || exit 1
 sh scripts/build.sh || exit 1
-make -j"$(nproc)" check >/tmp/sequr-make-check.$$ 2>&1
+out=$(mktemp)
+make -j"$(nproc)" check >"$out" 2>&1
 rc=$?
-grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' /tmp/sequr-make-check.$$
+grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' "$out"
 if [ $rc -ne 0 ]; then
-    for log in tests/unit/*.log tests/integration/*.log; do
-        [ -f "$log" ] || continue
-        grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && { echo "=== $log"; tail -n 80 "$log"; }
+    grep -E 'error|Error' "$out" | grep -v '^PASS' | head -n 20
+    for trs in $(find tests -name '*.trs'); do
+        if grep -qE ':test-result: (FAIL|ERROR)' "$trs"; then
+            echo "=== ${trs%.trs}.log"
+            tail -n 100 "${trs%.trs}.log"
+        fi
     done
 fi
-pass=$(sed -n 's/^# PASS: *//p' /tmp/sequr-make-check.$$)
-fail=$(sed -n 's/^# FAIL: *//p' /tmp/sequr-make-check.$$)
-err=$(sed -n 's/^# ERROR: *//p' /tmp/sequr-make-check.$$)
-rm -f /tmp/sequr-make-check.$$
-echo "test programs: ${pass:-0} passed, $(( ${fail:-0} + ${err:-0} )) failed"
+rm -f "$out"
+# One closing line over every test case: check's "Checks: N, Failures: F, Errors: E"
+# lines of the unit programs plus the integration runner's "N passed, N failed".
+cat $(find tests -name '*.log' ! -name 'test-suite.log') 2>/dev/null | awk '
+    /^[0-9]+%: Checks: / { gsub(",", ""); checks += $3; bad += $5 + $7 }
+    /^[0-9]+ passed, [0-9]+ failed/ { checks += $1 + $3; bad += $3 }
+    END { printf "all tests: %d passed, %d failed\n", checks - bad, bad }'
 exit $rc
