@@ -537,7 +537,7 @@ static int fill_small_filesystem(void)
 
     if (mkdtemp(dir) == NULL)
         return 77;
-    if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
+    if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0
         || mount("sequr-test", dir, "tmpfs", 0, "size=512k") != 0) {
         rmdir(dir);
         return 77;
