@@ -57,6 +57,43 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
     return OK;
 }
 
+/* A client must not be able to pose as what this module tells the
+ * application: headers named like our exports, or like the usual ways a
+ * reverse proxy passes the user on, are dropped before anything else runs.
+ * Both spellings count: '-' and '_' become the same CGI variable name. */
+static int mimics_our_exports(const char *name)
+{
+    static const char *const exact[] = {"Remote-User", "Remote_User", "X-Remote-User",
+                                        "X_Remote_User", NULL};
+    int i;
+
+    if (!strncasecmp(name, "Sequr-SAML", 10) || !strncasecmp(name, "Sequr_SAML", 10))
+        return 1;
+    for (i = 0; exact[i]; i++)
+        if (!strcasecmp(name, exact[i]))
+            return 1;
+    return 0;
+}
+
+static void remove_spoofed_headers(request_rec *r)
+{
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    apr_array_header_t *doomed = apr_array_make(r->pool, 1, sizeof(const char *));
+    int i;
+
+    for (i = 0; i < h->nelts; i++)
+        if (e[i].key && mimics_our_exports(e[i].key))
+            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
+    for (i = 0; i < doomed->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(doomed, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      SEQLOGNO(01105) "removed request header %s sent by the client",
+                      sequr_log_value(r, name));
+        apr_table_unset(r->headers_in, name);
+    }
+}
+
 int sequr_check_user_id(request_rec *r)
 {
     const char *type = ap_auth_type(r);
@@ -66,6 +103,7 @@ int sequr_check_user_id(request_rec *r)
 
     if (type == NULL || strcasecmp(type, SEQUR_AUTH_TYPE))
         return DECLINED;
+    remove_spoofed_headers(r);
     c = sequr_server_conf(r->server);
     if (!is_configured(c)) {
         /* configtest catches this for the main config; .htaccess can still get here. */
