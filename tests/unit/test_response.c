@@ -13,15 +13,18 @@
 static tk_keypair_t *idp, *attacker;
 static tk_response_opts_t o;
 
-static void setup(void)
+/* Keys are made once in main(), before check forks a process per test. */
+static void make_keys(void)
 {
     static apr_pool_t *keys;
-    if (keys == NULL) {
-        tk_setup();
-        apr_pool_create(&keys, NULL);
-        idp = tk_keypair_new(keys, 2048, "idp", 30);
-        attacker = tk_keypair_new(keys, 2048, "attacker", 30);
-    }
+    tk_setup();
+    apr_pool_create(&keys, NULL);
+    idp = tk_keypair_new(keys, 2048, "idp", 30);
+    attacker = tk_keypair_new(keys, 2048, "attacker", 30);
+}
+
+static void setup(void)
+{
     tk_response_defaults(tk_pool(), &o);
 }
 
@@ -772,7 +775,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    tk_setup();
+    make_keys();
     tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, setup, tk_teardown);
     tcase_add_test(tc, assertion_signed_accepted_and_read);
