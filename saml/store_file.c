@@ -413,7 +413,8 @@ static apr_status_t sf_read(saml_store_t *st, const char *key, apr_pool_t *p,
     if (pr.match == NULL) {
         rv = APR_NOTFOUND;
     }
-    else if (slot_expired(pr.match, now)) {
+    else if (slot_expired(pr.match, now) || pr.match->val_len > s->hdr->value_max) {
+        /* (A length beyond value_max can only be damage: never read past.) */
         free_slot(s, pr.stripe, pr.match_index);
         rv = APR_NOTFOUND;
     }

@@ -1,6 +1,7 @@
 /* The file-backed store: semantics of store.h, capacity, persistence across
  * reopening, atomicity between processes, and survival of a killed holder. */
 #include <check.h>
+#include <apr_file_io.h>
 #include <apr_strings.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -343,6 +344,37 @@ START_TEST(corrupt_header_is_reinitialised)
 }
 END_TEST
 
+/* A slot whose length field was damaged on disk is dropped, not read past
+ * the end of its value area (the 8-byte length sits 16 bytes before the key,
+ * see sf_slot_t). */
+START_TEST(damaged_length_is_never_read_past)
+{
+    apr_pool_t *p = tk_pool();
+    const char *path = temp_store_path(p);
+    saml_store_t *st = open_store(p, path, 64, 64);
+    const char *key = "k-damaged-0123456789";
+    char *file, *at, *val;
+    apr_size_t flen, len;
+    apr_file_t *f;
+    uint64_t huge = 1u << 30;
+
+    ck_assert_int_eq(put(st, key, "intact", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p),
+                     APR_SUCCESS);
+    flen = 64 * 1024;
+    file = apr_pcalloc(p, flen);
+    ck_assert_int_eq(apr_file_read(f, file, &flen), APR_SUCCESS);
+    apr_file_close(f);
+    at = memmem(file, flen, key, strlen(key));
+    ck_assert_ptr_nonnull(at);
+    scribble(path, (off_t)(at - file) - 16, (const char *)&huge, sizeof(huge));
+
+    ck_assert_int_eq(saml_store_get(st, key, p, &val, &len), APR_NOTFOUND);
+    ck_assert_int_eq(put(st, key, "again", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, key, "again");
+}
+END_TEST
+
 #define RACERS 8
 #define RACE_KEYS 5000
 
@@ -620,6 +652,7 @@ static Suite *store_file_suite(void)
     tcase_add_test(tc, reopening_keeps_data);
     tcase_add_test(tc, other_layout_starts_afresh);
     tcase_add_test(tc, corrupt_header_is_reinitialised);
+    tcase_add_test(tc, damaged_length_is_never_read_past);
     tcase_add_test(tc, racing_processes_have_one_winner_per_key);
     tcase_add_test(tc, dead_lock_holder_does_not_block_others);
     tcase_add_test(tc, killed_writer_never_leaves_a_torn_value);
