@@ -14,13 +14,12 @@ import http.client
 import re
 import socket
 import threading
-import time
 
 from lxml import etree
 import xmlsec
 
 import harness
-from harness import SamlTestCase, az, curl, COOKIE, USER, SP_ENTITY_ID   # noqa: F401
+from harness import SamlTestCase, az, USER, SP_ENTITY_ID
 
 SAML, SAMLP, DS = az.SAML, az.SAMLP, az.DS
 NS = {"saml": SAML, "samlp": SAMLP, "ds": DS}
