@@ -143,12 +143,11 @@ static apr_status_t check_assertion_count(validation_t *v)
                                   "EncryptedAssertion");
     v->assertion = saml_xml_child(v->response, SAML_NS_ASSERTION, "Assertion", &direct);
     total = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_ASSERTION, "Assertion");
-    if (encrypted && direct)
-        return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
-                    "both an Assertion and an EncryptedAssertion are present");
     if (encrypted)
-        return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
-                    "encrypted-assertion-unsupported: turn off token encryption in Entra ID");
+        return FAIL(v, SAML_EREJECTED, "encrypted-assertion", "%s",
+                    direct ? "both an Assertion and an EncryptedAssertion are present"
+                           : "encrypted-assertion-unsupported: turn off token encryption "
+                             "in Entra ID");
     if (direct != 1 || total != 1)
         return FAIL(v, SAML_EREJECTED, "assertion-count",
                     "%d Assertion(s) under Response and %d in the document, expected exactly 1",

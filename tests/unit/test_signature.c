@@ -342,6 +342,42 @@ START_TEST(object_in_signature_refused)
 }
 END_TEST
 
+START_TEST(object_instead_of_keyinfo_refused)
+{
+    const char *id, *xml = unsigned_response(&id);
+    tk_sign_opts_t so;
+    tk_sign_defaults(&so);
+    so.no_keyinfo = 1;
+    xml = tk_sign_ex(tk_pool(), xml, id, idp_rsa, &so);
+    xml = tk_replace(tk_pool(), xml, "</SignatureValue>", "</SignatureValue><Object><x/></Object>");
+    expect(xml, id, rsa_verifier(), SAML_EREJECTED, "signature-shape");
+}
+END_TEST
+
+START_TEST(signature_moved_out_of_its_element_refused)
+{
+    /* Moved from the Assertion to the Response, the Signature still verifies
+     * over the Assertion (the enveloped transform had removed it anyway), but
+     * it is no longer enveloped: the contract is a direct child. */
+    const char *id, *xml = signed_then(&id, NULL, NULL);
+    const char *sig = tk_between(tk_pool(), xml, "<Signature", "</Signature>");
+    xmlDocPtr doc;
+    xmlNodePtr elem, moved;
+    saml_err_t err = { NULL, NULL };
+
+    xml = tk_replace(tk_pool(), xml, sig, "");
+    xml = tk_replace(tk_pool(), xml, "<samlp:Status>",
+                     apr_pstrcat(tk_pool(), sig, "<samlp:Status>", NULL));
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), xml, strlen(xml), NULL, &doc, &err), APR_SUCCESS);
+    elem = saml_xml_by_id(doc, id);
+    moved = saml_xml_child(xmlDocGetRootElement(doc), SAML_NS_DSIG, "Signature", NULL);
+    ck_assert_ptr_nonnull(moved);
+    ck_assert_int_eq(saml_signature_verify(tk_pool(), rsa_verifier(), elem, moved, &err),
+                     SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "signature-shape");
+}
+END_TEST
+
 START_TEST(comment_in_digest_value_refused)
 {
     /* xmlsec reads the value with the comment dropped, so only our rule sees it. */
@@ -445,6 +481,8 @@ int main(void)
     tcase_add_test(tc, base64_transform_refused);
     tcase_add_test(tc, transforms_out_of_order_refused);
     tcase_add_test(tc, object_in_signature_refused);
+    tcase_add_test(tc, object_instead_of_keyinfo_refused);
+    tcase_add_test(tc, signature_moved_out_of_its_element_refused);
     tcase_add_test(tc, comment_in_digest_value_refused);
     tcase_add_test(tc, comment_in_signature_value_refused);
     tcase_add_test(tc, two_signatures_on_one_element_refused);

@@ -112,6 +112,17 @@ static const char *nested(int depth)
     return s;
 }
 
+START_TEST(refused_at_first_sight)
+{
+    /* The parser stops at the DOCTYPE or PI itself: what follows (here
+     * malformed, elsewhere an entity bomb) is never parsed at all. */
+    assert_refused("<!DOCTYPE a [<!ENTITY x \"y\"> garbage ]><a/>", SAML_EREJECTED, "xml");
+    assert_refused("<?pi?><a><unclosed></a>", SAML_EREJECTED, "xml");
+    /* and nesting stops at our limit, long before libxml2's own (256) */
+    assert_refused(nested(300), SAML_ETOOLARGE, "size");
+}
+END_TEST
+
 START_TEST(depth_limit)
 {
     saml_xml_limits_t lim = { 4096, 5 };
@@ -295,6 +306,7 @@ int main(void)
     tcase_add_test(tc, attlist_declaring_an_id_refused);
     tcase_add_test(tc, processing_instructions_refused);
     tcase_add_test(tc, malformed_refused);
+    tcase_add_test(tc, refused_at_first_sight);
     tcase_add_test(tc, depth_limit);
     tcase_add_test(tc, zero_limits_mean_defaults);
     tcase_add_test(tc, size_limit_checked_before_parsing);
