@@ -278,3 +278,19 @@ class AttackCase(SamlTestCase):
         r = self.get(path, jar=jar)
         self.assertEqual(r.status, 302, "a session exists after a refusal: %r" % r)
         self.assertTrue(r.location.startswith(self.idp.sso_url), r.location)
+
+
+def signature_verifies(xml_bytes, cert_path, element="saml:Assertion"):
+    """Whether the signature on element verifies with cert (xmlsec, locally):
+    proves a forgery kept the real signature valid, so only the module's own
+    rules stand in its way."""
+    doc = etree.fromstring(xml_bytes)
+    node = doc if element == "samlp:Response" else doc.find(element, NS)
+    xmlsec.tree.add_ids(node, ["ID"])
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_file(cert_path, xmlsec.KeyFormat.CERT_PEM)
+    try:
+        ctx.verify(node.find("ds:Signature", NS))
+        return True
+    except xmlsec.Error:
+        return False
