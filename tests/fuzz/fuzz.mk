@@ -66,7 +66,7 @@ $(BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(COMMON) $(BUILD)/libseqursaml-fuzz.a
 # $(BUILD)/findings/<name>/; the log is kept next to it.
 fuzz-run: $(HARNESSES:%=fuzz-run-%)
 
-fuzz-run-%: $(BUILD)/fuzz_%
+$(HARNESSES:%=fuzz-run-%): fuzz-run-%: $(BUILD)/fuzz_%
 	@rm -rf $(BUILD)/work/$* $(BUILD)/findings/$*
 	@mkdir -p $(BUILD)/work/$* $(BUILD)/findings/$*
 	@cp $(FUZZ_DIR)/corpus/$*/* $(BUILD)/work/$*/
