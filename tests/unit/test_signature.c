@@ -2,6 +2,7 @@
  * Each refusal asserts the check name, so that the rule under test (not a
  * later layer that happens to catch the same document) is what refused it. */
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 #include <check.h>
 #include <string.h>
 
@@ -436,6 +437,66 @@ START_TEST(signature_of_another_element_refused)
 }
 END_TEST
 
+/* Apache's event MPM verifies on many threads with one shared verifier. */
+typedef struct {
+    const saml_verifier_t *v;
+    const char *good, *bad, *id;
+    int wrong;
+} thread_job_t;
+
+static void *APR_THREAD_FUNC verify_many(apr_thread_t *t, void *data)
+{
+    thread_job_t *job = data;
+    apr_pool_t *p;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < 25; i++) {
+        const char *xml = (i & 1) ? job->bad : job->good;
+        xmlDocPtr doc;
+        xmlNodePtr elem, sig;
+        saml_err_t err = { NULL, NULL };
+        apr_status_t rv = saml_xml_parse(p, xml, strlen(xml), NULL, &doc, &err);
+        if (rv == APR_SUCCESS) {
+            elem = saml_xml_by_id(doc, job->id);
+            saml_signature_find(elem, &sig, &err);
+            rv = saml_signature_verify(p, job->v, elem, sig, &err);
+        }
+        if ((rv == APR_SUCCESS) != !(i & 1))
+            job->wrong++;
+        apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+START_TEST(verify_is_thread_safe)
+{
+    thread_job_t jobs[4];
+    apr_thread_t *threads[4];
+    const saml_verifier_t *v = tk_verifier(tk_pool(), idp_rsa->cert, idp_next->cert, 0);
+    const char *id, *good = signed_then(&id, NULL, NULL);
+    const char *bad = tk_replace(tk_pool(), good, "alice@", "mallory@");
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        jobs[i].v = v;
+        jobs[i].good = good;
+        jobs[i].bad = bad;
+        jobs[i].id = id;
+        jobs[i].wrong = 0;
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, verify_many, &jobs[i], tk_pool()),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < 4; i++) {
+        apr_status_t trv;
+        apr_thread_join(&trv, threads[i]);
+        ck_assert_int_eq(jobs[i].wrong, 0);
+    }
+}
+END_TEST
+
 START_TEST(verifier_needs_a_certificate)
 {
     saml_verifier_t *v = NULL;
@@ -488,6 +549,7 @@ int main(void)
     tcase_add_test(tc, two_signatures_on_one_element_refused);
     tcase_add_test(tc, signature_in_other_namespace_is_no_signature);
     tcase_add_test(tc, signature_of_another_element_refused);
+    tcase_add_test(tc, verify_is_thread_safe);
     tcase_add_test(tc, verifier_needs_a_certificate);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
