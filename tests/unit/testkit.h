@@ -63,8 +63,17 @@ const char *tk_write_file(apr_pool_t *p, const char *data, apr_size_t len);
  * assertion ID. Signed: assertion only, rsa-sha256 / sha256, exc-c14n.
  * Every timestamp is o.now + an offset in seconds, written with milliseconds
  * like Azure ("2026-11-25T14:56:23.123Z"); o.now has millisecond precision, so a
- * test may set policy.now = o.now + k seconds and hit a boundary exactly. */
-
+ * test may set policy.now = o.now + k seconds and hit a boundary exactly.
+ *
+ * Signed output is re-serialised by libxml2: it starts with <?xml version="1.0"?>,
+ * empty elements become <x/>, the Signature is in the default dsig namespace
+ * (no prefix) right after the signed element's Issuer, its children on their
+ * own lines. Write string surgery against those forms (tk_replace aborts when
+ * its needle is missing, so a wrong needle fails loudly).
+ *
+ * InResponseTo: set o.in_response_to for an SP-initiated answer; it is written
+ * on the Response and on SubjectConfirmationData. The validator trusts a
+ * Response-only InResponseTo only when the Response itself is signed. */
 
 #define TK_TENANT_ID     "8c2f5e1a-3b7d-4c9e-a1f0-6d2b9e7c4a15"
 #define TK_IDP_ENTITY_ID "https://sts.windows.net/" TK_TENANT_ID "/"
