@@ -250,7 +250,9 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     xmlParseDocument(ctxt);
     doc = ctxt->myDoc;
     ctxt->myDoc = NULL;
-    if (doc && (!ctxt->wellFormed || guard.refused)) {
+    /* libxml2 only flags namespace errors (undeclared prefix, one attribute
+     * twice under two prefixes of the same URI); we refuse them. */
+    if (doc && (!ctxt->wellFormed || !ctxt->nsWellFormed || guard.refused)) {
         xmlFreeDoc(doc);
         doc = NULL;
     }

@@ -100,6 +100,10 @@ START_TEST(malformed_refused)
     assert_refused("not xml at all", SAML_EMALFORMED, "xml");
     assert_refused("<a x=\"1\" x=\"2\"/>", SAML_EMALFORMED, "xml");
     assert_refused("<a>&undeclared;</a>", SAML_EMALFORMED, "xml");
+    assert_refused("<a xmlns:x=\"urn:a\" xmlns:x=\"urn:b\"/>", SAML_EMALFORMED, "xml");
+    assert_refused("<a xmlns:x=\"urn:a\" x:n=\"1\" xmlns:y=\"urn:a\" y:n=\"2\"/>",
+                   SAML_EMALFORMED, "xml");
+    assert_refused("<a><x:Assertion/></a>", SAML_EMALFORMED, "xml");   /* undeclared prefix */
 }
 END_TEST
 
