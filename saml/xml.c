@@ -116,8 +116,12 @@ static apr_status_t register_id(apr_pool_t *p, xmlDocPtr doc, xmlAttrPtr a, saml
     xmlAttrPtr holder;
     apr_status_t rv = APR_SUCCESS;
 
-    if (value == NULL)
-        value = xmlStrdup((const xmlChar *)"");
+    /* An ID must be an NCName; libxml2 will not register an empty one. */
+    if (value == NULL || value[0] == '\0') {
+        xmlFree(value);
+        return saml_fail(p, err, SAML_EMALFORMED, "xml", "empty %s attribute",
+                         (const char *)a->name);
+    }
     holder = xmlGetID(doc, value);
     if (holder != NULL && holder != a)
         rv = saml_fail(p, err, SAML_EREJECTED, "duplicate-id",
@@ -125,7 +129,7 @@ static apr_status_t register_id(apr_pool_t *p, xmlDocPtr doc, xmlAttrPtr a, saml
                        saml_log_escape(p, (const char *)value, 80),
                        (const char *)holder->name, (const char *)a->name);
     else if (holder == NULL && xmlAddID(NULL, doc, value, a) == NULL)
-        rv = saml_fail(p, err, SAML_EINTERNAL, "xml", "could not register ID \"%s\"",
+        rv = saml_fail(p, err, SAML_EMALFORMED, "xml", "unusable ID value \"%s\"",
                        saml_log_escape(p, (const char *)value, 80));
     xmlFree(value);
     return rv;

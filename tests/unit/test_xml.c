@@ -104,6 +104,8 @@ START_TEST(malformed_refused)
     assert_refused("<a xmlns:x=\"urn:a\" x:n=\"1\" xmlns:y=\"urn:a\" y:n=\"2\"/>",
                    SAML_EMALFORMED, "xml");
     assert_refused("<a><x:Assertion/></a>", SAML_EMALFORMED, "xml");   /* undeclared prefix */
+    assert_refused("<a ID=\"\"/>", SAML_EMALFORMED, "xml");   /* fuzz finding: was a 500 */
+    assert_refused("<a><b Id=\"\"/></a>", SAML_EMALFORMED, "xml");
 }
 END_TEST
 
