@@ -544,8 +544,15 @@ apr_status_t saml_response_validate(apr_pool_t *p, const char *xml, apr_size_t l
         return FAIL(&v, SAML_EINTERNAL, "signature", "validation policy incomplete");
 
     if ((rv = saml_xml_parse(p, xml, len, &policy->limits, &v.doc, err)) ||
-        (rv = check_root(&v)) ||
-        (rv = check_assertion_count(&v)) ||
+        (rv = check_root(&v)))
+        return rv;
+    /* An IdP's error answer (Azure's AADSTS codes) has no Assertion and is
+     * usually unsigned. It is refused either way; naming its status, not the
+     * missing Assertion, is what lets an admin act. Nothing here is trusted. */
+    if (saml_xml_child(v.response, SAML_NS_ASSERTION, "Assertion", NULL) == NULL &&
+        (rv = check_status(&v)))
+        return rv;
+    if ((rv = check_assertion_count(&v)) ||
         (rv = verify_signatures(&v)))
         return rv;
     /* From here on everything read is inside a verified element. */

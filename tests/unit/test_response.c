@@ -304,6 +304,41 @@ START_TEST(status_not_success_refused_with_message)
 }
 END_TEST
 
+/* Azure's error answer: no Assertion, no signature. Refused, and the log
+ * names the AADSTS status rather than the missing Assertion. */
+START_TEST(unsigned_error_answer_refused_by_status)
+{
+    saml_assertion_t *a = NULL;
+    saml_err_t err = { NULL, NULL };
+    saml_response_policy_t pol = policy();
+    const char *xml, *start, *end;
+
+    o.status_code = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+    o.status_message = "AADSTS50105: The signed in user is not assigned to a role.";
+    xml = tk_response_build(tk_pool(), &o);
+    start = strstr(xml, "<Assertion ");
+    end = strstr(xml, "</Assertion>");
+    ck_assert(start && end);
+    xml = apr_pstrcat(tk_pool(), apr_pstrndup(tk_pool(), xml, (apr_size_t)(start - xml)),
+                      end + strlen("</Assertion>"), NULL);
+    ck_assert_int_eq(run(xml, &pol, &a, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "status");
+    ck_assert_ptr_nonnull(strstr(err.detail, "AADSTS50105"));
+    ck_assert_ptr_null(a);
+}
+END_TEST
+
+/* The same without the error status is still a missing Assertion. */
+START_TEST(success_without_assertion_refused_by_count)
+{
+    const char *xml = tk_response_build(tk_pool(), &o);
+    const char *start = strstr(xml, "<Assertion "), *end = strstr(xml, "</Assertion>");
+    ck_assert(start && end);
+    refused(apr_pstrcat(tk_pool(), apr_pstrndup(tk_pool(), xml, (apr_size_t)(start - xml)),
+                        end + strlen("</Assertion>"), NULL), "assertion-count");
+}
+END_TEST
+
 START_TEST(destination_must_match)
 {
     o.destination = TK_ACS_URL "/";
@@ -798,6 +833,8 @@ int main(void)
     tcase_add_test(tc, digest_value_planted_elsewhere_is_not_used);
     tcase_add_test(tc, duplicate_id_refused);
     tcase_add_test(tc, status_not_success_refused_with_message);
+    tcase_add_test(tc, unsigned_error_answer_refused_by_status);
+    tcase_add_test(tc, success_without_assertion_refused_by_count);
     tcase_add_test(tc, destination_must_match);
     tcase_add_test(tc, response_issuer_must_match_when_present);
     tcase_add_test(tc, assertion_issuer_required_and_must_match);
