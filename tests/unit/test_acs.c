@@ -3,6 +3,9 @@
  * rule that nothing is touched before the response is valid. */
 #include <check.h>
 #include <apr_strings.h>
+#include <stdlib.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,10 +24,35 @@ static apr_status_t unlink_path(void *path)
     return APR_SUCCESS;
 }
 
+/* Every store file of this run lives in one directory that main() removes
+ * after the run: a failed check ends a test's process (_exit) before its
+ * teardown destroys the pool. */
+static char run_dir[64];
+
+static void make_run_dir(const char *name)
+{
+    snprintf(run_dir, sizeof(run_dir), "/tmp/sequr-%s-XXXXXX", name);
+    if (mkdtemp(run_dir) == NULL)
+        abort();
+}
+
+static void remove_run_dir(void)
+{
+    DIR *d = opendir(run_dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    rmdir(run_dir);
+}
+
 static saml_store_t *file_store(apr_pool_t *p)
 {
     static unsigned n;
-    const char *path = apr_psprintf(p, "/tmp/sequr-acs-test-%ld-%u", (long)getpid(), n++);
+    const char *path = apr_psprintf(p, "%s/store-%ld-%u", run_dir, (long)getpid(), n++);
     saml_store_t *st = NULL;
     saml_err_t err;
 
@@ -461,11 +489,14 @@ static Suite *acs_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(acs_suite());
+    SRunner *sr;
     int failed;
 
+    make_run_dir("acs");
+    sr = srunner_create(acs_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    remove_run_dir();
     return failed ? 1 : 0;
 }

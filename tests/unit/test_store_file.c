@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -27,12 +28,36 @@ static apr_status_t unlink_path(void *path)
     return APR_SUCCESS;
 }
 
+/* Every store file of this run lives in one directory that main() removes
+ * after the run: a failed check ends a test's process (_exit) before its
+ * teardown destroys the pool. */
+static char run_dir[64];
+
+static void make_run_dir(const char *name)
+{
+    snprintf(run_dir, sizeof(run_dir), "/tmp/sequr-%s-XXXXXX", name);
+    if (mkdtemp(run_dir) == NULL)
+        abort();
+}
+
+static void remove_run_dir(void)
+{
+    DIR *d = opendir(run_dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    rmdir(run_dir);
+}
+
 /* A fresh path under /tmp, removed with p. */
 static const char *temp_store_path(apr_pool_t *p)
 {
     static unsigned counter;
-    const char *path = apr_psprintf(p, "/tmp/sequr-store-test-%ld-%u", (long)getpid(),
-                                    counter++);
+    const char *path = apr_psprintf(p, "%s/store-%ld-%u", run_dir, (long)getpid(), counter++);
     unlink(path);
     apr_pool_cleanup_register(p, path, unlink_path, apr_pool_cleanup_null);
     return path;
@@ -665,11 +690,14 @@ static Suite *store_file_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(store_file_suite());
+    SRunner *sr;
     int failed;
 
+    make_run_dir("store");
+    sr = srunner_create(store_file_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    remove_run_dir();
     return failed ? 1 : 0;
 }
