@@ -35,6 +35,7 @@
  * file is unlinked for the old generation to finish with, and a fresh one is
  * made. */
 #include "store_file.h"
+#include "siphash.h"
 
 #include <apr_strings.h>
 #include <errno.h>
@@ -92,56 +93,7 @@ typedef struct sf_store {
     sf_header_t *hdr;
 } sf_store_t;
 
-/* ---- hashing -------------------------------------------------------------- */
-
-#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                             \
-    do {                                                                     \
-        v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);        \
-        v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                             \
-        v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                             \
-        v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);        \
-    } while (0)
-
-static uint64_t load_le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    int i;
-    for (i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-/* SipHash-2-4 with the file's seed. */
-static uint64_t siphash24(const uint64_t k[2], const unsigned char *in, apr_size_t len)
-{
-    uint64_t v0 = 0x736f6d6570736575ULL ^ k[0];
-    uint64_t v1 = 0x646f72616e646f6dULL ^ k[1];
-    uint64_t v2 = 0x6c7967656e657261ULL ^ k[0];
-    uint64_t v3 = 0x7465646279746573ULL ^ k[1];
-    uint64_t last = (uint64_t)len << 56;
-    apr_size_t i, whole = len - (len % 8);
-
-    for (i = 0; i < whole; i += 8) {
-        uint64_t m = load_le64(in + i);
-        v3 ^= m;
-        SIPROUND;
-        SIPROUND;
-        v0 ^= m;
-    }
-    for (i = 0; i < len % 8; i++)
-        last |= (uint64_t)in[whole + i] << (8 * i);
-    v3 ^= last;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= last;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
-}
+/* ---- layout checksum ---------------------------------------------------- */
 
 static uint64_t header_checksum(const sf_header_t *h)
 {
@@ -306,7 +258,7 @@ static apr_status_t check_key(const char *key, apr_size_t *klen)
 
 static void locate(sf_store_t *s, const char *key, apr_size_t klen, sf_probe_t *pr)
 {
-    uint64_t h = siphash24(s->hdr->seed, (const unsigned char *)key, klen);
+    uint64_t h = saml_siphash24(s->hdr->seed, key, klen);
     pr->stripe = (uint32_t)(h % s->hdr->stripes);
     pr->home = (uint32_t)((h >> 32) % s->hdr->stripe_len);
     pr->match = NULL;
