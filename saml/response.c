@@ -503,24 +503,40 @@ static apr_status_t read_attributes(validation_t *v)
     return APR_SUCCESS;
 }
 
+/* A user name goes into REMOTE_USER, CGI environments, proxied headers and
+ * log lines: control characters have no business there. */
+static int has_control_character(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+static apr_status_t accept_user(validation_t *v, const char *user, const char *check)
+{
+    if (has_control_character(user))
+        return FAIL(v, SAML_EREJECTED, check, "user name \"%s\" contains control characters",
+                    ESC(v, user));
+    v->out->user = user;
+    return APR_SUCCESS;
+}
+
 static apr_status_t choose_user(validation_t *v)
 {
     const char *name = v->pol->user_attribute;
     saml_attribute_t *a;
 
-    if (name == NULL || *name == '\0') {
-        v->out->user = v->out->name_id;
-        return APR_SUCCESS;
-    }
+    if (name == NULL || *name == '\0')
+        return accept_user(v, v->out->name_id, "nameid");
     a = attribute_named(v->out->attributes, name);
     if (a == NULL || a->values->nelts == 0)
         return FAIL(v, SAML_EREJECTED, "user-attribute", "no attribute \"%s\" with a value",
                     ESC(v, name));
-    v->out->user = APR_ARRAY_IDX(a->values, 0, const char *);
-    if (*v->out->user == '\0')
+    if (*APR_ARRAY_IDX(a->values, 0, const char *) == '\0')
         return FAIL(v, SAML_EREJECTED, "user-attribute", "attribute \"%s\" is empty",
                     ESC(v, name));
-    return APR_SUCCESS;
+    return accept_user(v, APR_ARRAY_IDX(a->values, 0, const char *), "user-attribute");
 }
 
 /* ---- the whole -------------------------------------------------------- */

@@ -593,6 +593,20 @@ START_TEST(user_from_attribute)
 }
 END_TEST
 
+/* A signed identity with a line break or a tab would reach REMOTE_USER,
+ * CGI environments and proxied headers as it is. */
+START_TEST(control_characters_in_user_refused)
+{
+    saml_response_policy_t pol = policy();
+    o.name_id = "alice@contoso.example\n[error] forged";
+    refused(signed_default(), "nameid");
+    o.name_id = "alice@contoso.example";
+    tk_add_attribute(tk_pool(), &o, "urn:sequr:test:user", "bob\t@contoso.example", NULL);
+    pol.user_attribute = "urn:sequr:test:user";
+    refused_with(signed_default(), &pol, "user-attribute");
+}
+END_TEST
+
 START_TEST(user_attribute_twice_refused)
 {
     saml_response_policy_t pol = policy();
@@ -860,6 +874,7 @@ int main(void)
     tcase_add_test(tc, session_not_on_or_after_honoured);
     tcase_add_test(tc, user_from_attribute);
     tcase_add_test(tc, user_attribute_twice_refused);
+    tcase_add_test(tc, control_characters_in_user_refused);
     tcase_add_test(tc, attribute_without_name_refused);
     tcase_add_test(tc, nil_attribute_value_is_empty);
     tcase_add_test(tc, multi_valued_attribute);
