@@ -2,10 +2,10 @@
  * under a key derived from the id, and the rules that make a record usable
  * (hard expiry, idle timeout, scope).
  *
- * Record format, version 1 (all integers big-endian):
- *   'S' 0x01
+ * Record format, version 2 (all integers big-endian):
+ *   'S' 0x02
  *   strings: user, idp_entity_id, name_id, name_id_format, session_index, scope
- *   int64: created, expires, last_access (apr_time_t, microseconds)
+ *   int64: created, expires, last_access, user_checked (apr_time_t, microseconds)
  *   u32 attribute count, then per attribute: name, u32 value count, values
  * A string is a u32 length and that many bytes; length 0xFFFFFFFF is NULL.
  * The id itself is not stored: a stolen store must not yield cookies. */
@@ -22,7 +22,9 @@
 #include "response.h"
 
 #define SESSION_MAGIC    'S'
-#define SESSION_VERSION  1
+/* Version 1 lacked user_checked: such records are unreadable, so sessions
+ * made before an upgrade sign in again rather than skip the user check. */
+#define SESSION_VERSION  2
 #define SESSION_ID_BYTES 32
 #define SESSION_ID_CHARS 43
 #define NULL_STRING      0xFFFFFFFFu
@@ -146,6 +148,7 @@ static void write_session(writer_t *w, const saml_session_t *s)
     put_time(w, s->created);
     put_time(w, s->expires);
     put_time(w, s->last_access);
+    put_time(w, s->user_checked);
     put_count(w, s->attributes);
     for (i = 0; s->attributes && i < s->attributes->nelts; i++) {
         const saml_attribute_t *a = &APR_ARRAY_IDX(s->attributes, i, saml_attribute_t);
@@ -282,6 +285,7 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     s->created = get_time(&r);
     s->expires = get_time(&r);
     s->last_access = get_time(&r);
+    s->user_checked = get_time(&r);
     s->attributes = get_attributes(p, &r);
     if (r.bad || r.pos != r.len)
         return SAML_EMALFORMED;

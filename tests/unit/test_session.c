@@ -137,6 +137,7 @@ static saml_session_t *sample_session(apr_pool_t *p, apr_time_t now)
     s->created = now;
     s->expires = now + apr_time_from_sec(3600);
     s->last_access = now;
+    s->user_checked = now - apr_time_from_sec(7);
     s->attributes = apr_array_make(p, 4, sizeof(saml_attribute_t));
     add_attribute(p, s->attributes,
                   "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups", 150, "g");
@@ -166,6 +167,7 @@ static void assert_same_session(const saml_session_t *a, const saml_session_t *b
     assert_same_string(a->scope, b->scope);
     ck_assert(a->created == b->created);
     ck_assert(a->expires == b->expires);
+    ck_assert(a->user_checked == b->user_checked);
     ck_assert_int_eq(a->attributes->nelts, b->attributes->nelts);
     for (i = 0; i < a->attributes->nelts; i++) {
         saml_attribute_t *x = &APR_ARRAY_IDX(a->attributes, i, saml_attribute_t);
@@ -306,7 +308,7 @@ START_TEST(forged_records_are_refused)
     bad[0] = 'X';
     ck_assert_int_eq(saml_session_decode(p, bad, len, &back), SAML_EMALFORMED);
     bad = apr_pmemdup(p, buf, len);
-    bad[1] = 2;   /* a version we do not know */
+    bad[1] = 3;   /* a version we do not know */
     ck_assert_int_eq(saml_session_decode(p, bad, len, &back), SAML_EMALFORMED);
 
     /* The user's length claims more than the record holds. */
@@ -340,6 +342,37 @@ START_TEST(forged_records_are_refused)
 }
 END_TEST
 
+/* A record as version 1 wrote it (no user_checked): unreadable, so a session
+ * from before an upgrade cannot skip the user store's check. Built by hand:
+ * magic, version 1, the six strings, three times and no attributes. */
+START_TEST(version_1_records_are_refused)
+{
+    apr_pool_t *p = tk_pool();
+    char rec[2 + 4 + 1 + 5 * 4 + 3 * 8 + 4];
+    saml_session_t *back = NULL;
+    apr_size_t at = 0;
+    int i;
+
+    memset(rec, 0, sizeof(rec));
+    rec[at++] = 'S';
+    rec[at++] = 1;
+    put_be32(rec + at, 1);
+    at += 4;
+    rec[at++] = 'u';
+    for (i = 0; i < 5; i++, at += 4)
+        put_be32(rec + at, 0xffffffffu);
+    at += 3 * 8;   /* created, expires, last_access: zero */
+    put_be32(rec + at, 0);
+    at += 4;
+    ck_assert_uint_eq(at, sizeof(rec));
+    ck_assert_int_eq(saml_session_decode(p, rec, sizeof(rec), &back), SAML_EMALFORMED);
+    ck_assert_ptr_null(back);
+    /* The same bytes under today's version lack a field: still refused. */
+    rec[1] = 2;
+    ck_assert_int_eq(saml_session_decode(p, rec, sizeof(rec), &back), SAML_EMALFORMED);
+}
+END_TEST
+
 /* Deterministic garbage and single-byte mutations of a good record: decode
  * may accept or refuse, but must stay in bounds (valgrind/ASan judge) and
  * never accept a record with trailing bytes. */
@@ -362,7 +395,7 @@ START_TEST(garbage_never_crashes)
         }
         if (n > 1) {
             junk[0] = 'S';
-            junk[1] = 1;
+            junk[1] = 2;
         }
         if (saml_session_decode(p, junk, n, &back) != APR_SUCCESS)
             refused++;
@@ -550,6 +583,7 @@ static Suite *session_suite(void)
     tcase_add_test(rec, truncated_records_are_refused);
     tcase_add_test(rec, extended_records_are_refused);
     tcase_add_test(rec, forged_records_are_refused);
+    tcase_add_test(rec, version_1_records_are_refused);
     tcase_add_test(rec, garbage_never_crashes);
     suite_add_tcase(s, rec);
 
