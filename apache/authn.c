@@ -12,6 +12,7 @@
 #include "request.h"
 #include "response.h"
 #include "session.h"
+#include "user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -124,8 +125,10 @@ int sequr_check_user_id(request_rec *r)
             continue;
         rv = saml_session_load(r->pool, c->store, id, sequr_session_scope(r, c),
                                apr_time_from_sec(c->session_idle_timeout), apr_time_now(), &s);
-        if (rv == APR_SUCCESS)
-            return admit(r, c, s);
+        if (rv == APR_SUCCESS) {
+            int rc = sequr_user_recheck(r, c, s);
+            return rc == OK ? admit(r, c, s) : rc;
+        }
         if (rv != APR_NOTFOUND) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                           SEQLOGNO(01102) "session store unavailable while checking a session");

@@ -12,6 +12,7 @@
 #include "idp_metadata.h"
 #include "log.h"
 #include "relay_state.h"
+#include "user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
 extern module AP_MODULE_DECLARE_DATA sequr_saml_module;
@@ -43,6 +44,8 @@ void *sequr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->max_response_size = SEQUR_UNSET;
     c->request_lifetime = SEQUR_UNSET;
     c->idp_from_metadata = SEQUR_UNSET;
+    c->user_store = SEQUR_UNSET;
+    c->user_recheck_interval = SEQUR_UNSET;
     return c;
 }
 
@@ -70,6 +73,9 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(allow_expired_idp_cert);
     MERGE_INT(max_response_size);
     MERGE_INT(request_lifetime);
+    MERGE_INT(user_store);
+    MERGE_INT(user_recheck_interval);
+    MERGE_PTR(user_store_contact);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
      * inherit certificates or URLs of the main server's IdP piecemeal. */
     if (add->idp_sso_url || add->idp_entity_id || add->idp_certs) {
@@ -339,6 +345,8 @@ static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
         return parse_seconds(cmd, arg, 0, 366 * 86400, &c->session_idle_timeout);
     if (!strcasecmp(name, D_REQUEST_LIFETIME))
         return parse_seconds(cmd, arg, 10, 86400, &c->request_lifetime);
+    if (!strcasecmp(name, D_USER_RECHECK_INTERVAL))
+        return parse_seconds(cmd, arg, 0, 86400, &c->user_recheck_interval);
     if (!strcasecmp(name, D_MAX_RESPONSE_SIZE)) {
         int v;
         const char *e = parse_seconds(cmd, arg, 4096, 16 * 1024 * 1024, &v);
@@ -383,6 +391,12 @@ static const char *set_string(cmd_parms *cmd, void *dc, const char *arg)
         if (strncmp(arg, "urn:oasis:names:tc:SAML:", 24))
             return apr_psprintf(cmd->pool, "%s: '%s' is not a SAML NameID format URN", name, arg);
         c->name_id_format = arg;
+        return NULL;
+    }
+    if (!strcasecmp(name, D_USER_STORE_CONTACT)) {
+        if (*arg == '\0' || strlen(arg) > 512)
+            return apr_psprintf(cmd->pool, "%s: give 1 to 512 characters", name);
+        c->user_store_contact = arg;
         return NULL;
     }
     return "unknown directive";
@@ -439,6 +453,12 @@ const command_rec sequr_directives[] = {
                   "Largest ACS request body accepted, in bytes (default 262144)"),
     AP_INIT_TAKE1(D_REQUEST_LIFETIME, set_int, NULL, SRV,
                   "How long a sign-in request may stay unanswered, in seconds (default 600)"),
+    AP_INIT_TAKE1(D_USER_STORE, sequr_set_user_store, NULL, SRV,
+                  "dbd: admit only users active in the Sequr user store (needs mod_dbd); none (default)"),
+    AP_INIT_TAKE1(D_USER_RECHECK_INTERVAL, set_int, NULL, SRV,
+                  "Seconds between user store checks of a signed-in user (default 60)"),
+    AP_INIT_TAKE1(D_USER_STORE_CONTACT, set_string, NULL, SRV,
+                  "Who to ask for Sequr activation, shown on the refusal page"),
     AP_INIT_TAKE1(D_UNAUTHENTICATED, set_unauth_action, NULL, ACCESS_CONF | OR_AUTHCFG,
                   "What a request without a session gets: auto (default), redirect or 401"),
     {NULL}

@@ -19,6 +19,8 @@ APLOG_USE_MODULE(sequr_saml);
 #define DEFAULT_IDLE_TIMEOUT      3600
 #define DEFAULT_MAX_RESPONSE_SIZE (256 * 1024)
 #define DEFAULT_REQUEST_LIFETIME  600
+#define DEFAULT_USER_RECHECK_INTERVAL 60
+#define DEFAULT_USER_STORE_CONTACT    "your Sequr administrator"
 
 static void apply_defaults(sequr_server_conf_t *c)
 {
@@ -40,6 +42,12 @@ static void apply_defaults(sequr_server_conf_t *c)
         c->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
     if (c->request_lifetime == SEQUR_UNSET)
         c->request_lifetime = DEFAULT_REQUEST_LIFETIME;
+    if (c->user_store == SEQUR_UNSET)
+        c->user_store = 0;
+    if (c->user_recheck_interval == SEQUR_UNSET)
+        c->user_recheck_interval = DEFAULT_USER_RECHECK_INTERVAL;
+    if (c->user_store_contact == NULL)
+        c->user_store_contact = DEFAULT_USER_STORE_CONTACT;
 }
 
 /* What is missing for this server to sign anyone in, or NULL. */

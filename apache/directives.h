@@ -26,5 +26,8 @@
 #define D_REQUEST_LIFETIME              "SequrSAMLRequestLifetime"
 #define D_ALLOW_EXPIRED_IDP_CERT        "SequrSAMLAllowExpiredIdPCertificate"
 #define D_UNAUTHENTICATED               "SequrSAMLUnauthenticatedAction"
+#define D_USER_STORE                    "SequrSAMLUserStore"
+#define D_USER_RECHECK_INTERVAL         "SequrSAMLUserRecheckInterval"
+#define D_USER_STORE_CONTACT            "SequrSAMLUserStoreContact"
 
 #endif

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "request.h"
 #include "session.h"
+#include "user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -43,13 +44,13 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_acs_p
  * brought is never adopted), bounded by our max age and the IdP's
  * SessionNotOnOrAfter. */
 static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
-                                 const saml_assertion_t *a, const char **id)
+                                 const saml_assertion_t *a, const char *user, const char **id)
 {
     saml_session_t s = {0};
     apr_time_t now = apr_time_now();
 
     s.id = saml_session_new_id(r->pool);
-    s.user = a->user;
+    s.user = user;
     s.idp_entity_id = a->issuer;
     s.name_id = a->name_id;
     s.name_id_format = a->name_id_format;
@@ -57,6 +58,8 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
     s.scope = sequr_session_scope(r, c);
     s.created = now;
     s.last_access = now;
+    if (c->user_store)
+        s.user_checked = now;
     s.expires = now + apr_time_from_sec(c->session_max_age);
     if (a->session_not_on_or_after && a->session_not_on_or_after < s.expires)
         s.expires = a->session_not_on_or_after;
@@ -71,7 +74,7 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
     saml_acs_result_t *result;
     saml_err_t err = {0};
     apr_table_t *form;
-    const char *b64, *relay, *session_id;
+    const char *b64, *relay, *session_id, *user;
     char *body, *xml;
     apr_size_t len, xml_len;
     apr_status_t rv;
@@ -112,14 +115,18 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
         return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response", err.detail);
     }
 
-    rv = open_session(r, c, result->assertion, &session_id);
+    /* The Azure name is a Sequr user's only when the store says so; the
+     * session carries the Sequr spelling. */
+    if (sequr_user_check_sign_in(r, c, result->assertion->user, &user) != OK)
+        return OK;
+    rv = open_session(r, c, result->assertion, user, &session_id);
     if (rv != APR_SUCCESS)
         return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the new session");
 
     sequr_cookie_set(r, c, session_id);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   SEQLOGNO(01301) "signed in %s (%s, assertion %s from %s), continuing to %s",
-                  sequr_log_value(r, result->assertion->user),
+                  sequr_log_value(r, user),
                   result->solicited ? "SP-initiated" : "IdP-initiated",
                   sequr_log_value(r, result->assertion->assertion_id),
                   sequr_log_value(r, result->assertion->issuer), sequr_log_value(r, result->return_to));

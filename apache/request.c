@@ -126,6 +126,12 @@ static const char *page_text(int status)
 
 int sequr_fail(request_rec *r, int status, const char *check, const char *detail)
 {
+    return sequr_fail_with_text(r, status, check, detail, page_text(status));
+}
+
+int sequr_fail_with_text(request_rec *r, int status, const char *check, const char *detail,
+                         const char *html)
+{
     const char *id = sequr_correlation_id(r);
     int level = status >= 500 ? APLOG_ERR : APLOG_WARNING;
 
@@ -142,7 +148,7 @@ int sequr_fail(request_rec *r, int status, const char *check, const char *detail
                "<title>Sign-in problem</title></head>\n<body>\n<h1>Sign-in problem</h1>\n"
                "<p>%s</p>\n<p>Please go back and sign in again. If this keeps happening, give "
                "your administrator this reference: <code>%s</code></p>\n</body></html>\n",
-               page_text(status), id);
+               html, id);
     return OK;
 }
 

@@ -27,6 +27,9 @@ void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c);
  * the log line with the same id names the check that failed and why.
  * Returns OK (the response is written). */
 int sequr_fail(request_rec *r, int status, const char *check, const char *detail);
+/* The same page and log line with another explanation (already HTML). */
+int sequr_fail_with_text(request_rec *r, int status, const char *check, const char *detail,
+                         const char *html);
 
 /* 303 to a local path or our IdP URL; never a redirect built from input that
  * was not validated. Returns OK. */
