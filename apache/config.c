@@ -43,6 +43,7 @@ void *sequr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->allow_expired_idp_cert = SEQUR_UNSET;
     c->max_response_size = SEQUR_UNSET;
     c->request_lifetime = SEQUR_UNSET;
+    c->cache_entries = SEQUR_UNSET;
     c->idp_from_metadata = SEQUR_UNSET;
     c->user_store = SEQUR_UNSET;
     c->user_recheck_interval = SEQUR_UNSET;
@@ -97,6 +98,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
         m->idp_from_metadata = base->idp_from_metadata;
     }
     m->cache_spec = base->cache_spec;   /* one store per server process */
+    m->cache_entries = base->cache_entries;
     return m;
 }
 
@@ -343,6 +345,15 @@ static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
         return parse_seconds(cmd, arg, 1, 366 * 86400, &c->session_max_age);
     if (!strcasecmp(name, D_SESSION_IDLE_TIMEOUT))
         return parse_seconds(cmd, arg, 0, 366 * 86400, &c->session_idle_timeout);
+    if (!strcasecmp(name, D_CACHE_ENTRIES)) {
+        const char *e = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+        if (e)
+            return e;
+        if (parse_seconds(cmd, arg, 1024, 1 << 24, &c->cache_entries))
+            return apr_psprintf(cmd->pool, "%s: '%s' must be a number of entries from 1024 to "
+                                "16777216", name, arg);
+        return NULL;
+    }
     if (!strcasecmp(name, D_REQUEST_LIFETIME))
         return parse_seconds(cmd, arg, 10, 86400, &c->request_lifetime);
     if (!strcasecmp(name, D_USER_RECHECK_INTERVAL))
@@ -435,6 +446,9 @@ const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_SP_PRIVATE_KEY_FILE, set_sp_key, NULL, SRV, "The SP's private key (PEM)"),
     AP_INIT_TAKE1(D_CACHE, set_cache, NULL, SRV,
                   "Where sessions and the replay cache live: file[:PATH] (default)"),
+    AP_INIT_TAKE1(D_CACHE_ENTRIES, set_int, NULL, SRV,
+                  "Capacity of the file store: sessions + pending requests + replay entries "
+                  "(default 65536)"),
     AP_INIT_TAKE1(D_CLOCK_SKEW, set_int, NULL, SRV, "Allowed clock skew in seconds (default 180)"),
     AP_INIT_FLAG(D_ALLOW_UNSOLICITED, set_flag, NULL, SRV,
                  "Accept IdP-initiated (unsolicited) responses (default On)"),

@@ -45,6 +45,7 @@ typedef struct sequr_server_conf {
     apr_off_t max_response_size;
     int request_lifetime;
     const char *cache_spec;              /* main server only */
+    int cache_entries;                   /* main server only */
     int user_store;                      /* 1: admit only active Sequr users (mod_dbd) */
     int user_recheck_interval;           /* seconds between checks of a signed-in user */
     const char *user_store_contact;      /* who to ask, shown when the store refuses */

@@ -14,6 +14,7 @@
 #define D_SP_CERTIFICATE_FILE           "SequrSAMLSPCertificateFile"
 #define D_SP_PRIVATE_KEY_FILE           "SequrSAMLSPPrivateKeyFile"
 #define D_CACHE                         "SequrSAMLCache"
+#define D_CACHE_ENTRIES                 "SequrSAMLCacheEntries"
 #define D_CLOCK_SKEW                    "SequrSAMLClockSkew"
 #define D_ALLOW_UNSOLICITED             "SequrSAMLAllowUnsolicited"
 #define D_LANDING_PATH                  "SequrSAMLLandingPath"

@@ -28,10 +28,11 @@ static const char *store_path(apr_pool_t *pconf, const char *spec)
  * Apache parent. Apache also unloads this module with pconf, so nothing of
  * ours (no cleanup, no function pointer) may be left in the process pool:
  * each configuration generation gets a handle of its own in pconf. */
-static saml_store_t *open_store(apr_pool_t *pconf, server_rec *s, const char *path)
+static saml_store_t *open_store(apr_pool_t *pconf, server_rec *s, const char *path,
+                                apr_size_t entries)
 {
     apr_pool_t *ppool = s->process->pool;
-    const char *key = apr_pstrcat(ppool, "sequr_saml_store:", path, NULL);
+    const char *key = apr_psprintf(ppool, "sequr_saml_store:%s:%" APR_SIZE_T_FMT, path, entries);
     saml_store_t *st = NULL;
     saml_err_t err = {0};
     apr_status_t rv;
@@ -39,7 +40,7 @@ static saml_store_t *open_store(apr_pool_t *pconf, server_rec *s, const char *pa
     apr_pool_userdata_get((void **)&st, key, ppool);
     if (st)
         return saml_store_file_rebind(pconf, st);
-    rv = saml_store_file_open_persistent(ppool, path, SAML_STORE_FILE_DEFAULT_ENTRIES,
+    rv = saml_store_file_open_persistent(ppool, path, entries,
                               SAML_STORE_FILE_DEFAULT_VALUE_MAX, &st, &err);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
@@ -68,7 +69,9 @@ int sequr_store_setup(apr_pool_t *pconf, server_rec *s)
             needed = 1;
     if (!needed)
         return OK;
-    st = open_store(pconf, s, store_path(pconf, main_conf->cache_spec));
+    st = open_store(pconf, s, store_path(pconf, main_conf->cache_spec),
+                    main_conf->cache_entries == SEQUR_UNSET ? SAML_STORE_FILE_DEFAULT_ENTRIES
+                                                            : (apr_size_t)main_conf->cache_entries);
     if (st == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
     for (vs = s; vs; vs = vs->next)

@@ -11,7 +11,7 @@
 
 #include "store.h"
 
-#define SAML_STORE_FILE_DEFAULT_ENTRIES   16384
+#define SAML_STORE_FILE_DEFAULT_ENTRIES   65536
 #define SAML_STORE_FILE_DEFAULT_VALUE_MAX 16384
 
 /* Open (creating or re-initialising when absent, of another layout, or
