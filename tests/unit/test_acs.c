@@ -18,46 +18,12 @@
 #define RETURN_TO "/app/report?id=42&view=full"
 #define LANDING   "/welcome"
 
-static apr_status_t unlink_path(void *path)
-{
-    unlink(path);
-    return APR_SUCCESS;
-}
-
-/* Every store file of this run lives in one directory that main() removes
- * after the run: a failed check ends a test's process (_exit) before its
- * teardown destroys the pool. */
-static char run_dir[64];
-
-static void make_run_dir(const char *name)
-{
-    snprintf(run_dir, sizeof(run_dir), "/tmp/sequr-%s-XXXXXX", name);
-    if (mkdtemp(run_dir) == NULL)
-        abort();
-}
-
-static void remove_run_dir(void)
-{
-    DIR *d = opendir(run_dir);
-    struct dirent *e;
-
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlinkat(dirfd(d), e->d_name, 0);
-    if (d)
-        closedir(d);
-    rmdir(run_dir);
-}
-
 static saml_store_t *file_store(apr_pool_t *p)
 {
-    static unsigned n;
-    const char *path = apr_psprintf(p, "%s/store-%ld-%u", run_dir, (long)getpid(), n++);
+    const char *path = tk_run_path(p, "store");
     saml_store_t *st = NULL;
     saml_err_t err;
 
-    unlink(path);
-    apr_pool_cleanup_register(p, path, unlink_path, apr_pool_cleanup_null);
     ck_assert_int_eq(saml_store_file_open(p, path, 1024, 4096, &st, &err), APR_SUCCESS);
     return st;
 }
@@ -492,11 +458,11 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    make_run_dir("acs");
+    tk_run_dir_make("acs");
     sr = srunner_create(acs_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_run_dir();
+    tk_run_dir_remove();
     return failed ? 1 : 0;
 }

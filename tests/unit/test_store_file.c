@@ -22,45 +22,9 @@
 /* Not in store_file.h: a hook that leaves a stripe locked (see store_file.c). */
 apr_status_t saml_store_file_hold_lock_for_test(saml_store_t *st, const char *key);
 
-static apr_status_t unlink_path(void *path)
-{
-    unlink(path);
-    return APR_SUCCESS;
-}
-
-/* Every store file of this run lives in one directory that main() removes
- * after the run: a failed check ends a test's process (_exit) before its
- * teardown destroys the pool. */
-static char run_dir[64];
-
-static void make_run_dir(const char *name)
-{
-    snprintf(run_dir, sizeof(run_dir), "/tmp/sequr-%s-XXXXXX", name);
-    if (mkdtemp(run_dir) == NULL)
-        abort();
-}
-
-static void remove_run_dir(void)
-{
-    DIR *d = opendir(run_dir);
-    struct dirent *e;
-
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlinkat(dirfd(d), e->d_name, 0);
-    if (d)
-        closedir(d);
-    rmdir(run_dir);
-}
-
-/* A fresh path under /tmp, removed with p. */
 static const char *temp_store_path(apr_pool_t *p)
 {
-    static unsigned counter;
-    const char *path = apr_psprintf(p, "%s/store-%ld-%u", run_dir, (long)getpid(), counter++);
-    unlink(path);
-    apr_pool_cleanup_register(p, path, unlink_path, apr_pool_cleanup_null);
-    return path;
+    return tk_run_path(p, "store");
 }
 
 static saml_store_t *open_store(apr_pool_t *p, const char *path, apr_size_t entries,
@@ -693,11 +657,11 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    make_run_dir("store");
+    tk_run_dir_make("store");
     sr = srunner_create(store_file_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_run_dir();
+    tk_run_dir_remove();
     return failed ? 1 : 0;
 }

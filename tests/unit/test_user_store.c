@@ -15,28 +15,6 @@
 
 /* Every database of this run lives in one directory that main() removes:
  * a failed check ends a test's process before its teardown runs. */
-static char run_dir[64];
-
-static void make_run_dir(void)
-{
-    snprintf(run_dir, sizeof(run_dir), "/tmp/sequr-user-store-XXXXXX");
-    if (mkdtemp(run_dir) == NULL)
-        abort();
-}
-
-static void remove_run_dir(void)
-{
-    DIR *d = opendir(run_dir);
-    struct dirent *e;
-
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlinkat(dirfd(d), e->d_name, 0);
-    if (d)
-        closedir(d);
-    rmdir(run_dir);
-}
-
 static apr_status_t close_db(void *v)
 {
     saml_user_db_t *db = v;
@@ -47,9 +25,8 @@ static apr_status_t close_db(void *v)
 /* A fresh SQLite file, with the schema unless bare. */
 static saml_user_db_t *open_db(apr_pool_t *p, int bare)
 {
-    static unsigned n;
     saml_user_db_t *db = apr_pcalloc(p, sizeof(*db));
-    const char *path = apr_psprintf(p, "%s/users-%ld-%u.db", run_dir, (long)getpid(), n++);
+    const char *path = tk_run_path(p, "users");
     const char *why = NULL;
     saml_err_t err = {0};
 
@@ -358,10 +335,10 @@ int main(void)
     SRunner *sr = srunner_create(user_store_suite());
     int failed;
 
-    make_run_dir();
+    tk_run_dir_make("user-store");
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_run_dir();
+    tk_run_dir_remove();
     return failed ? 1 : 0;
 }

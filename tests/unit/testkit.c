@@ -9,7 +9,11 @@
 #include <apr_escape.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <xmlsec/xmlsec.h>
@@ -95,6 +99,47 @@ tk_keypair_t *tk_keypair_new(apr_pool_t *p, int bits, const char *cn, int days)
     if (X509_sign(kp->cert, kp->key, EVP_sha256()) <= 0)
         abort();
     return kp;
+}
+
+static char run_dir[64];
+
+void tk_run_dir_make(const char *name)
+{
+    snprintf(run_dir, sizeof(run_dir), "/tmp/sequr-%s-XXXXXX", name);
+    if (mkdtemp(run_dir) == NULL)
+        abort();
+}
+
+void tk_run_dir_remove(void)
+{
+    DIR *d = opendir(run_dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    rmdir(run_dir);
+}
+
+static apr_status_t unlink_path(void *path)
+{
+    unlink(path);
+    return APR_SUCCESS;
+}
+
+const char *tk_run_path(apr_pool_t *p, const char *prefix)
+{
+    static unsigned n;
+    const char *path;
+
+    if (run_dir[0] == '\0')
+        abort();      /* main() must call tk_run_dir_make first */
+    path = apr_psprintf(p, "%s/%s-%ld-%u", run_dir, prefix, (long)getpid(), n++);
+    unlink(path);
+    apr_pool_cleanup_register(p, path, unlink_path, apr_pool_cleanup_null);
+    return path;
 }
 
 const char *tk_write_file(apr_pool_t *p, const char *data, apr_size_t len)

@@ -33,6 +33,15 @@ typedef enum { TK_PEM, TK_BASE64_DER, TK_BASE64_DER_ONE_LINE, TK_DER } tk_cert_f
 const char *tk_write_cert(apr_pool_t *p, X509 *cert, tk_cert_format_t fmt);
 /* Write an unencrypted PEM private key; returns its path. */
 const char *tk_write_key(apr_pool_t *p, EVP_PKEY *key);
+/* One scratch directory per test program: main() makes it before the runner
+ * forks and removes it afterwards, so files of a test whose process ended
+ * early (a failed check _exits before teardown) are still cleaned up. */
+void tk_run_dir_make(const char *name);
+void tk_run_dir_remove(void);
+/* A fresh path in the run directory, unique across forked tests, unlinked
+ * when p is cleared. The file itself is not created. */
+const char *tk_run_path(apr_pool_t *p, const char *prefix);
+
 /* Write arbitrary bytes to a fresh temp file; returns its path. */
 const char *tk_write_file(apr_pool_t *p, const char *data, apr_size_t len);
 
