@@ -1,6 +1,8 @@
 """An admin changes the IdP certificate and runs `apachectl graceful`: nobody
 signed in is logged out, nobody in flight is dropped, and the new
 configuration is what verifies responses from then on."""
+import signal
+
 import harness
 from harness import SamlTestCase, az, saml_directives
 
@@ -83,3 +85,37 @@ class ReloadWithMoreModules(SamlTestCase):
         r2, jar2 = self.sign_in("/protected/moved3")
         self.assertEqual(r2.status, 303, r2)
         self.assertEqual(self.get("/protected/moved3", jar=jar2).status, 200)
+
+
+class RestartAndStopStart(SamlTestCase):
+    """`apachectl -k restart` (SIGHUP: every child killed and replaced) and a
+    full stop and start keep signed-in users and the replay cache: the store is
+    a file, not memory of the configuration or of the processes."""
+
+    def restart(self):
+        before = self.apache.log().count("resuming normal operations")
+        self.apache.proc.send_signal(signal.SIGHUP)
+        self.apache.wait_for_log_count("resuming normal operations", before, 10)
+        self.assertTrue(harness.wait_for_port(self.apache.port, self.apache.proc))
+
+    def check_kept(self, bounce):
+        r, jar = self.sign_in("/protected/kept")
+        self.assertEqual(r.status, 303, r)
+        rid, relay, _ = self.start_login("/protected/used", jar=self.jar())
+        used = self.response(rid)
+        self.assertEqual(self.post_acs(used, relay, jar=self.jar()).status, 303)
+        bounce()
+        self.assertEqual(self.get("/protected/kept", jar=jar).status, 200,
+                         "signed-in user logged out")
+        mark = self.apache.log_mark()
+        self.assert_refused(self.post_acs(used, relay, jar=self.jar()), 403, "replay", mark)
+
+    def test_restart_keeps_sessions_and_replay_cache(self):
+        self.check_kept(self.restart)
+
+    def test_stop_and_start_keep_sessions_and_replay_cache(self):
+        def stop_start():
+            self.apache.stop()
+            self.assertEqual(self.apache.exit_status, 0)
+            self.apache.start()
+        self.check_kept(stop_start)
