@@ -47,5 +47,5 @@ if [ "${SEQUR_QUICK:-0}" != 1 ]; then
     grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs)' fuzz.log || true
 fi
 [ $rc -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
-echo "all tests: $passed passed, $failed failed"
+echo "total: $passed passed, $failed failed"
 exit $rc
