@@ -11,6 +11,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include "apache/authz.h"
 #include "apache/config.h"
 #include "apache/directives.h"
 #include "apache/handlers.h"
@@ -70,12 +71,12 @@ static int sequr_quick_handler(request_rec *r, int lookup)
 
 static void sequr_register_hooks(apr_pool_t *p)
 {
-    (void)p;
     ap_hook_pre_config(sequr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(sequr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sequr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_quick_handler(sequr_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_authn(sequr_check_user_id, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    sequr_register_authz_providers(p);
 }
 
 AP_DECLARE_MODULE(sequr_saml) = {

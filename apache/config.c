@@ -3,6 +3,7 @@
  * directive and the file. */
 #include "config.h"
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "apr_uri.h"
 #include "http_log.h"
@@ -20,6 +21,8 @@ extern module AP_MODULE_DECLARE_DATA sequr_saml_module;
 /* The other defaults are applied once at start-up (config_check.c). */
 #define DEFAULT_ENDPOINT_PATH     "/saml"
 #define DEFAULT_COOKIE_NAME       "sequr_saml_session"
+#define DEFAULT_ENV_PREFIX        "SEQUR_SAML_"
+#define DEFAULT_ENV_SEPARATOR     ";"
 
 sequr_server_conf_t *sequr_server_conf(const server_rec *s)
 {
@@ -116,6 +119,8 @@ void *sequr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     sequr_dir_conf_t *m = apr_pcalloc(p, sizeof(*m));
     MERGE_PTR(user_attribute);
     MERGE_INT(unauth_action);
+    MERGE_PTR(env_prefix);
+    MERGE_PTR(env_separator);
     return m;
 }
 
@@ -140,6 +145,18 @@ const char *sequr_user_attribute(const request_rec *r)
     if (d && d->user_attribute)
         return d->user_attribute;
     return sequr_server_conf(r->server)->user_attribute;
+}
+
+const char *sequr_env_prefix(const request_rec *r)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    return d && d->env_prefix ? d->env_prefix : DEFAULT_ENV_PREFIX;
+}
+
+const char *sequr_env_separator(const request_rec *r)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    return d && d->env_separator ? d->env_separator : DEFAULT_ENV_SEPARATOR;
 }
 
 /* ---- value parsing ------------------------------------------------------- */
@@ -427,6 +444,34 @@ static const char *set_unauth_action(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* The prefix is the namespace the application trusts: it must make variable
+ * names, must not be empty (an attribute could then be called PATH) and must
+ * not be HTTP_ (where CGI puts the client's own headers). */
+static const char *set_env_prefix(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_dir_conf_t *d = dc;
+    apr_size_t n = strlen(arg);
+    if (n == 0 || n > 32 || !apr_isalpha(*arg) || strncasecmp(arg, "HTTP_", 5) == 0 ||
+        arg[strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+        return apr_psprintf(cmd->pool, "%s: '%s' must be 1 to 32 letters, digits and '_', "
+                            "start with a letter and not start with HTTP_", cmd->cmd->name, arg);
+    d->env_prefix = arg;
+    return NULL;
+}
+
+static const char *set_env_separator(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_dir_conf_t *d = dc;
+    const char *c;
+    if (*arg == '\0' || strlen(arg) > 16)
+        return apr_psprintf(cmd->pool, "%s: give 1 to 16 characters", cmd->cmd->name);
+    for (c = arg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return apr_psprintf(cmd->pool, "%s: no control characters", cmd->cmd->name);
+    d->env_separator = arg;
+    return NULL;
+}
+
 #define SRV RSRC_CONF
 const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_SP_ENTITY_ID, set_url, NULL, SRV,
@@ -475,5 +520,9 @@ const command_rec sequr_directives[] = {
                   "Who to ask for Sequr activation, shown on the refusal page"),
     AP_INIT_TAKE1(D_UNAUTHENTICATED, set_unauth_action, NULL, ACCESS_CONF | OR_AUTHCFG,
                   "What a request without a session gets: auto (default), redirect or 401"),
+    AP_INIT_TAKE1(D_ENV_PREFIX, set_env_prefix, NULL, SRV | ACCESS_CONF,
+                  "Prefix of the attribute variables given to the application (default SEQUR_SAML_)"),
+    AP_INIT_TAKE1(D_ENV_SEPARATOR, set_env_separator, NULL, SRV | ACCESS_CONF,
+                  "Between the values of a multi-valued attribute variable (default ;)"),
     {NULL}
 };

@@ -59,6 +59,8 @@ typedef struct sequr_server_conf {
 typedef struct sequr_dir_conf {
     const char *user_attribute;
     int unauth_action;                   /* sequr_unauth_action_t or SEQUR_UNSET */
+    const char *env_prefix;              /* attribute variables: PREFIX + NAME */
+    const char *env_separator;           /* between the values of PREFIX + NAME */
 } sequr_dir_conf_t;
 
 extern const command_rec sequr_directives[];
@@ -76,6 +78,8 @@ apr_interval_time_t sequr_clock_skew(const sequr_server_conf_t *c);
 const char *sequr_endpoint_path(const sequr_server_conf_t *c);
 const char *sequr_cookie_name(const sequr_server_conf_t *c);
 const char *sequr_user_attribute(const request_rec *r);
+const char *sequr_env_prefix(const request_rec *r);
+const char *sequr_env_separator(const request_rec *r);
 
 /* check_config: every location using AuthType sequr-saml must sit in a server
  * with an SP entity ID and a complete IdP; builds each server's verifier.

@@ -30,5 +30,7 @@
 #define D_USER_STORE                    "SequrSAMLUserStore"
 #define D_USER_RECHECK_INTERVAL         "SequrSAMLUserRecheckInterval"
 #define D_USER_STORE_CONTACT            "SequrSAMLUserStoreContact"
+#define D_ENV_PREFIX                    "SequrSAMLEnvPrefix"
+#define D_ENV_SEPARATOR                 "SequrSAMLEnvSeparator"
 
 #endif

@@ -8,6 +8,7 @@
 #include "http_request.h"
 
 #include "acs.h"
+#include "attributes_env.h"
 #include "form.h"
 #include "log.h"
 #include "request.h"
@@ -130,5 +131,6 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
                   result->solicited ? "SP-initiated" : "IdP-initiated",
                   sequr_log_value(r, result->assertion->assertion_id),
                   sequr_log_value(r, result->assertion->issuer), sequr_log_value(r, result->return_to));
+    sequr_log_attribute_notes(r, user, result->assertion->attributes);
     return sequr_see_other(r, result->return_to);
 }

@@ -1,0 +1,21 @@
+/* The signed-in user's attributes as the application behind Apache sees them. */
+#ifndef SEQUR_ATTRIBUTES_ENV_H
+#define SEQUR_ATTRIBUTES_ENV_H
+
+#include "httpd.h"
+#include "apr_tables.h"
+
+#include "session.h"
+
+/* Every attribute of the session into r->subprocess_env (CGI, SSI,
+ * mod_rewrite, mod_headers for proxied backends) under the location's
+ * SequrSAMLEnvPrefix, values joined with SequrSAMLEnvSeparator. */
+void sequr_export_attributes(request_rec *r, const saml_session_t *s);
+
+/* At sign-in, once: log what the application will not find in its
+ * environment (values with control characters, colliding names) and Entra's
+ * groups overage, which means the groups must be fetched from Graph. */
+void sequr_log_attribute_notes(request_rec *r, const char *user,
+                               const apr_array_header_t *attributes);
+
+#endif
