@@ -105,6 +105,17 @@ class RequireProviders(SamlTestCase):
         self.assertIn(USER, log)
         self.assertNotIn("AH00571", log)       # "AuthType configured without module"
 
+    def test_groups_overage_user_cannot_match_groups(self):
+        link = ("http://schemas.microsoft.com/claims/groups.link",
+                ["https://graph.windows.net/%s/users/x/getMemberObjects" % self.idp.tenant])
+        attrs = harness.az.default_attributes(self.idp.tenant, USER) + [link]
+        r, jar = self.sign_in("/protected/page", attributes=attrs)
+        self.assertEqual(r.status, 303, r)
+        mark = self.apache.log_mark()
+        self.assert_forbidden("/protected/admins/x", jar)
+        log = self.apache.log_since(mark, expect="SEQ02001")
+        self.assertRegex(log, r"SEQ02001: .*%s.*no attribute groups" % USER)
+
     def test_require_lines_are_checked_at_configtest(self):
         for bad in ("Require saml-attribute groups", "Require saml-attribute",
                     "Require sequr-user"):
