@@ -65,6 +65,46 @@ class ApiClients(SamlTestCase):
         self.assertEqual(r.status, 302, r)
 
 
+class UnauthenticatedActionPerLocation(SamlTestCase):
+    """SequrSAMLUnauthenticatedAction chooses per location: an API area always
+    answers 401 (with WWW-Authenticate), a browser area always redirects GETs."""
+    extra = """
+<Location /protected/api-only>
+    SequrSAMLUnauthenticatedAction 401
+</Location>
+<Location /protected/always-redirect>
+    SequrSAMLUnauthenticatedAction redirect
+</Location>
+"""
+
+    def test_401_location_never_redirects(self):
+        r = self.get("/protected/api-only/x", headers=["Accept: text/html", "Sec-Fetch-Mode: navigate"])
+        self.assertEqual(r.status, 401, r)
+        self.assertIsNone(r.location)
+        self.assertIn("SAML", r.header("WWW-Authenticate") or "")
+
+    def test_redirect_location_redirects_api_style_gets(self):
+        r = self.get("/protected/always-redirect/x", headers=["Accept: application/json"])
+        self.assertEqual(r.status, 302, r)
+        self.assertTrue(r.location.startswith(self.idp.sso_url), r.location)
+
+    def test_redirect_location_still_refuses_to_redirect_posts(self):
+        r = self.get("/protected/always-redirect/x", data={"a": "b"})
+        self.assertEqual(r.status, 401, r)
+
+    def test_auto_elsewhere(self):
+        self.assertEqual(self.get("/protected/y", headers=["Accept: application/json"]).status, 401)
+        self.assertEqual(self.get("/protected/y").status, 302)
+
+    def test_bad_value_fails_configtest(self):
+        rc, out = self.apache.configtest(self.apache.conf_text(
+            "SequrSAMLSPEntityID https://sp.example/\n<Location /x>\n"
+            "SequrSAMLUnauthenticatedAction sometimes\n</Location>"))
+        self.assertNotEqual(rc, 0)
+        self.assertIn("SequrSAMLUnauthenticatedAction", out)
+        self.assertIn("test.conf", out)
+
+
 class MovedEndpointsAndCookie(SamlTestCase):
     directives = {"EndpointPath": "/sso", "CookieName": "app_session",
                   "NameIDFormat": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"}
