@@ -3,6 +3,7 @@
  * BEGIN/END lines, in a .cer file), "Certificate (Raw)" (DER) and PEM, and
  * files edited on Windows gain CRLF line ends and a UTF-8 byte-order mark. */
 #include "certificate.h"
+#include "file.h"
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -17,36 +18,6 @@
 
 static apr_status_t free_x509(void *c) { X509_free(c); return APR_SUCCESS; }
 static apr_status_t free_pkey(void *k) { EVP_PKEY_free(k); return APR_SUCCESS; }
-
-/* Read a whole small file into p, NUL-terminated. */
-static apr_status_t read_small_file(apr_pool_t *p, const char *path, apr_size_t max,
-                                    char **out, apr_size_t *outlen, saml_err_t *err)
-{
-    apr_file_t *f;
-    apr_status_t rv;
-    char *buf = apr_palloc(p, max + 2);
-    apr_size_t got = 0;
-    char msg[120];
-
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
-    if (rv == APR_SUCCESS) {
-        /* Ask for one byte more than allowed, so an oversized file shows. */
-        rv = apr_file_read_full(f, buf, max + 1, &got);
-        apr_file_close(f);
-        if (rv == APR_EOF)
-            rv = APR_SUCCESS;
-    }
-    if (rv != APR_SUCCESS)
-        return saml_fail(p, err, rv, "file", "cannot read %s: %s", path,
-                         apr_strerror(rv, msg, sizeof(msg)));
-    if (got > max)
-        return saml_fail(p, err, SAML_ETOOLARGE, "file", "%s is larger than %" APR_SIZE_T_FMT
-                         " bytes", path, max);
-    buf[got] = '\0';
-    *out = buf;
-    *outlen = got;
-    return APR_SUCCESS;
-}
 
 static void skip_utf8_bom(const char **buf, apr_size_t *len)
 {
@@ -125,7 +96,7 @@ apr_status_t saml_cert_load_file(apr_pool_t *p, const char *path, X509 **out,
     unsigned char *der;
     apr_size_t derlen;
 
-    rv = read_small_file(p, path, CERT_FILE_MAX, &data, &len, err);
+    rv = saml_file_read(p, path, CERT_FILE_MAX, &data, &len, err);
     if (rv != APR_SUCCESS)
         return rv;
     text = data;
@@ -162,7 +133,7 @@ apr_status_t saml_key_load_file(apr_pool_t *p, const char *path, EVP_PKEY **out,
     BIO *bio;
     EVP_PKEY *key;
 
-    rv = read_small_file(p, path, CERT_FILE_MAX, &data, &len, err);
+    rv = saml_file_read(p, path, CERT_FILE_MAX, &data, &len, err);
     if (rv != APR_SUCCESS)
         return rv;
     text = data;

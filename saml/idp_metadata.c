@@ -9,6 +9,7 @@
  * httpd.conf that names it. Whatever the signature says is ignored, as are
  * the WS-Federation RoleDescriptors that repeat the keys. */
 #include "idp_metadata.h"
+#include "file.h"
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -212,25 +213,12 @@ apr_status_t saml_idp_metadata_parse(apr_pool_t *p, const char *buf, apr_size_t 
 apr_status_t saml_idp_metadata_load_file(apr_pool_t *p, const char *path,
                                          saml_idp_metadata_t **out, saml_err_t *err)
 {
-    apr_file_t *f;
-    apr_status_t rv;
-    char *buf = apr_palloc(p, METADATA_MAX_BYTES + 1);
+    char *buf;
     apr_size_t got = 0;
-    char msg[120];
+    apr_status_t rv = saml_file_read(p, path, METADATA_MAX_BYTES, &buf, &got, err);
 
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_read_full(f, buf, METADATA_MAX_BYTES + 1, &got);
-        apr_file_close(f);
-        if (rv == APR_EOF)
-            rv = APR_SUCCESS;
-    }
     if (rv != APR_SUCCESS)
-        return saml_fail(p, err, rv, "file", "cannot read %s: %s", path,
-                         apr_strerror(rv, msg, sizeof(msg)));
-    if (got > METADATA_MAX_BYTES)
-        return saml_fail(p, err, SAML_ETOOLARGE, "file", "%s is larger than %d bytes", path,
-                         METADATA_MAX_BYTES);
+        return rv;
     if (got == 0)
         return saml_fail(p, err, SAML_EMALFORMED, "metadata", "%s is empty", path);
     rv = saml_idp_metadata_parse(p, buf, got, out, err);

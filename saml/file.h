@@ -1,0 +1,14 @@
+/* Reading the small files admins hand us (certificates, metadata). */
+#ifndef SAML_FILE_H
+#define SAML_FILE_H
+
+#include <apr_pools.h>
+#include "error.h"
+
+/* The whole file at path into p, NUL-terminated. Refuses (SAML_ETOOLARGE) a
+ * file over max bytes without reading more than max + 1; a read error names
+ * the path and the system's reason ("Permission denied"). */
+apr_status_t saml_file_read(apr_pool_t *p, const char *path, apr_size_t max, char **out,
+                            apr_size_t *outlen, saml_err_t *err);
+
+#endif
