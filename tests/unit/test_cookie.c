@@ -49,17 +49,11 @@ int main(void)
 {
     Suite *s = suite_create("cookie");
     TCase *tc = tcase_create("cookie");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, tk_setup, tk_teardown);
     tcase_add_test(tc, finds_the_named_cookie_only);
     tcase_add_test(tc, tolerates_odd_headers);
     tcase_add_test(tc, bounds_how_many_values_are_kept);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tk_run_suite(s);
 }

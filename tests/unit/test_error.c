@@ -49,8 +49,6 @@ int main(void)
 {
     Suite *s = suite_create("error");
     TCase *tc = tcase_create("error");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, tk_setup, tk_teardown);
     tcase_add_test(tc, escapes_controls_and_non_ascii);
@@ -58,9 +56,5 @@ int main(void)
     tcase_add_test(tc, maps_errors_to_http);
     tcase_add_test(tc, fail_fills_the_error);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tk_run_suite(s);
 }

@@ -574,8 +574,6 @@ int main(void)
 {
     Suite *s = suite_create("response");
     TCase *tc = tcase_create("response");
-    SRunner *sr;
-    int failed;
 
     make_keys();
     tcase_set_timeout(tc, 60);
@@ -630,9 +628,5 @@ int main(void)
     tcase_add_test(tc, nil_attribute_value_is_empty);
     tcase_add_test(tc, multi_valued_attribute);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tk_run_suite(s);
 }

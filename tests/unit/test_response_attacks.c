@@ -184,8 +184,6 @@ int main(void)
 {
     Suite *s = suite_create("response_attacks");
     TCase *tc = tcase_create("response_attacks");
-    SRunner *sr;
-    int failed;
 
     make_keys();
     tcase_set_timeout(tc, 60);
@@ -199,9 +197,5 @@ int main(void)
     tcase_add_test(tc, xsw5_8_signed_assertion_hidden_inside_forged_one);
     tcase_add_test(tc, unsigned_assertion_in_signed_response_covered_by_response_signature);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tk_run_suite(s);
 }

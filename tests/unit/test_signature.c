@@ -511,8 +511,6 @@ int main(void)
 {
     Suite *s = suite_create("signature");
     TCase *tc = tcase_create("signature");
-    SRunner *sr;
-    int failed;
 
     make_keys();
     tcase_set_timeout(tc, 60);
@@ -552,9 +550,5 @@ int main(void)
     tcase_add_test(tc, verify_is_thread_safe);
     tcase_add_test(tc, verifier_needs_a_certificate);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tk_run_suite(s);
 }

@@ -42,15 +42,9 @@ int main(void)
 {
     Suite *s = suite_create("siphash");
     TCase *tc = tcase_create("siphash");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, matches_reference_vectors);
     tcase_add_test(tc, depends_on_the_key);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tk_run_suite(s);
 }

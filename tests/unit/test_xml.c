@@ -300,8 +300,6 @@ int main(void)
 {
     Suite *s = suite_create("xml");
     TCase *tc = tcase_create("xml");
-    SRunner *sr;
-    int failed;
 
     tk_setup();
     tcase_add_checked_fixture(tc, NULL, tk_teardown);
@@ -326,9 +324,5 @@ int main(void)
     tcase_add_test(tc, attr_is_unqualified_only);
     tcase_add_test(tc, crypto_init_is_idempotent);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tk_run_suite(s);
 }

@@ -647,3 +647,14 @@ const char *tk_between(apr_pool_t *p, const char *s, const char *start, const ch
     }
     return apr_pstrmemdup(p, a, (apr_size_t)(b + strlen(end) - a));
 }
+
+int tk_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -17,6 +17,11 @@ typedef struct tk_keypair {
     X509 *cert;       /* self-signed, valid from now-1h for `days` */
 } tk_keypair_t;
 
+/* Run a suite (forking per test, as check does by default) and give main()'s
+ * exit status: 0 when every test passed. */
+#include <check.h>
+int tk_run_suite(Suite *s);
+
 /* A pool for one test, created on first use and destroyed by tk_teardown. */
 apr_pool_t *tk_pool(void);
 void tk_setup(void);     /* apr_initialize + saml_crypto_init; idempotent */
