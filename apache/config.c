@@ -23,6 +23,7 @@ extern module AP_MODULE_DECLARE_DATA sequr_saml_module;
 #define DEFAULT_COOKIE_NAME       "sequr_saml_session"
 #define DEFAULT_ENV_PREFIX        "SEQUR_SAML_"
 #define DEFAULT_ENV_SEPARATOR     ";"
+#define DEFAULT_HEADER_PREFIX     "Sequr-SAML-"
 
 sequr_server_conf_t *sequr_server_conf(const server_rec *s)
 {
@@ -80,6 +81,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(user_store);
     MERGE_INT(user_recheck_interval);
     MERGE_PTR(user_store_contact);
+    MERGE_PTR(public_base_url);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
      * inherit certificates or URLs of the main server's IdP piecemeal. */
     if (add->idp_sso_url || add->idp_entity_id || add->idp_certs) {
@@ -110,6 +112,7 @@ void *sequr_create_dir_conf(apr_pool_t *p, char *dir)
     sequr_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
     (void)dir;
     c->unauth_action = SEQUR_UNSET;
+    c->request_headers = SEQUR_UNSET;
     return c;
 }
 
@@ -121,6 +124,8 @@ void *sequr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(unauth_action);
     MERGE_PTR(env_prefix);
     MERGE_PTR(env_separator);
+    MERGE_INT(request_headers);
+    MERGE_PTR(request_header_prefix);
     return m;
 }
 
@@ -157,6 +162,18 @@ const char *sequr_env_separator(const request_rec *r)
 {
     const sequr_dir_conf_t *d = sequr_dir_conf(r);
     return d && d->env_separator ? d->env_separator : DEFAULT_ENV_SEPARATOR;
+}
+
+int sequr_request_headers_on(const request_rec *r)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    return d && d->request_headers == 1;
+}
+
+const char *sequr_request_header_prefix(const request_rec *r)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    return d && d->request_header_prefix ? d->request_header_prefix : DEFAULT_HEADER_PREFIX;
 }
 
 /* ---- value parsing ------------------------------------------------------- */
@@ -472,6 +489,50 @@ static const char *set_env_separator(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* The address the IdP and browsers use when a load balancer or TLS terminator
+ * sits in front: only scheme, host and port, since PATH/acs is appended. */
+static const char *set_public_base_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_uri_t uri;
+    const char *url;
+    apr_size_t n = strlen(arg);
+    (void)dc;
+
+    if (parse_url(cmd, arg, &url))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute http(s) URL such as "
+                            "https://sso.example.com", cmd->cmd->name, arg);
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || uri.user || uri.password ||
+        uri.query || uri.fragment || strchr(arg, '?') || strchr(arg, '#') ||
+        (uri.path && *uri.path && strcmp(uri.path, "/")))
+        return apr_psprintf(cmd->pool, "%s: '%s' must be scheme://host[:port] only (no user, "
+                            "path, query or fragment)", cmd->cmd->name, arg);
+    cmd_server_conf(cmd)->public_base_url = apr_pstrndup(cmd->pool, arg,
+                                                         arg[n - 1] == '/' ? n - 1 : n);
+    return NULL;
+}
+
+/* A header name the backend can tell apart from what clients send: token
+ * characters, and '_' left out since some servers turn it into '-'. */
+static const char *set_request_header_prefix(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_dir_conf_t *d = dc;
+    apr_size_t n = strlen(arg);
+    if (n < 2 || n > 32 || !apr_isalpha(*arg) ||
+        arg[strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")])
+        return apr_psprintf(cmd->pool, "%s: '%s' must be 2 to 32 letters, digits and '-', "
+                            "starting with a letter", cmd->cmd->name, arg);
+    d->request_header_prefix = arg;
+    return NULL;
+}
+
+static const char *set_request_headers(cmd_parms *cmd, void *dc, int on)
+{
+    sequr_dir_conf_t *d = dc;
+    (void)cmd;
+    d->request_headers = on;
+    return NULL;
+}
+
 #define SRV RSRC_CONF
 const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_SP_ENTITY_ID, set_url, NULL, SRV,
@@ -524,5 +585,13 @@ const command_rec sequr_directives[] = {
                   "Prefix of the attribute variables given to the application (default SEQUR_SAML_)"),
     AP_INIT_TAKE1(D_ENV_SEPARATOR, set_env_separator, NULL, SRV | ACCESS_CONF,
                   "Between the values of a multi-valued attribute variable (default ;)"),
+    AP_INIT_TAKE1(D_PUBLIC_BASE_URL, set_public_base_url, NULL, SRV,
+                  "scheme://host[:port] the IdP and browsers use when a proxy or TLS terminator "
+                  "is in front (ACS URL, Destination, cookie Secure)"),
+    AP_INIT_FLAG(D_REQUEST_HEADERS, set_request_headers, NULL, SRV | ACCESS_CONF,
+                 "Also pass the user and attributes to a proxied backend as request headers "
+                 "(default Off)"),
+    AP_INIT_TAKE1(D_REQUEST_HEADER_PREFIX, set_request_header_prefix, NULL, SRV | ACCESS_CONF,
+                  "Prefix of those request headers (default Sequr-SAML-)"),
     {NULL}
 };

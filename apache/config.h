@@ -49,6 +49,7 @@ typedef struct sequr_server_conf {
     int user_store;                      /* 1: admit only active Sequr users (mod_dbd) */
     int user_recheck_interval;           /* seconds between checks of a signed-in user */
     const char *user_store_contact;      /* who to ask, shown when the store refuses */
+    const char *public_base_url;         /* scheme://host[:port] the IdP and browsers see, or NULL */
 
     /* prepared in check_config / post_config */
     saml_verifier_t *verifier;
@@ -61,6 +62,8 @@ typedef struct sequr_dir_conf {
     int unauth_action;                   /* sequr_unauth_action_t or SEQUR_UNSET */
     const char *env_prefix;              /* attribute variables: PREFIX + NAME */
     const char *env_separator;           /* between the values of PREFIX + NAME */
+    int request_headers;                 /* 1: attributes also as request headers (proxy) */
+    const char *request_header_prefix;   /* their names: PREFIX + NAME */
 } sequr_dir_conf_t;
 
 extern const command_rec sequr_directives[];
@@ -80,6 +83,8 @@ const char *sequr_cookie_name(const sequr_server_conf_t *c);
 const char *sequr_user_attribute(const request_rec *r);
 const char *sequr_env_prefix(const request_rec *r);
 const char *sequr_env_separator(const request_rec *r);
+int sequr_request_headers_on(const request_rec *r);
+const char *sequr_request_header_prefix(const request_rec *r);
 
 /* check_config: every location using AuthType sequr-saml must sit in a server
  * with an SP entity ID and a complete IdP; builds each server's verifier.

@@ -32,5 +32,8 @@
 #define D_USER_STORE_CONTACT            "SequrSAMLUserStoreContact"
 #define D_ENV_PREFIX                    "SequrSAMLEnvPrefix"
 #define D_ENV_SEPARATOR                 "SequrSAMLEnvSeparator"
+#define D_PUBLIC_BASE_URL               "SequrSAMLPublicBaseURL"
+#define D_REQUEST_HEADERS               "SequrSAMLRequestHeaders"
+#define D_REQUEST_HEADER_PREFIX         "SequrSAMLRequestHeaderPrefix"
 
 #endif

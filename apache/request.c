@@ -13,7 +13,19 @@ APLOG_USE_MODULE(sequr_saml);
 
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name)
 {
-    return ap_construct_url(r->pool, apr_pstrcat(r->pool, sequr_endpoint_path(c), "/", name, NULL), r);
+    const char *path = apr_pstrcat(r->pool, sequr_endpoint_path(c), "/", name, NULL);
+    /* Behind a TLS terminator Apache sees http://internal:port; the IdP
+     * addresses its answers to the public name, and so must we. */
+    if (c->public_base_url)
+        return apr_pstrcat(r->pool, c->public_base_url, path, NULL);
+    return ap_construct_url(r->pool, path, r);
+}
+
+int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c)
+{
+    if (c->public_base_url)
+        return !strncasecmp(c->public_base_url, "https:", 6);
+    return !strcasecmp(ap_http_scheme(r), "https");
 }
 
 const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c)
@@ -84,24 +96,24 @@ apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name)
     return scan.values;
 }
 
-static const char *cookie_attributes(request_rec *r)
+static const char *cookie_attributes(request_rec *r, const sequr_server_conf_t *c)
 {
     /* Lax keeps the cookie on the top-level redirect that follows Azure's
      * cross-site POST to the ACS, and off cross-site subresource requests. */
-    int https = !strcasecmp(ap_http_scheme(r), "https");
+    int https = sequr_browser_uses_https(r, c);
     return https ? "; Path=/; HttpOnly; Secure; SameSite=Lax" : "; Path=/; HttpOnly; SameSite=Lax";
 }
 
 void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *value)
 {
     apr_table_add(r->err_headers_out, "Set-Cookie",
-                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=", value, cookie_attributes(r), NULL));
+                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=", value, cookie_attributes(r, c), NULL));
 }
 
 void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c)
 {
     apr_table_add(r->err_headers_out, "Set-Cookie",
-                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=; Max-Age=0", cookie_attributes(r), NULL));
+                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=; Max-Age=0", cookie_attributes(r, c), NULL));
 }
 
 static const char *page_text(int status)

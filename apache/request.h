@@ -8,8 +8,13 @@
 
 #include "config.h"
 
-/* Absolute URL of PATH/<name> on this server, as the IdP must see it. */
+/* Absolute URL of PATH/<name> on this server, as the IdP must see it:
+ * under SequrSAMLPublicBaseURL when set, else as Apache sees the request. */
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name);
+
+/* Whether browsers reach us over https (the public base URL's scheme when
+ * set): decides the cookie's Secure flag. */
+int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c);
 
 /* The scope a session is bound to: this vhost, its cookie and SP entity id. */
 const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c);
