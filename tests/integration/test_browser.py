@@ -1,0 +1,377 @@
+"""Real browser: headless Chromium (Debian's chromium and chromedriver, driven
+through python3-selenium) against a real Apache with the module and the
+Azure-shaped IdP on another site (SP http://127.0.0.1:P, IdP http://localhost:Q).
+
+These prove what curl cannot: that the cookie attributes we chose (HttpOnly,
+SameSite=Lax, Path=/) survive a real browser's cross-site POST from the IdP to
+the ACS, that the 303 after it carries the session into the deep link, that
+scripts cannot read the cookie, and that fetch()/XHR get 401 instead of a
+redirect they could not follow.
+
+Screenshots (IdP sign-in page, our error page) go to $SEQUR_ARTIFACTS, else
+tests/integration/artifacts/. Skipped only when /usr/bin/chromium is absent;
+a present chromium with a missing driver or selenium is an error, not a skip.
+"""
+import base64
+import os
+import re
+import shutil
+import tempfile
+import time
+import unittest
+import urllib.parse
+import zlib
+
+import harness
+from harness import COOKIE, USER, SamlTestCase
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+WAIT = 15.0
+
+# Every request Apache sees, with what the browser said about where it came from.
+FETCH_LOG = ('LogFormat "%m %U%q %>s site=%{Sec-Fetch-Site}i mode=%{Sec-Fetch-Mode}i '
+             'user=%u" fetchlog\nCustomLog "logs/fetch.log" fetchlog')
+
+
+def artifacts_dir():
+    d = os.environ.get("SEQUR_ARTIFACTS") or os.path.join(harness.HERE, "artifacts")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+class Chromium:
+    """One headless Chromium for a test class, with a throwaway profile."""
+
+    def __init__(self):
+        try:
+            from selenium import webdriver
+            from selenium.webdriver.chrome.service import Service
+        except ImportError as e:
+            raise AssertionError("%s is installed but python3-selenium is not "
+                                 "(scripts/install-deps.sh): %s" % (CHROMIUM, e))
+        if not os.access(CHROMEDRIVER, os.X_OK):
+            raise AssertionError("%s is installed but %s is not (package chromium-driver)"
+                                 % (CHROMIUM, CHROMEDRIVER))
+        self.profile = tempfile.mkdtemp(prefix="sequr-chromium-")
+        self.driver_log = os.path.join(self.profile, "chromedriver.log")
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--user-data-dir=" + self.profile,
+                    "--window-size=1024,768", "--no-first-run", "--lang=en-US"):
+            opts.add_argument(arg)
+        try:
+            self.driver = webdriver.Chrome(
+                service=Service(CHROMEDRIVER, log_path=self.driver_log), options=opts)
+        except Exception as e:
+            self.close()
+            raise AssertionError("chromium did not start through chromedriver: %s" % e)
+        self.driver.set_page_load_timeout(WAIT)
+
+    def close(self):
+        driver = getattr(self, "driver", None)
+        if driver is not None:
+            try:
+                driver.quit()
+            except Exception:
+                pass
+            self.driver = None
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def cookies(self):
+        """Every cookie the browser holds, on every site, with its attributes."""
+        return self.driver.execute_cdp_cmd("Storage.getCookies", {})["cookies"]
+
+    def clear_cookies(self):
+        self.driver.execute_cdp_cmd("Storage.clearCookies", {})
+
+
+class BrowserTestCase(SamlTestCase):
+    """SamlTestCase plus one Chromium for the class; cookies cleared before each test."""
+    extra = FETCH_LOG
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(CHROMIUM):
+            raise unittest.SkipTest("browser tests need %s (Debian package chromium, "
+                                    "scripts/install-deps.sh)" % CHROMIUM)
+        super().setUpClass()
+        try:
+            cls.browser = Chromium()
+        except BaseException:
+            super().tearDownClass()
+            raise
+        cls.driver = cls.browser.driver
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        super().tearDownClass()
+
+    def setUp(self):
+        self.browser.clear_cookies()
+        self.fetch_mark = self.fetch_log_size()
+
+    # ----------------------------------------------------------- what the browser shows
+
+    def wait_for(self, what, condition, timeout=WAIT):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if condition():
+                return
+            time.sleep(0.05)
+        self.fail("browser never reached %s; it is at %s showing %r" % (
+            what, self.driver.current_url, self.page_text()[:500]))
+
+    def wait_for_url(self, url):
+        self.wait_for(url, lambda: self.driver.current_url == url)
+
+    def wait_for_idp(self):
+        self.wait_for("the IdP sign-in page",
+                      lambda: self.driver.current_url.startswith(self.idp.sso_url + "?")
+                      and self.has_element("signin"))
+
+    def has_element(self, element_id):
+        from selenium.webdriver.common.by import By
+        return bool(self.driver.find_elements(By.ID, element_id))
+
+    def page_text(self):
+        from selenium.webdriver.common.by import By
+        try:
+            return self.driver.find_element(By.TAG_NAME, "body").text
+        except Exception:
+            return ""
+
+    def shown(self):
+        """NAME=value lines of the whoami CGI as the browser renders them."""
+        return dict(re.findall(r"^(\w+)=(.*)$", self.page_text(), re.M))
+
+    def screenshot(self, name):
+        path = os.path.join(artifacts_dir(), "browser_%s.png" % name)
+        self.assertTrue(self.driver.save_screenshot(path), path)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", path)
+        self.assertGreater(os.path.getsize(path), 2000, "an empty screenshot: %s" % path)
+        return path
+
+    def session_cookies(self):
+        return [c for c in self.browser.cookies() if c["name"] == COOKIE]
+
+    def assert_session_cookie(self):
+        """Exactly one session cookie, for the SP's host only, with our attributes."""
+        cookies = self.session_cookies()
+        self.assertEqual(len(cookies), 1, cookies)
+        c = cookies[0]
+        self.assertEqual(c["domain"], "127.0.0.1", c)
+        self.assertEqual(c["path"], "/", c)
+        self.assertTrue(c["httpOnly"], c)
+        self.assertEqual(c.get("sameSite"), "Lax", c)
+        self.assertFalse(c["secure"], "no Secure over plain http: %r" % c)
+        self.assertTrue(c["session"], "a browser-session cookie (no Max-Age): %r" % c)
+        self.assertNotIn(COOKIE, self.driver.execute_script("return document.cookie"),
+                         "HttpOnly: scripts must not read the session cookie")
+        return c
+
+    # ----------------------------------------------------------- what Apache saw
+
+    def fetch_log_path(self):
+        return os.path.join(self.apache.root, "logs", "fetch.log")
+
+    def fetch_log_size(self):
+        try:
+            return os.path.getsize(self.fetch_log_path())
+        except FileNotFoundError:
+            return 0
+
+    def requests_seen(self):
+        """Apache's request lines since setUp (method, path?query, status, site, mode, user)."""
+        with open(self.fetch_log_path(), errors="replace") as f:
+            f.seek(self.fetch_mark)
+            text = f.read()
+        return re.findall(r"^(\S+) (\S+) (\d+) site=(\S+) mode=(\S+) user=(\S+)$", text, re.M)
+
+    def seen(self, method, path):
+        return [r for r in self.requests_seen() if r[0] == method and r[1] == path]
+
+    # ----------------------------------------------------------- flows
+
+    def sign_in_at_idp(self, user=USER):
+        from selenium.webdriver.common.by import By
+        self.driver.find_element(By.ID, "username").send_keys(user)
+        self.driver.find_element(By.ID, "signin").click()
+
+    def sign_in_from(self, path, user=USER):
+        """Browse to path, sign in at the IdP, end up back on path signed in."""
+        self.driver.get(self.apache.url + path)
+        self.wait_for_idp()
+        self.sign_in_at_idp(user)
+        self.wait_for_url(self.apache.url + path)
+        self.assertEqual(self.shown().get("REMOTE_USER"), user, self.page_text())
+
+    def request_id_in_url(self):
+        """The ID of the AuthnRequest the browser carried to the IdP."""
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.driver.current_url).query)
+        xml = zlib.decompress(base64.b64decode(q["SAMLRequest"][0]), -15)
+        return re.search(rb'\bID="([^"]+)"', xml).group(1).decode(), q["RelayState"][0]
+
+
+class BrowserSignIn(BrowserTestCase):
+
+    def test_sp_initiated_deep_link_comes_back_with_its_query(self):
+        deep = "/protected/deep/page?x=1&y=a%20b"
+        self.driver.get(self.apache.url + deep)
+        self.wait_for_idp()
+        idp = urllib.parse.urlsplit(self.driver.current_url)
+        self.assertEqual(idp.hostname, "localhost", "the IdP is another site than the SP")
+        self.assertEqual(self.driver.title, "Sign in to your account")
+        self.screenshot("idp_sign_in")
+        self.assertEqual(self.session_cookies(), [],
+                         "the pending request lives on the server, not in a cookie")
+
+        self.sign_in_at_idp()
+        self.wait_for_url(self.apache.url + deep)
+        shown = self.shown()
+        self.assertEqual(shown.get("REMOTE_USER"), USER, self.page_text())
+        self.assertEqual(shown.get("PATH_INFO"), "/deep/page")
+        self.assertEqual(shown.get("QUERY_STRING"), "x=1&y=a%20b")
+        self.assert_session_cookie()
+
+        # The ACS POST came cross-site from the IdP with no cookie of ours needed; the
+        # GET after its 303 is still a cross-site navigation, where only Lax (not
+        # Strict) lets the new cookie through: the page above shows it did.
+        acs = self.seen("POST", "/saml/acs")
+        self.assertEqual([(a[2], a[3], a[4]) for a in acs], [("303", "cross-site", "navigate")],
+                         self.requests_seen())
+        landed = self.seen("GET", deep)
+        self.assertEqual([(g[2], g[5]) for g in landed], [("302", "-"), ("200", USER)],
+                         self.requests_seen())
+
+    def test_idp_initiated_tile_lands_on_relay_state_signed_in(self):
+        target = "/protected/tile?from=myapps"
+        self.driver.get(self.idp.base_url + "/initiate?" + urllib.parse.urlencode(
+            {"user": USER, "relay": target}))
+        self.wait_for_url(self.apache.url + target)
+        shown = self.shown()
+        self.assertEqual(shown.get("REMOTE_USER"), USER, self.page_text())
+        self.assertEqual(shown.get("QUERY_STRING"), "from=myapps")
+        self.assert_session_cookie()
+        self.assertEqual([a[3] for a in self.seen("POST", "/saml/acs")], ["cross-site"])
+
+    def test_local_logout_ends_the_session(self):
+        self.sign_in_from("/protected/before-logout")
+        self.assert_session_cookie()
+        self.driver.get(self.apache.url + "/saml/logout?ReturnTo=/")
+        self.wait_for_url(self.apache.url + "/")
+        self.assertIn("landing page", self.page_text())
+        self.assertEqual(self.session_cookies(), [], "logout clears the cookie")
+
+        self.driver.get(self.apache.url + "/protected/after-logout")
+        self.wait_for_idp()
+        self.assertEqual([g[2] for g in self.seen("GET", "/protected/after-logout")], ["302"])
+
+    def test_logged_out_cookie_is_dead_on_the_server(self):
+        """Put the old cookie back after logout: the server has forgotten the session."""
+        self.sign_in_from("/protected/replayed")
+        old = self.assert_session_cookie()
+        self.driver.get(self.apache.url + "/saml/logout?ReturnTo=/")
+        self.wait_for_url(self.apache.url + "/")
+        self.driver.add_cookie({"name": COOKIE, "value": old["value"], "path": "/"})
+        self.driver.get(self.apache.url + "/protected/replayed")
+        self.wait_for_idp()
+
+    def fetch(self, path, headers, xhr=False):
+        """status, redirected, final URL and WWW-Authenticate of a script's request."""
+        script = """
+            const [path, headers, xhr, done] = arguments;
+            if (xhr) {
+                const x = new XMLHttpRequest();
+                x.open('GET', path);
+                for (const k in headers) x.setRequestHeader(k, headers[k]);
+                x.onloadend = () => done({status: x.status, redirected: x.responseURL !== location.origin + path,
+                                          url: x.responseURL, auth: x.getResponseHeader('WWW-Authenticate'),
+                                          body: x.responseText});
+                x.send();
+            } else {
+                fetch(path, {headers: headers}).then(
+                    r => r.text().then(t => done({status: r.status, redirected: r.redirected, url: r.url,
+                                                  auth: r.headers.get('WWW-Authenticate'), body: t})),
+                    e => done({status: -1, redirected: null, url: null, auth: null, body: String(e)}));
+            }"""
+        self.driver.set_script_timeout(WAIT)
+        return self.driver.execute_async_script(script, path, headers, xhr)
+
+    def test_api_requests_get_401_not_a_redirect(self):
+        self.driver.get(self.apache.url + "/")
+        realm = 'SAML realm="%s"' % harness.SP_ENTITY_ID
+        for name, headers, xhr in (("fetch json", {"Accept": "application/json"}, False),
+                                   ("plain fetch", {}, False),
+                                   ("xhr", {"X-Requested-With": "XMLHttpRequest"}, True)):
+            with self.subTest(name):
+                r = self.fetch("/protected/api", headers, xhr)
+                self.assertEqual(r["status"], 401, r)
+                self.assertFalse(r["redirected"], r)
+                self.assertEqual(r["url"], self.apache.url + "/protected/api", r)
+                self.assertEqual(r["auth"], realm, r)
+        self.assertEqual(self.driver.current_url, self.apache.url + "/",
+                         "the page that made the calls stays where it is")
+        self.assertEqual({g[2] for g in self.seen("GET", "/protected/api")}, {"401"})
+
+        # Signed in, the same calls from a page of the site carry the cookie and pass.
+        self.sign_in_from("/protected/app")
+        r = self.fetch("/protected/api", {"Accept": "application/json"})
+        self.assertEqual(r["status"], 200, r)
+        self.assertIn("REMOTE_USER=%s" % USER, r["body"])
+
+    def test_tampered_response_shows_our_page_with_a_reference(self):
+        self.driver.get(self.apache.url + "/protected/target")
+        self.wait_for_idp()
+        rid, relay = self.request_id_in_url()
+        xml = base64.b64decode(self.response(rid)).replace(USER.encode(),
+                                                           b"admin@contoso.example")
+        mark = self.apache.log_mark()
+        # Posted from the IdP's site like its own auto-post form, but altered after signing.
+        self.driver.execute_script("""
+            const [acs, response, relay] = arguments;
+            const f = document.createElement('form');
+            f.method = 'POST'; f.action = acs;
+            for (const [k, v] of [['SAMLResponse', response], ['RelayState', relay]]) {
+                const i = document.createElement('input');
+                i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i);
+            }
+            document.body.appendChild(f); f.submit();""",
+            self.apache.acs_url, base64.b64encode(xml).decode(), relay)
+        self.wait_for_url(self.apache.acs_url)
+        self.wait_for("our error page", lambda: "Sign-in problem" in self.page_text())
+        self.assertEqual(self.driver.title, "Sign-in problem")
+        from selenium.webdriver.common.by import By
+        ref = self.driver.find_element(By.TAG_NAME, "code").text
+        self.assertRegex(ref, r"^[0-9A-Za-z_-]{6,}$")
+        self.assertNotIn("signature", self.page_text().lower(), "the page tells nothing of why")
+        self.screenshot("error_page")
+        log = self.apache.log_since(mark, expect=re.escape(ref))
+        self.assertRegex(log, r"sequr_saml.*\[check signature\].*%s" % re.escape(ref))
+        self.assertEqual(self.session_cookies(), [])
+        self.assertEqual([(a[2], a[3]) for a in self.seen("POST", "/saml/acs")],
+                         [("403", "cross-site")])
+
+
+class BrowserIdleTimeout(BrowserTestCase):
+    directives = {"SessionIdleTimeout": 2}
+
+    def test_idle_browser_is_sent_to_sign_in_again(self):
+        self.sign_in_from("/protected/idle")
+        for _ in range(2):              # 2.4 s in total, never 2 s idle
+            time.sleep(1.2)
+            self.driver.refresh()
+            self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+        time.sleep(3)
+        self.driver.refresh()
+        self.wait_for_idp()
+        self.assertEqual(len(self.session_cookies()), 1,
+                         "the browser still holds the cookie: the server ended the session")
+        self.sign_in_at_idp()
+        self.wait_for_url(self.apache.url + "/protected/idle")
+        self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+        self.assertEqual([g[2] for g in self.seen("GET", "/protected/idle")],
+                         ["302", "200", "200", "200", "302", "200"])
