@@ -11,6 +11,10 @@
  * mod_rewrite, mod_headers for proxied backends) under the location's
  * SequrSAMLEnvPrefix, values joined with SequrSAMLEnvSeparator. */
 void sequr_export_attributes(request_rec *r, const saml_session_t *s);
+/* With SequrSAMLRequestHeaders On (call after r->user is set) the same go to
+ * a proxied backend as request headers: SequrSAMLRequestHeaderPrefix + the
+ * variable's name in header spelling (Sequr-SAML-Groups), one per attribute
+ * with its values joined, and Sequr-SAML-Remote-User, -Idp, -Name-Id. */
 
 /* At sign-in, once: log what the application will not find in its
  * environment (values with control characters, colliding names) and Entra's

@@ -1,6 +1,7 @@
 /* Who is this request? For AuthType sequr-saml: the session behind the cookie. */
 #include "handlers.h"
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -63,20 +64,33 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
     return OK;
 }
 
-/* A client must not be able to pose as what this module tells the
- * application: headers named like our exports, or like the usual ways a
- * reverse proxy passes the user on, are dropped before anything else runs.
- * Both spellings count: '-' and '_' become the same CGI variable name. */
-static int mimics_our_exports(const char *name)
+/* name starts with prefix, case aside and with '-' and '_' the same: both
+ * become the same CGI variable name, and some proxies turn one into the other. */
+static int starts_like(const char *name, const char *prefix)
 {
-    static const char *const exact[] = {"Remote-User", "Remote_User", "X-Remote-User",
-                                        "X_Remote_User", NULL};
+    for (; *prefix; prefix++, name++) {
+        char a = *name == '_' ? '-' : *name, b = *prefix == '_' ? '-' : *prefix;
+        if (*name == '\0' || apr_tolower(a) != apr_tolower(b))
+            return 0;
+    }
+    return 1;
+}
+
+/* A client must not be able to pose as what this module tells the
+ * application: headers named like our exports (the fixed Sequr-SAML names,
+ * this location's request header prefix and its environment prefix), or like
+ * the usual ways a reverse proxy passes the user on, are dropped before
+ * anything else runs. */
+static int mimics_our_exports(request_rec *r, const char *name)
+{
+    static const char *const exact[] = {"Remote-User", "X-Remote-User", NULL};
     int i;
 
-    if (!strncasecmp(name, "Sequr-SAML", 10) || !strncasecmp(name, "Sequr_SAML", 10))
+    if (starts_like(name, "Sequr-SAML") || starts_like(name, sequr_request_header_prefix(r)) ||
+        starts_like(name, sequr_env_prefix(r)))
         return 1;
     for (i = 0; exact[i]; i++)
-        if (!strcasecmp(name, exact[i]))
+        if (starts_like(name, exact[i]) && strlen(name) == strlen(exact[i]))
             return 1;
     return 0;
 }
@@ -89,7 +103,7 @@ static void remove_spoofed_headers(request_rec *r)
     int i;
 
     for (i = 0; i < h->nelts; i++)
-        if (e[i].key && mimics_our_exports(e[i].key))
+        if (e[i].key && mimics_our_exports(r, e[i].key))
             APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
     for (i = 0; i < doomed->nelts; i++) {
         const char *name = APR_ARRAY_IDX(doomed, i, const char *);
