@@ -1,0 +1,257 @@
+"""Reload without losing anyone (issue #4 part 6): `apachectl graceful` while
+a load generator sends protected GETs with sessions made before and sign-ins
+to the ACS, for each kind of change an admin makes (a second IdP signing
+certificate, a replaced federation metadata file, a user deactivated in the
+Sequr user store). Every case asserts zero failed requests, the new
+configuration in force afterwards, and every session made before (and during)
+the load still valid. Then the same across a full stop and start with the
+file store, which persists on disk: requests while Apache is down are
+expected to fail to connect and are left out; before and after, none fail.
+
+Multi-tenant configuration (a tenant added by reload) does not exist in the
+module yet: that case is skipped with a note."""
+import os
+import re
+import time
+import unittest
+import urllib.parse
+
+import harness
+import loadgen
+from harness import SP_ENTITY_ID, Apache, az, tempdir
+from test_user_store import ADMIN, DBD_SQLITE, LOAD_DBD, admin
+
+# A protected static page on persistent connections: the load measures the
+# module, not a CGI fork per request.
+EXTRA = """
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 5
+Alias /static "{root}/htdocs"
+<Location /static>
+    AuthType sequr-saml
+    Require valid-user
+</Location>
+"""
+LOAD_BEFORE = float(os.environ.get("SEQUR_RELOAD_LOAD_BEFORE", "2"))
+LOAD_AFTER = float(os.environ.get("SEQUR_RELOAD_LOAD_AFTER", "3"))
+SESSIONS = 8
+CRASH = re.compile(r"exit signal|Segmentation fault|AddressSanitizer|child process \d+ "
+                   r"still did not exit")
+
+
+class ReloadUnderLoad(unittest.TestCase):
+    """One fresh Apache per test: each case starts from its own configuration."""
+
+    def setUp(self):
+        why = harness.module_available()
+        if why:
+            raise unittest.SkipTest(why)
+        self.tmp = tempdir("sequr-reload-")
+        self.tenant = az.DEFAULT_TENANT
+        self.issuer = az.entra_issuer(self.tenant)
+        self.sso_url = "http://localhost:9/%s/saml2" % self.tenant
+        self.key, self.cert = az.make_keypair(self.tmp, "first")
+        self.apache = None
+        self.gen = None
+
+    def tearDown(self):
+        if self.gen and not self.gen.stopping.is_set():
+            self.gen.stop()
+        if self.apache:
+            self.apache.stop()
+
+    # ---------------------------------------------------------------- helpers
+
+    def start_apache(self, saml_conf, extra="", extra_modules=""):
+        self.apache = Apache(servers=2, extra_modules=extra_modules)
+        self.apache.extra = EXTRA.format(root=self.apache.root) + extra
+        self.apache.write_conf(saml_conf)
+        self.apache.start()
+
+    def cert_conf(self, certs):
+        return harness.saml_directives(self.sso_url, certs, self.issuer)
+
+    def signer(self, key, cert):
+        acs = self.apache.acs_url
+
+        def sign(user, in_response_to):
+            return az.make_response(user, acs, SP_ENTITY_ID, in_response_to, key=key, cert=cert,
+                                    tenant=self.tenant)
+        return sign
+
+    def sign_in(self, user, key=None, cert=None, expect=303):
+        """An unsolicited sign-in on its own connection: the session cookie."""
+        client = loadgen.Client(self.apache.port)
+        saml = self.signer(key or self.key, cert or self.cert)(user, None)
+        body = urllib.parse.urlencode({"SAMLResponse": saml, "RelayState": "/static/index.html"})
+        answer, _ = client.send("POST", "/saml/acs", body,
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+        client.close()
+        self.assertEqual(answer.status, expect, answer.body[:500])
+        return answer.cookie()
+
+    def status_with(self, cookie):
+        client = loadgen.Client(self.apache.port)
+        answer, _ = client.send("GET", "/static/index.html", headers={"Cookie": cookie,
+                                                                     "Accept": "text/html"})
+        client.close()
+        return answer.status
+
+    def assert_sessions_valid(self, cookies, what):
+        bad = [c for c in cookies if self.status_with(c) != 200]
+        self.assertEqual(bad, [], "%d of %d sessions %s are no longer valid"
+                         % (len(bad), len(cookies), what))
+
+    def start_load(self, users, cookies, key=None, cert=None):
+        self.gen = loadgen.LoadGen(self.apache.port, cookies,
+                                   self.signer(key or self.key, cert or self.cert), users,
+                                   get_workers=3, acs_workers=2)
+        self.log_mark = self.apache.log_mark()
+        return self.gen.start()
+
+    def graceful_like_apachectl(self):
+        """apachectl graceful: configtest first, then SIGUSR1 to the parent."""
+        rc, out = self.apache.configtest()
+        self.assertEqual(rc, 0, out)
+        self.assertTrue(self.apache.graceful(), "Apache not serving after graceful")
+
+    def finish_load(self, **window):
+        time.sleep(LOAD_AFTER)
+        self.gen.stop()
+        summary = self.gen.summary(**window)
+        text = loadgen.describe(summary)
+        print("\n" + self.id().rsplit(".", 1)[-1] + ": " + text.replace("\n", "\n    "))
+        self.assertEqual(summary["failed"], 0, text)
+        crashed = CRASH.findall(self.apache.log()[self.log_mark:])
+        self.assertEqual(crashed, [], "Apache children crashed under load:\n" +
+                         self.apache.log()[self.log_mark:][-3000:])
+        return summary
+
+    def premade_sessions(self, users, **kw):
+        return [self.sign_in(u, **kw) for u in users]
+
+    # ---------------------------------------------------------------- cases
+
+    def test_second_certificate_added(self):
+        """Key rollover: the second certificate is added by reload; sign-ins
+        signed with the new key work from then on, the old key's keep working."""
+        self.start_apache(self.cert_conf([self.cert]))
+        new_key, new_cert = az.make_keypair(self.tmp, "second", cn="Next Azure SSO Cert")
+        self.sign_in("probe@contoso.example", new_key, new_cert, expect=403)
+        users = ["user%d@contoso.example" % i for i in range(SESSIONS)]
+        cookies = self.premade_sessions(users)
+        self.start_load(users, cookies)
+        time.sleep(LOAD_BEFORE)
+        self.apache.write_conf(self.cert_conf([self.cert, new_cert]))
+        self.graceful_like_apachectl()
+        reloaded = time.time()
+        self.gen.set_signer(self.signer(new_key, new_cert))
+        self.finish_load()
+        self.assertGreater(self.gen.ok_count("acs-sp", since=reloaded) +
+                           self.gen.ok_count("acs-idp", since=reloaded), 0,
+                           "no sign-in with the new key was made after the reload")
+        self.sign_in("after@contoso.example", new_key, new_cert)
+        self.sign_in("after@contoso.example")
+        self.assert_sessions_valid(cookies, "made before the reload")
+        self.assert_sessions_valid([c for _, c in self.gen.new_cookies], "made under load")
+
+    def test_metadata_file_replaced(self):
+        """SequrSAMLIdPMetadataFile replaced by Azure's metadata of a rollover
+        (old and new signing certificate); reload; the new key signs people in."""
+        md = os.path.join(self.tmp, "federationmetadata.xml")
+
+        def write_metadata(certs):
+            data = az.make_metadata(self.tenant, self.sso_url, certs, self.key, self.cert)
+            with open(md + ".new", "wb") as f:
+                f.write(data)
+            os.rename(md + ".new", md)        # replaced whole, as a download would be
+
+        write_metadata([self.cert])
+        conf = "SequrSAMLSPEntityID %s\nSequrSAMLIdPMetadataFile %s" % (SP_ENTITY_ID, md)
+        self.start_apache(conf)
+        new_key, new_cert = az.make_keypair(self.tmp, "second", cn="Next Azure SSO Cert")
+        self.sign_in("probe@contoso.example", new_key, new_cert, expect=403)
+        users = ["md%d@contoso.example" % i for i in range(SESSIONS)]
+        cookies = self.premade_sessions(users)
+        self.start_load(users, cookies)
+        time.sleep(LOAD_BEFORE)
+        write_metadata([self.cert, new_cert])
+        self.graceful_like_apachectl()
+        reloaded = time.time()
+        self.gen.set_signer(self.signer(new_key, new_cert))
+        self.finish_load()
+        self.assertGreater(self.gen.ok_count("acs-sp", since=reloaded) +
+                           self.gen.ok_count("acs-idp", since=reloaded), 0)
+        self.assert_sessions_valid(cookies, "made before the reload")
+        self.assert_sessions_valid([c for _, c in self.gen.new_cookies], "made under load")
+        # The metadata of the finished rollover (new certificate only): the old key is out.
+        write_metadata([new_cert])
+        self.graceful_like_apachectl()
+        self.sign_in("late@contoso.example", expect=403)
+        self.sign_in("late@contoso.example", new_key, new_cert)
+        self.assert_sessions_valid(cookies, "made before both reloads")
+
+    def test_user_deactivated(self):
+        """SequrSAMLUserStore dbd (SQLite): a user deactivated with
+        sequr-saml-admin while the load runs (a database change: no reload
+        needed, but the admin runs graceful anyway). The others keep working;
+        the deactivated user gets 403, on the old session and on a new sign-in."""
+        if not os.access(ADMIN, os.X_OK) or not os.path.exists(DBD_SQLITE):
+            self.skipTest("needs sequr-saml-admin and libaprutil1-dbd-sqlite3")
+        db = os.path.join(self.tmp, "users.db")
+        admin(db, "init")
+        users = ["staff%d@contoso.example" % i for i in range(SESSIONS)]
+        leaver = "leaver@contoso.example"
+        for u in users + [leaver]:
+            admin(db, "user", "add", u)
+            admin(db, "user", "activate", u)
+        harness.give_to_apache_user(db)
+        harness.give_to_apache_user(self.tmp)        # SQLite's journal lives beside the file
+        self.start_apache(
+            harness.saml_directives(self.sso_url, self.cert, self.issuer, UserStore="dbd",
+                                    UserRecheckInterval=1),
+            extra='DBDriver sqlite3\nDBDParams "%s"\nDBDPersist On\n' % db,
+            extra_modules=LOAD_DBD)
+        cookies = self.premade_sessions(users)
+        leaver_cookie = self.sign_in(leaver)
+        self.assertEqual(self.status_with(leaver_cookie), 200)
+        self.start_load(users, cookies)
+        time.sleep(LOAD_BEFORE)
+        admin(db, "user", "deactivate", leaver)
+        self.graceful_like_apachectl()
+        self.finish_load()
+        self.assertEqual(self.status_with(leaver_cookie), 403, "deactivated user still in")
+        self.sign_in(leaver, expect=403)
+        self.assert_sessions_valid(cookies, "of active users made before the change")
+        self.assert_sessions_valid([c for _, c in self.gen.new_cookies], "made under load")
+
+    def test_tenant_added(self):
+        self.skipTest("multi-tenant configuration does not exist in the module yet "
+                      "(no directive for a second tenant); add this case with it")
+
+    def test_stop_and_start_with_file_store(self):
+        """A full `apachectl stop` and `start` under load: the file store is on
+        disk, so every session made before is valid after. Requests while
+        Apache is down fail to connect; only before and after are measured."""
+        self.start_apache(self.cert_conf([self.cert]))
+        users = ["ss%d@contoso.example" % i for i in range(SESSIONS)]
+        cookies = self.premade_sessions(users)
+        self.start_load(users, cookies)
+        time.sleep(LOAD_BEFORE)
+        stopped = time.time()
+        self.apache.stop()
+        self.assertEqual(self.apache.exit_status, 0)
+        self.apache.start()
+        started = time.time()
+        summary = self.finish_load(before=stopped, after=started)
+        self.assertGreater(self.gen.ok_count("get", since=started), 0, loadgen.describe(summary))
+        self.assertGreater(self.gen.ok_count("acs-idp", since=started), 0)
+        self.assert_sessions_valid(cookies, "made before the stop")
+        made_before = [c for t, c in self.gen.new_cookies if t < stopped]
+        self.assertTrue(made_before)
+        self.assert_sessions_valid(made_before, "made under load before the stop")
+
+
+if __name__ == "__main__":
+    unittest.main()
