@@ -16,6 +16,7 @@ import base64
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
@@ -43,7 +44,7 @@ def artifacts_dir():
 class Chromium:
     """One headless Chromium for a test class, with a throwaway profile."""
 
-    def __init__(self):
+    def __init__(self, extra_args=()):
         try:
             from selenium import webdriver
             from selenium.webdriver.chrome.service import Service
@@ -59,7 +60,7 @@ class Chromium:
         opts.binary_location = CHROMIUM
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
                     "--disable-dev-shm-usage", "--user-data-dir=" + self.profile,
-                    "--window-size=1024,768", "--no-first-run", "--lang=en-US"):
+                    "--window-size=1024,768", "--no-first-run", "--lang=en-US") + tuple(extra_args):
             opts.add_argument(arg)
         try:
             self.driver = webdriver.Chrome(
@@ -88,20 +89,28 @@ class Chromium:
 
 
 class BrowserTestCase(SamlTestCase):
-    """SamlTestCase plus one Chromium for the class; cookies cleared before each test."""
+    """SamlTestCase plus one Chromium for the class; cookies cleared before each test.
+    `site` is the SP's origin as the browser uses it."""
     extra = FETCH_LOG
+    browser_args = ()
+
+    @classmethod
+    def start_servers(cls):
+        super().setUpClass()
+        cls.site = cls.apache.url
 
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(CHROMIUM):
             raise unittest.SkipTest("browser tests need %s (Debian package chromium, "
                                     "scripts/install-deps.sh)" % CHROMIUM)
-        super().setUpClass()
+        cls.start_servers()
         try:
-            cls.browser = Chromium()
+            cls.browser = Chromium(cls.browser_args)
         except BaseException:
             super().tearDownClass()
             raise
+        harness._cleanups.append(cls.browser.close)     # also on an interrupted run
         cls.driver = cls.browser.driver
 
     @classmethod
@@ -158,16 +167,17 @@ class BrowserTestCase(SamlTestCase):
     def session_cookies(self):
         return [c for c in self.browser.cookies() if c["name"] == COOKIE]
 
-    def assert_session_cookie(self):
-        """Exactly one session cookie, for the SP's host only, with our attributes."""
+    def assert_session_cookie(self, same_site="Lax"):
+        """Exactly one session cookie, for the SP's host only, with our attributes:
+        Secure exactly when the site is https."""
         cookies = self.session_cookies()
         self.assertEqual(len(cookies), 1, cookies)
         c = cookies[0]
         self.assertEqual(c["domain"], "127.0.0.1", c)
         self.assertEqual(c["path"], "/", c)
         self.assertTrue(c["httpOnly"], c)
-        self.assertEqual(c.get("sameSite"), "Lax", c)
-        self.assertFalse(c["secure"], "no Secure over plain http: %r" % c)
+        self.assertEqual(c.get("sameSite"), same_site, c)
+        self.assertEqual(c["secure"], self.site.startswith("https:"), c)
         self.assertTrue(c["session"], "a browser-session cookie (no Max-Age): %r" % c)
         self.assertNotIn(COOKIE, self.driver.execute_script("return document.cookie"),
                          "HttpOnly: scripts must not read the session cookie")
@@ -203,10 +213,10 @@ class BrowserTestCase(SamlTestCase):
 
     def sign_in_from(self, path, user=USER):
         """Browse to path, sign in at the IdP, end up back on path signed in."""
-        self.driver.get(self.apache.url + path)
+        self.driver.get(self.site + path)
         self.wait_for_idp()
         self.sign_in_at_idp(user)
-        self.wait_for_url(self.apache.url + path)
+        self.wait_for_url(self.site + path)
         self.assertEqual(self.shown().get("REMOTE_USER"), user, self.page_text())
 
     def request_id_in_url(self):
@@ -220,7 +230,7 @@ class BrowserSignIn(BrowserTestCase):
 
     def test_sp_initiated_deep_link_comes_back_with_its_query(self):
         deep = "/protected/deep/page?x=1&y=a%20b"
-        self.driver.get(self.apache.url + deep)
+        self.driver.get(self.site + deep)
         self.wait_for_idp()
         idp = urllib.parse.urlsplit(self.driver.current_url)
         self.assertEqual(idp.hostname, "localhost", "the IdP is another site than the SP")
@@ -230,7 +240,7 @@ class BrowserSignIn(BrowserTestCase):
                          "the pending request lives on the server, not in a cookie")
 
         self.sign_in_at_idp()
-        self.wait_for_url(self.apache.url + deep)
+        self.wait_for_url(self.site + deep)
         shown = self.shown()
         self.assertEqual(shown.get("REMOTE_USER"), USER, self.page_text())
         self.assertEqual(shown.get("PATH_INFO"), "/deep/page")
@@ -244,14 +254,15 @@ class BrowserSignIn(BrowserTestCase):
         self.assertEqual([(a[2], a[3], a[4]) for a in acs], [("303", "cross-site", "navigate")],
                          self.requests_seen())
         landed = self.seen("GET", deep)
-        self.assertEqual([(g[2], g[5]) for g in landed], [("302", "-"), ("200", USER)],
+        self.assertEqual([(g[2], g[3], g[5]) for g in landed],
+                         [("302", "none", "-"), ("200", "cross-site", USER)],
                          self.requests_seen())
 
     def test_idp_initiated_tile_lands_on_relay_state_signed_in(self):
         target = "/protected/tile?from=myapps"
         self.driver.get(self.idp.base_url + "/initiate?" + urllib.parse.urlencode(
             {"user": USER, "relay": target}))
-        self.wait_for_url(self.apache.url + target)
+        self.wait_for_url(self.site + target)
         shown = self.shown()
         self.assertEqual(shown.get("REMOTE_USER"), USER, self.page_text())
         self.assertEqual(shown.get("QUERY_STRING"), "from=myapps")
@@ -261,12 +272,12 @@ class BrowserSignIn(BrowserTestCase):
     def test_local_logout_ends_the_session(self):
         self.sign_in_from("/protected/before-logout")
         self.assert_session_cookie()
-        self.driver.get(self.apache.url + "/saml/logout?ReturnTo=/")
-        self.wait_for_url(self.apache.url + "/")
+        self.driver.get(self.site + "/saml/logout?ReturnTo=/")
+        self.wait_for_url(self.site + "/")
         self.assertIn("landing page", self.page_text())
         self.assertEqual(self.session_cookies(), [], "logout clears the cookie")
 
-        self.driver.get(self.apache.url + "/protected/after-logout")
+        self.driver.get(self.site + "/protected/after-logout")
         self.wait_for_idp()
         self.assertEqual([g[2] for g in self.seen("GET", "/protected/after-logout")], ["302"])
 
@@ -274,10 +285,10 @@ class BrowserSignIn(BrowserTestCase):
         """Put the old cookie back after logout: the server has forgotten the session."""
         self.sign_in_from("/protected/replayed")
         old = self.assert_session_cookie()
-        self.driver.get(self.apache.url + "/saml/logout?ReturnTo=/")
-        self.wait_for_url(self.apache.url + "/")
+        self.driver.get(self.site + "/saml/logout?ReturnTo=/")
+        self.wait_for_url(self.site + "/")
         self.driver.add_cookie({"name": COOKIE, "value": old["value"], "path": "/"})
-        self.driver.get(self.apache.url + "/protected/replayed")
+        self.driver.get(self.site + "/protected/replayed")
         self.wait_for_idp()
 
     def fetch(self, path, headers, xhr=False):
@@ -302,7 +313,7 @@ class BrowserSignIn(BrowserTestCase):
         return self.driver.execute_async_script(script, path, headers, xhr)
 
     def test_api_requests_get_401_not_a_redirect(self):
-        self.driver.get(self.apache.url + "/")
+        self.driver.get(self.site + "/")
         realm = 'SAML realm="%s"' % harness.SP_ENTITY_ID
         for name, headers, xhr in (("fetch json", {"Accept": "application/json"}, False),
                                    ("plain fetch", {}, False),
@@ -311,9 +322,9 @@ class BrowserSignIn(BrowserTestCase):
                 r = self.fetch("/protected/api", headers, xhr)
                 self.assertEqual(r["status"], 401, r)
                 self.assertFalse(r["redirected"], r)
-                self.assertEqual(r["url"], self.apache.url + "/protected/api", r)
+                self.assertEqual(r["url"], self.site + "/protected/api", r)
                 self.assertEqual(r["auth"], realm, r)
-        self.assertEqual(self.driver.current_url, self.apache.url + "/",
+        self.assertEqual(self.driver.current_url, self.site + "/",
                          "the page that made the calls stays where it is")
         self.assertEqual({g[2] for g in self.seen("GET", "/protected/api")}, {"401"})
 
@@ -324,7 +335,7 @@ class BrowserSignIn(BrowserTestCase):
         self.assertIn("REMOTE_USER=%s" % USER, r["body"])
 
     def test_tampered_response_shows_our_page_with_a_reference(self):
-        self.driver.get(self.apache.url + "/protected/target")
+        self.driver.get(self.site + "/protected/target")
         self.wait_for_idp()
         rid, relay = self.request_id_in_url()
         xml = base64.b64decode(self.response(rid)).replace(USER.encode(),
@@ -371,7 +382,55 @@ class BrowserIdleTimeout(BrowserTestCase):
         self.assertEqual(len(self.session_cookies()), 1,
                          "the browser still holds the cookie: the server ended the session")
         self.sign_in_at_idp()
-        self.wait_for_url(self.apache.url + "/protected/idle")
+        self.wait_for_url(self.site + "/protected/idle")
         self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
         self.assertEqual([g[2] for g in self.seen("GET", "/protected/idle")],
                          ["302", "200", "200", "200", "302", "200"])
+
+
+class BrowserHttps(BrowserTestCase):
+    """The production shape: the SP on https (self-signed, so Chromium runs with
+    --ignore-certificate-errors), the IdP's form posting to it from another site.
+    The cookie must carry Secure and still come back after the ACS's 303."""
+    browser_args = ("--ignore-certificate-errors",)
+
+    @classmethod
+    def start_servers(cls):
+        if not os.path.exists(os.path.join(harness.MODULES, "mod_ssl.so")):
+            raise unittest.SkipTest("no mod_ssl for the https browser test")
+        cls.tmp = harness.tempdir("sequr-tls-")
+        crt, key = os.path.join(cls.tmp, "tls.crt"), os.path.join(cls.tmp, "tls.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", crt], check=True, capture_output=True)
+        os.chmod(key, 0o644)
+        port = harness.free_port()
+        vhost = """
+Listen 127.0.0.1:{p}
+<VirtualHost 127.0.0.1:{p}>
+    ServerName 127.0.0.1:{p}
+    SSLEngine on
+    SSLCertificateFile "{crt}"
+    SSLCertificateKeyFile "{key}"
+</VirtualHost>
+""".format(p=port, crt=crt, key=key)
+        cls.apache = harness.Apache(extra=FETCH_LOG + vhost, extra_modules=(
+            "LoadModule ssl_module {m}/mod_ssl.so\n"
+            "LoadModule socache_shmcb_module {m}/mod_socache_shmcb.so".format(m=harness.MODULES)))
+        cls.site = "https://127.0.0.1:%d" % port
+        cls.idp = harness.IdPProcess(cls.site + "/saml/acs")
+        cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
+                                                      cls.idp.issuer))
+        cls.apache.start()
+        if not harness.wait_for_port(port, cls.apache.proc):
+            raise AssertionError("TLS port did not open")
+
+    def test_sp_initiated_over_https_with_secure_cookie(self):
+        deep = "/protected/tls/page?a=1"
+        self.sign_in_from(deep)
+        self.assert_session_cookie()
+        self.assertEqual([(a[2], a[3]) for a in self.seen("POST", "/saml/acs")],
+                         [("303", "cross-site")], self.requests_seen())
+        self.driver.get(self.site + "/saml/logout?ReturnTo=/")
+        self.wait_for_url(self.site + "/")
+        self.assertEqual(self.session_cookies(), [])
