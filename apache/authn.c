@@ -149,9 +149,11 @@ int sequr_check_user_id(request_rec *r)
             return rc == OK ? admit(r, c, s) : rc;
         }
         if (rv != APR_NOTFOUND) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                          SEQLOGNO(01102) "session store unavailable while checking a session");
-            return HTTP_SERVICE_UNAVAILABLE;
+            char buf[120];
+            sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
+                       apr_psprintf(r->pool, "session store unavailable while checking a "
+                                    "session: %s", apr_strerror(rv, buf, sizeof(buf))));
+            return DONE;
         }
     }
     if (ids->nelts)

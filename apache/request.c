@@ -5,6 +5,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "mod_core.h"
 
 #include "cookie.h"
 #include "log.h"
@@ -141,6 +142,16 @@ int sequr_fail(request_rec *r, int status, const char *check, const char *detail
     return sequr_fail_with_text(r, status, check, detail, page_text(status));
 }
 
+/* The admin's ErrorDocument for status, if any. Our endpoints answer in the
+ * quick handler, before <Location> sections are merged: merge them now, so an
+ * ErrorDocument inside <Location /saml> counts as it would for a page. */
+static const char *error_document(request_rec *r, int status)
+{
+    if (r->per_dir_config == r->server->lookup_defaults && ap_location_walk(r) != OK)
+        return NULL;
+    return ap_response_code_string(r, ap_index_of_response(status));
+}
+
 int sequr_fail_with_text(request_rec *r, int status, const char *check, const char *detail,
                          const char *html)
 {
@@ -150,8 +161,18 @@ int sequr_fail_with_text(request_rec *r, int status, const char *check, const ch
     ap_log_rerror(APLOG_MARK, level, 0, r,
                   SEQLOGNO(01001) "sign-in refused with %d [check %s] %s (correlation id %s, client %s)",
                   status, check, sequr_log_value(r, detail), id, r->useragent_ip);
+    /* CGI and SSI ErrorDocuments see them as REDIRECT_SEQUR_SAML_ERROR(_ID). */
     apr_table_setn(r->subprocess_env, "SEQUR_SAML_ERROR", check);
+    apr_table_setn(r->subprocess_env, "SEQUR_SAML_ERROR_ID", id);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (r->status == HTTP_OK && error_document(r, status)) {
+        /* Apache's own error path (internal redirect, file, text or URL),
+         * as if the hook had returned status; the caller's OK or DONE then
+         * only finishes the request, as after mod_cgi's local redirects. */
+        ap_discard_request_body(r);
+        ap_die(status, r);
+        return OK;
+    }
     ap_set_content_type(r, "text/html; charset=utf-8");
     r->status = status;
     ap_discard_request_body(r);
