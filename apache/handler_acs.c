@@ -37,6 +37,7 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_acs_p
     pol->response.user_attribute = c->user_attribute;
     pol->response.limits.max_bytes = (apr_size_t)c->max_response_size;
     pol->response.limits.max_depth = SAML_XML_DEFAULT_MAX_DEPTH;
+    pol->response.sp_key = c->sp_key;
     pol->allow_unsolicited = c->allow_unsolicited;
     pol->landing_path = c->landing_path;
 }

@@ -5,6 +5,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <apr_time.h>
+#include <openssl/evp.h>
 #include "error.h"
 #include "signature.h"
 #include "xml.h"
@@ -23,6 +24,7 @@ typedef struct saml_response_policy {
     apr_time_t now;
     const char *user_attribute;       /* NULL: identity is the NameID; else attribute Name */
     saml_xml_limits_t limits;
+    EVP_PKEY *sp_key;                 /* decrypts an EncryptedAssertion; NULL: refused */
 } saml_response_policy_t;
 
 typedef struct saml_assertion {

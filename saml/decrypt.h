@@ -1,0 +1,41 @@
+/* Azure's optional token encryption: one EncryptedAssertion opened with the
+ * SP's own private key (see decrypt.c for the allowed algorithms). */
+#ifndef SAML_DECRYPT_H
+#define SAML_DECRYPT_H
+
+#include <apr_pools.h>
+#include <libxml/tree.h>
+#include <openssl/evp.h>
+#include "error.h"
+#include "xml.h"
+
+/* Algorithms we accept, for the SP metadata's EncryptionMethod list. */
+#define SAML_XENC_AES128_CBC  "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
+#define SAML_XENC_AES256_CBC  "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
+#define SAML_XENC_AES128_GCM  "http://www.w3.org/2009/xmlenc11#aes128-gcm"
+#define SAML_XENC_AES256_GCM  "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+#define SAML_XENC_RSA_OAEP_MGF1P "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
+#define SAML_XENC_RSA_OAEP    "http://www.w3.org/2009/xmlenc11#rsa-oaep"
+
+/* Decrypt `encrypted_assertion` (a saml:EncryptedAssertion element) with
+ * sp_key (RSA) and parse the plaintext with the same guarded parser and
+ * limits as the response. On success *assertion is the root saml:Assertion
+ * of a new document freed with p; nothing about it is verified yet.
+ *
+ * Every failure is SAML_EREJECTED with check "encryption". Failures that
+ * depend on the ciphertext (key transport, padding, GCM tag, key length,
+ * plaintext not an Assertion) share one detail, and a failed key transport
+ * goes on with a random key, so neither the answer nor the path taken tells
+ * an attacker which one it was. Shape and algorithm refusals (RSA-1_5,
+ * CipherReference, a RetrievalMethod that leaves the EncryptedAssertion) are
+ * named, as they depend only on what the sender wrote. */
+apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
+                                    const xmlNode *encrypted_assertion,
+                                    const saml_xml_limits_t *limits,
+                                    xmlNodePtr *assertion, saml_err_t *err);
+
+/* The one detail of every ciphertext-dependent failure (tests compare it). */
+#define SAML_DECRYPT_FAILED "the EncryptedAssertion does not decrypt with the SP key into one " \
+    "Assertion (Entra ID has another token encryption certificate, or the data was altered)"
+
+#endif
