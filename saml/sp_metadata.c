@@ -4,9 +4,11 @@
 
 #include <apr_escape.h>
 #include <apr_strings.h>
+#include <string.h>
 
 #include "authn_request.h"
 #include "certificate.h"
+#include "decrypt.h"
 
 #define BINDING_POST     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 #define BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
@@ -17,8 +19,21 @@ static const char *esc(apr_pool_t *p, const char *s)
     return apr_pescape_entity(p, s ? s : "", 0);
 }
 
+/* What decrypt.c accepts, strongest first: an IdP that reads metadata picks
+ * from this list instead of guessing (RSA-1_5 is never offered). */
+static const char *const encryption_methods[] = {
+    SAML_XENC_AES256_GCM, SAML_XENC_AES128_GCM, SAML_XENC_AES256_CBC, SAML_XENC_AES128_CBC,
+    SAML_XENC_RSA_OAEP, SAML_XENC_RSA_OAEP_MGF1P, NULL
+};
+
 static const char *key_descriptor(apr_pool_t *p, const char *use, const char *cert_b64)
 {
+    const char *methods = "";
+    int i;
+
+    for (i = 0; !strcmp(use, "encryption") && encryption_methods[i]; i++)
+        methods = apr_pstrcat(p, methods, "      <md:EncryptionMethod Algorithm=\"",
+                              encryption_methods[i], "\"/>\n", NULL);
     return apr_psprintf(p,
         "    <md:KeyDescriptor use=\"%s\">\n"
         "      <ds:KeyInfo>\n"
@@ -26,7 +41,8 @@ static const char *key_descriptor(apr_pool_t *p, const char *use, const char *ce
         "          <ds:X509Certificate>%s</ds:X509Certificate>\n"
         "        </ds:X509Data>\n"
         "      </ds:KeyInfo>\n"
-        "    </md:KeyDescriptor>\n", use, cert_b64);
+        "%s"
+        "    </md:KeyDescriptor>\n", use, cert_b64, methods);
 }
 
 const char *saml_sp_metadata(apr_pool_t *p, const saml_sp_metadata_params_t *params)

@@ -20,8 +20,10 @@
 #include <xmlsec/openssl/evp.h>
 
 #include "codec.h"
+#include "certificate.h"
 #include "decrypt.h"
 #include "response_fixture.h"
+#include "sp_metadata.h"
 
 static tk_keypair_t *sp, *other_sp;
 
@@ -596,6 +598,48 @@ START_TEST(decrypt_api_direct)
 }
 END_TEST
 
+/* ---- the SP metadata offers what we decrypt ------------------------------ */
+
+START_TEST(sp_metadata_publishes_encryption_key_and_methods)
+{
+    saml_sp_metadata_params_t mp = { .entity_id = TK_SP_ENTITY_ID, .acs_url = TK_ACS_URL,
+                                     .cert = sp->cert };
+    const char *md = saml_sp_metadata(tk_pool(), &mp);
+    xmlDocPtr doc;
+    xmlNodePtr sso, kd, ki, m;
+    saml_err_t err = { NULL, NULL };
+    int encryption = 0, gcm = 0, cbc = 0, oaep = 0;
+
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), md, strlen(md), NULL, &doc, &err), APR_SUCCESS);
+    sso = saml_xml_child(xmlDocGetRootElement(doc), SAML_NS_METADATA, "SPSSODescriptor", NULL);
+    for (kd = sso->children; kd; kd = kd->next) {
+        const char *use = saml_xml_attr(tk_pool(), kd, "use"), *cert;
+        if (!saml_xml_is(kd, SAML_NS_METADATA, "KeyDescriptor") || strcmp(use, "encryption"))
+            continue;
+        encryption++;
+        ki = saml_xml_child(kd, SAML_NS_DSIG, "KeyInfo", NULL);
+        ck_assert_int_eq(saml_xml_text(tk_pool(), saml_xml_child(saml_xml_child(ki, SAML_NS_DSIG,
+                         "X509Data", NULL), SAML_NS_DSIG, "X509Certificate", NULL), &cert, &err),
+                         APR_SUCCESS);
+        ck_assert_str_eq(cert, saml_cert_base64(tk_pool(), sp->cert));
+        for (m = kd->children; m; m = m->next) {
+            const char *alg = saml_xml_attr(tk_pool(), m, "Algorithm");
+            if (!saml_xml_is(m, SAML_NS_METADATA, "EncryptionMethod"))
+                continue;
+            ck_assert_ptr_null(strstr(alg, "rsa-1_5"));
+            gcm += !strcmp(alg, SAML_XENC_AES256_GCM);
+            cbc += !strcmp(alg, SAML_XENC_AES256_CBC);
+            oaep += !strcmp(alg, SAML_XENC_RSA_OAEP_MGF1P);
+        }
+    }
+    ck_assert_int_eq(encryption, 1);
+    ck_assert_int_eq(gcm + cbc + oaep, 3);
+    /* without an SP certificate there is nothing to encrypt for */
+    mp.cert = NULL;
+    ck_assert_ptr_null(strstr(saml_sp_metadata(tk_pool(), &mp), "encryption"));
+}
+END_TEST
+
 static void make_all_keys(void)
 {
     static apr_pool_t *keys;
@@ -632,6 +676,7 @@ int main(void)
     tcase_add_test(tc, without_sp_key_refused_with_advice);
     tcase_add_test(tc, every_rule_applies_after_decryption);
     tcase_add_test(tc, decrypt_api_direct);
+    tcase_add_test(tc, sp_metadata_publishes_encryption_key_and_methods);
     suite_add_tcase(s, tc);
     return tk_run_suite(s);
 }
