@@ -1,0 +1,567 @@
+/* The store.h contract against a real memcached or Redis started by the test
+ * program: semantics, binary values, expiry (short, past, beyond 30 days),
+ * atomic add and take between processes, keys spread over two servers, and
+ * what happens when the server dies, hangs or comes back. */
+#include "store_contract.h"
+
+#include <apr_strings.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testkit.h"
+
+/* Short, so that failure tests are quick; still far above a local round trip. */
+#define TEST_TIMEOUT apr_time_from_msec(300)
+#define RACERS 8
+#define RACE_ROUNDS 12
+
+static const sc_backend_t *B;
+static sc_server_t shared_a, shared_b;
+
+/* ---- servers ----------------------------------------------------------------- */
+
+static int free_port(void)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0
+        || getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        perror("free port");
+        exit(1);
+    }
+    port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
+static int can_connect(int port)
+{
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((unsigned short)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(fd);
+    return ok;
+}
+
+void sc_server_start(sc_server_t *s)
+{
+    pid_t parent = getpid();
+    int i;
+
+    if (access(B->binary, X_OK) != 0) {
+        fprintf(stderr, "%s: %s is missing: these tests need it (scripts/install-deps.sh "
+                "installs it)\n", B->name, B->binary);
+        exit(1);
+    }
+    if (s->port == 0)
+        s->port = free_port();
+    s->pid = fork();
+    if (s->pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        /* Never outlive the test program, whatever happens to it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execv(B->binary, B->argv(s->port));
+        _exit(127);
+    }
+    for (i = 0; i < 500; i++) {
+        int status;
+        if (can_connect(s->port))
+            return;
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            fprintf(stderr, "%s: %s exited at start (status %d)\n", B->name, B->binary, status);
+            exit(1);
+        }
+        usleep(10000);
+    }
+    fprintf(stderr, "%s: %s does not accept connections on port %d\n", B->name, B->binary,
+            s->port);
+    exit(1);
+}
+
+/* SIGKILL: the server dies as in a crash, without a goodbye to its clients. */
+void sc_server_stop(sc_server_t *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+    }
+    s->pid = 0;
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static const char *servers_of(apr_pool_t *p, const sc_server_t *a, const sc_server_t *b)
+{
+    if (b == NULL)
+        return apr_psprintf(p, "127.0.0.1:%d", a->port);
+    return apr_psprintf(p, "127.0.0.1:%d,127.0.0.1:%d", a->port, b->port);
+}
+
+static saml_store_t *open_on(const sc_server_t *a, const sc_server_t *b)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = NULL;
+    saml_err_t err = { NULL, NULL };
+    apr_status_t rv = B->open(p, servers_of(p, a, b), TEST_TIMEOUT, &st, &err);
+    ck_assert_msg(rv == APR_SUCCESS, "open: %s", err.detail ? err.detail : "?");
+    return st;
+}
+
+/* Keys unique to this test process: the shared servers outlive each test. */
+static const char *key(const char *name)
+{
+    return apr_psprintf(tk_pool(), "t:%ld:%s", (long)getpid(), name);
+}
+
+static apr_time_t in_seconds(int s)
+{
+    return apr_time_now() + apr_time_from_sec(s);
+}
+
+static apr_status_t put(saml_store_t *st, const char *k, const char *v, apr_time_t exp)
+{
+    return saml_store_set(st, k, v, strlen(v), exp);
+}
+
+static void assert_value(saml_store_t *st, const char *k, const char *want, apr_size_t want_len)
+{
+    char *val = NULL;
+    apr_size_t len = 0;
+    apr_status_t rv = saml_store_get(st, k, tk_pool(), &val, &len);
+    ck_assert_msg(rv == APR_SUCCESS, "get %s: status %d", k, rv);
+    ck_assert_uint_eq(len, want_len);
+    ck_assert_int_eq(memcmp(val, want, want_len), 0);
+    ck_assert_int_eq(val[len], '\0');
+}
+
+static void assert_absent(saml_store_t *st, const char *k)
+{
+    char *val = NULL;
+    apr_size_t len = 0;
+    ck_assert_int_eq(saml_store_get(st, k, tk_pool(), &val, &len), APR_NOTFOUND);
+}
+
+static int is_store_failure(apr_status_t rv)
+{
+    return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST;
+}
+
+/* ---- semantics ---------------------------------------------------------------- */
+
+START_TEST(set_get_remove)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    const char *k1 = key("k1"), *k2 = key("k2");
+
+    assert_absent(st, k1);
+    ck_assert_int_eq(put(st, k1, "one", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(put(st, k2, "two", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, k1, "one", 3);
+    assert_value(st, k2, "two", 3);
+    ck_assert_int_eq(put(st, k1, "uno", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, k1, "uno", 3);
+    ck_assert_int_eq(saml_store_remove(st, k1), APR_SUCCESS);
+    assert_absent(st, k1);
+    assert_value(st, k2, "two", 3);
+    ck_assert_int_eq(saml_store_remove(st, k1), APR_SUCCESS);
+    ck_assert_str_eq(st->provider->name, B->name);
+}
+END_TEST
+
+/* NULs, CRLFs and the protocol's own words inside a value are just bytes. */
+START_TEST(values_are_binary_safe)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    static const char tricky[] = "a\0b\r\nEND\r\n$-1\r\n+OK\r\nVALUE x 0 1\r\n\0";
+    apr_size_t big_len = 200 * 1024, i;
+    char *big = apr_palloc(tk_pool(), big_len);
+    char *val;
+    apr_size_t len;
+
+    ck_assert_int_eq(saml_store_set(st, key("bin"), tricky, sizeof(tricky), in_seconds(60)),
+                     APR_SUCCESS);
+    assert_value(st, key("bin"), tricky, sizeof(tricky));
+    ck_assert_int_eq(saml_store_set(st, key("empty"), "", 0, in_seconds(60)), APR_SUCCESS);
+    assert_value(st, key("empty"), "", 0);
+    for (i = 0; i < big_len; i++)
+        big[i] = (char)(i * 7 + i / 251);
+    ck_assert_int_eq(saml_store_set(st, key("big"), big, big_len, in_seconds(60)), APR_SUCCESS);
+    assert_value(st, key("big"), big, big_len);
+    ck_assert_int_eq(saml_store_take(st, key("big"), tk_pool(), &val, &len), APR_SUCCESS);
+    ck_assert_uint_eq(len, big_len);
+    ck_assert_int_eq(memcmp(val, big, big_len), 0);
+    /* The connection is still in step after all that. */
+    assert_value(st, key("bin"), tricky, sizeof(tricky));
+}
+END_TEST
+
+START_TEST(limits_on_keys_and_values)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    char longkey[SAML_STORE_KEY_MAX + 2];
+    apr_size_t huge_len = 1024 * 1024;
+    char *huge = apr_pcalloc(tk_pool(), huge_len);
+
+    memset(longkey, 'k', sizeof(longkey));
+    longkey[SAML_STORE_KEY_MAX + 1] = '\0';
+    ck_assert_int_eq(put(st, longkey, "x", in_seconds(60)), APR_EINVAL);
+    longkey[SAML_STORE_KEY_MAX] = '\0';
+    ck_assert_int_eq(put(st, longkey, "x", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, longkey, "x", 1);
+    ck_assert_int_eq(saml_store_remove(st, longkey), APR_SUCCESS);
+    /* A key is one protocol token: no spaces, no line breaks. */
+    ck_assert_int_eq(put(st, "", "x", in_seconds(60)), APR_EINVAL);
+    ck_assert_int_eq(put(st, "a b", "x", in_seconds(60)), APR_EINVAL);
+    ck_assert_int_eq(put(st, "a\r\nflush_all", "x", in_seconds(60)), APR_EINVAL);
+    ck_assert_int_eq(saml_store_remove(st, "a\nb"), APR_EINVAL);
+    ck_assert_int_eq(saml_store_set(st, key("huge"), huge, huge_len, in_seconds(60)),
+                     SAML_ETOOLARGE);
+    ck_assert_int_eq(saml_store_add(st, key("huge"), huge, huge_len, in_seconds(60)),
+                     SAML_ETOOLARGE);
+    assert_absent(st, key("huge"));
+}
+END_TEST
+
+START_TEST(expiry_short_past_and_long)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+
+    ck_assert_int_eq(put(st, key("past"), "x", apr_time_now() - 1), APR_SUCCESS);
+    assert_absent(st, key("past"));
+    /* A set with a past expiry also drops an older live value. */
+    ck_assert_int_eq(put(st, key("replaced"), "live", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(put(st, key("replaced"), "dead", apr_time_now() - 1), APR_SUCCESS);
+    assert_absent(st, key("replaced"));
+    /* memcached reads more than 30 days as absolute time: 40 days must work. */
+    ck_assert_int_eq(put(st, key("long"), "kept", in_seconds(40 * 86400)), APR_SUCCESS);
+    assert_value(st, key("long"), "kept", 4);
+    ck_assert_int_eq(put(st, key("year"), "kept", in_seconds(366 * 86400)), APR_SUCCESS);
+    assert_value(st, key("year"), "kept", 4);
+
+    ck_assert_int_eq(put(st, key("soon"), "y", in_seconds(1)), APR_SUCCESS);
+    assert_value(st, key("soon"), "y", 1);
+    /* memcached's clock ticks in whole seconds: allow it two more. */
+    apr_sleep(apr_time_from_msec(3100));
+    assert_absent(st, key("soon"));
+    assert_value(st, key("long"), "kept", 4);
+}
+END_TEST
+
+START_TEST(add_refuses_live_key_only)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    const char *r = key("r"), *e = key("e");
+
+    ck_assert_int_eq(saml_store_add(st, r, "first", 5, in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_add(st, r, "second", 6, in_seconds(60)), APR_EEXIST);
+    assert_value(st, r, "first", 5);
+    /* An add whose expiry has passed still reports the live entry. */
+    ck_assert_int_eq(saml_store_add(st, r, "late", 4, apr_time_now() - 1), APR_EEXIST);
+    assert_value(st, r, "first", 5);
+
+    ck_assert_int_eq(saml_store_add(st, e, "old", 3, apr_time_now() - 1), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_add(st, e, "new", 3, in_seconds(60)), APR_SUCCESS);
+    assert_value(st, e, "new", 3);
+    ck_assert_int_eq(saml_store_remove(st, e), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_add(st, e, "again", 5, in_seconds(60)), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(take_answers_once)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_on(&shared_a, NULL);
+    char *val = NULL;
+    apr_size_t len = 0;
+
+    ck_assert_int_eq(put(st, key("q"), "pending", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_take(st, key("q"), p, &val, &len), APR_SUCCESS);
+    ck_assert_str_eq(val, "pending");
+    ck_assert_uint_eq(len, 7);
+    ck_assert_int_eq(saml_store_take(st, key("q"), p, &val, &len), APR_NOTFOUND);
+    assert_absent(st, key("q"));
+    ck_assert_int_eq(put(st, key("gone"), "x", apr_time_now() - 1), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_take(st, key("gone"), p, &val, &len), APR_NOTFOUND);
+}
+END_TEST
+
+/* ---- atomicity between processes ------------------------------------------------- */
+
+/* RACERS forked processes, released together, each adding (or taking) the
+ * same key through the store they inherited (so they must not share the
+ * parent's pooled connection). Returns how many won; fails on any error. */
+static int race(saml_store_t *st, const char *k, int take)
+{
+    int gate[2], i, winners = 0;
+    pid_t pids[RACERS];
+
+    ck_assert_int_eq(pipe(gate), 0);
+    for (i = 0; i < RACERS; i++) {
+        pids[i] = fork();
+        ck_assert_int_ge(pids[i], 0);
+        if (pids[i] == 0) {
+            char c, *val;
+            apr_size_t len;
+            apr_status_t rv;
+            close(gate[1]);
+            if (read(gate[0], &c, 1) < 0)
+                _exit(3);
+            rv = take ? saml_store_take(st, k, tk_pool(), &val, &len)
+                      : saml_store_add(st, k, "me", 2, in_seconds(60));
+            if (rv == APR_SUCCESS && take && (len != 6 || memcmp(val, "prize!", 6)))
+                _exit(4);
+            _exit(rv == APR_SUCCESS ? 0 : (rv == APR_NOTFOUND || rv == APR_EEXIST) ? 1 : 2);
+        }
+    }
+    close(gate[0]);
+    close(gate[1]);      /* every racer's read returns now */
+    for (i = 0; i < RACERS; i++) {
+        int status;
+        ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) <= 1,
+                      "racer %d ended with status %d", i, status);
+        winners += WEXITSTATUS(status) == 0;
+    }
+    return winners;
+}
+
+START_TEST(add_race_has_one_winner)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    int round;
+
+    /* The parent holds a pooled connection that the racers inherit. */
+    assert_absent(st, key("warm"));
+    for (round = 0; round < RACE_ROUNDS; round++)
+        ck_assert_int_eq(race(st, key(apr_psprintf(tk_pool(), "add%d", round)), 0), 1);
+    assert_absent(st, key("warm"));
+}
+END_TEST
+
+START_TEST(take_race_has_one_winner)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    int round;
+
+    for (round = 0; round < RACE_ROUNDS; round++) {
+        const char *k = key(apr_psprintf(tk_pool(), "take%d", round));
+        ck_assert_int_eq(put(st, k, "prize!", in_seconds(60)), APR_SUCCESS);
+        ck_assert_int_eq(race(st, k, 1), 1);
+        assert_absent(st, k);
+    }
+}
+END_TEST
+
+/* ---- several servers ---------------------------------------------------------- */
+
+START_TEST(keys_spread_over_servers)
+{
+    saml_store_t *both = open_on(&shared_a, &shared_b);
+    saml_store_t *only_a = open_on(&shared_a, NULL), *only_b = open_on(&shared_b, NULL);
+    saml_store_t *again = open_on(&shared_a, &shared_b);
+    int i, on_a = 0, on_b = 0;
+
+    for (i = 0; i < 64; i++) {
+        const char *k = key(apr_psprintf(tk_pool(), "spread%d", i));
+        char *val;
+        apr_size_t len;
+        int a, b;
+        ck_assert_int_eq(put(both, k, "v", in_seconds(60)), APR_SUCCESS);
+        a = saml_store_get(only_a, k, tk_pool(), &val, &len) == APR_SUCCESS;
+        b = saml_store_get(only_b, k, tk_pool(), &val, &len) == APR_SUCCESS;
+        ck_assert_msg(a + b == 1, "key %s on %d servers", k, a + b);
+        on_a += a;
+        on_b += b;
+        /* Another process with the same list finds it: the choice is stable. */
+        assert_value(again, k, "v", 1);
+        ck_assert_int_eq(saml_store_add(again, k, "w", 1, in_seconds(60)), APR_EEXIST);
+    }
+    ck_assert_int_ge(on_a, 16);
+    ck_assert_int_ge(on_b, 16);
+}
+END_TEST
+
+/* ---- failures ----------------------------------------------------------------- */
+
+static void assert_every_operation_fails(saml_store_t *st, const char *k)
+{
+    char *val;
+    apr_size_t len;
+    ck_assert(is_store_failure(saml_store_get(st, k, tk_pool(), &val, &len)));
+    ck_assert(is_store_failure(put(st, k, "v", in_seconds(60))));
+    /* Above all: an add that could not ask is never "absent, added". */
+    ck_assert(is_store_failure(saml_store_add(st, k, "v", 1, in_seconds(60))));
+    ck_assert(is_store_failure(saml_store_take(st, k, tk_pool(), &val, &len)));
+    ck_assert(is_store_failure(saml_store_remove(st, k)));
+}
+
+START_TEST(dead_server_is_an_error_then_recovers)
+{
+    sc_server_t own = { 0, 0 };
+    saml_store_t *st;
+    apr_time_t deadline;
+    char *val;
+    apr_size_t len;
+    apr_status_t rv;
+
+    sc_server_start(&own);
+    st = open_on(&own, NULL);
+    ck_assert_int_eq(put(st, key("before"), "v", in_seconds(60)), APR_SUCCESS);
+    sc_server_stop(&own);
+    assert_every_operation_fails(st, key("before"));
+    assert_every_operation_fails(st, key("other"));
+
+    sc_server_start(&own);              /* same port, empty */
+    deadline = apr_time_now() + apr_time_from_sec(3);
+    do {
+        rv = saml_store_get(st, key("before"), tk_pool(), &val, &len);
+        if (rv != APR_NOTFOUND)
+            apr_sleep(apr_time_from_msec(50));
+    } while (rv != APR_NOTFOUND && apr_time_now() < deadline);
+    ck_assert_msg(rv == APR_NOTFOUND, "store did not recover: status %d", rv);
+    ck_assert_int_eq(saml_store_add(st, key("after"), "v", 1, in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_add(st, key("after"), "v", 1, in_seconds(60)), APR_EEXIST);
+    sc_server_stop(&own);
+}
+END_TEST
+
+/* The server restarted between two requests: the pooled connection is dead,
+ * and the next operation must notice, reconnect and answer. */
+START_TEST(restart_between_operations_is_invisible)
+{
+    sc_server_t own = { 0, 0 };
+    saml_store_t *st;
+    int i;
+
+    sc_server_start(&own);
+    st = open_on(&own, NULL);
+    for (i = 0; i < 3; i++)             /* a few pooled connections */
+        ck_assert_int_eq(put(st, key("x"), "v", in_seconds(60)), APR_SUCCESS);
+    sc_server_stop(&own);
+    sc_server_start(&own);
+    assert_absent(st, key("x"));
+    ck_assert_int_eq(put(st, key("x"), "w", in_seconds(60)), APR_SUCCESS);
+    assert_value(st, key("x"), "w", 1);
+    sc_server_stop(&own);
+}
+END_TEST
+
+/* A server that accepts connections but never answers (hung, or a
+ * firewall that swallows packets): each operation gives up after the timeout. */
+START_TEST(hung_server_times_out)
+{
+    struct sockaddr_in sa;
+    socklen_t salen = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sc_server_t fake = { 0, 0 };
+    saml_store_t *st;
+    apr_time_t t0;
+    char *val;
+    apr_size_t len;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(fd, 16), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &salen), 0);
+    fake.port = ntohs(sa.sin_port);
+    st = open_on(&fake, NULL);
+    t0 = apr_time_now();
+    ck_assert(is_store_failure(saml_store_get(st, key("h"), tk_pool(), &val, &len)));
+    ck_assert(is_store_failure(saml_store_add(st, key("h"), "v", 1, in_seconds(60))));
+    ck_assert_msg(apr_time_now() - t0 < apr_time_from_msec(3000), "took %ld ms",
+                  (long)apr_time_as_msec(apr_time_now() - t0));
+    close(fd);
+}
+END_TEST
+
+START_TEST(server_lists_are_checked)
+{
+    static const char *bad[] = { "", ",", "127.0.0.1:1,", ",127.0.0.1:1", "a,,b",
+                                 "a b:1", ":11211", "host:99999", "host:port", "[::1",
+                                 "fe80::1%eth0", NULL };
+    static const char *good[] = { "cache.example", "cache.example:1234", "[::1]:6379",
+                                  "10.0.0.1:1,10.0.0.2:2,10.0.0.3", NULL };
+    int i;
+
+    for (i = 0; bad[i]; i++) {
+        saml_store_t *st = NULL;
+        saml_err_t err = { NULL, NULL };
+        apr_status_t rv = B->open(tk_pool(), bad[i], TEST_TIMEOUT, &st, &err);
+        ck_assert_msg(rv == APR_EINVAL, "'%s' accepted", bad[i]);
+        ck_assert_str_eq(err.check, "store-servers");
+        ck_assert_ptr_nonnull(err.detail);
+    }
+    for (i = 0; good[i]; i++) {
+        saml_store_t *st = NULL;
+        saml_err_t err = { NULL, NULL };
+        ck_assert_msg(B->open(tk_pool(), good[i], TEST_TIMEOUT, &st, &err) == APR_SUCCESS,
+                      "'%s' refused: %s", good[i], err.detail);
+    }
+}
+END_TEST
+
+Suite *sc_suite(const sc_backend_t *b)
+{
+    Suite *s = suite_create(b->name);
+    TCase *tc = tcase_create("contract");
+
+    B = b;
+    tcase_add_checked_fixture(tc, tk_setup, tk_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, set_get_remove);
+    tcase_add_test(tc, values_are_binary_safe);
+    tcase_add_test(tc, limits_on_keys_and_values);
+    tcase_add_test(tc, expiry_short_past_and_long);
+    tcase_add_test(tc, add_refuses_live_key_only);
+    tcase_add_test(tc, take_answers_once);
+    tcase_add_test(tc, add_race_has_one_winner);
+    tcase_add_test(tc, take_race_has_one_winner);
+    tcase_add_test(tc, keys_spread_over_servers);
+    tcase_add_test(tc, dead_server_is_an_error_then_recovers);
+    tcase_add_test(tc, restart_between_operations_is_invisible);
+    tcase_add_test(tc, hung_server_times_out);
+    tcase_add_test(tc, server_lists_are_checked);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int sc_main(const sc_backend_t *b)
+{
+    int rc;
+
+    B = b;
+    /* Apache ignores SIGPIPE; the store must not depend on it, so neither do we. */
+    sc_server_start(&shared_a);
+    sc_server_start(&shared_b);
+    rc = tk_run_suite(sc_suite(b));
+    sc_server_stop(&shared_a);
+    sc_server_stop(&shared_b);
+    return rc;
+}

@@ -1,0 +1,24 @@
+/* Redis back-end: the store contract against a redis-server this program
+ * starts on 127.0.0.1 (store_contract.c). */
+#include <stdio.h>
+
+#include "store_contract.h"
+#include "store_redis.h"
+
+static char **redis_argv(int port)
+{
+    static char portbuf[16];
+    static char *argv[] = { "/usr/bin/redis-server", "--port", portbuf, "--bind", "127.0.0.1",
+                            "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+                            NULL };
+    snprintf(portbuf, sizeof(portbuf), "%d", port);
+    return argv;
+}
+
+int main(void)
+{
+    static const sc_backend_t redis = {
+        "redis", "/usr/bin/redis-server", redis_argv, saml_store_redis_open
+    };
+    return sc_main(&redis);
+}
