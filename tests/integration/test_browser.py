@@ -94,9 +94,19 @@ class BrowserTestCase(SamlTestCase):
     extra = FETCH_LOG
     browser_args = ()
 
+    extra_modules = ""
+
     @classmethod
     def start_servers(cls):
-        super().setUpClass()
+        """What SamlTestCase starts, with extra_modules loaded too."""
+        cls.apache = harness.Apache(servers=cls.servers, extra=cls.extra,
+                                    extra_modules=cls.extra_modules)
+        cls.idp = harness.IdPProcess(cls.apache.acs_url, sign=cls.sign, name_id=cls.idp_name_id,
+                                     extra_args=cls.idp_args)
+        cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
+                                                      cls.idp.issuer, **cls.directives))
+        cls.apache.start()
+        cls.tmp = harness.tempdir("sequr-test-")
         cls.site = cls.apache.url
 
     @classmethod
@@ -104,6 +114,9 @@ class BrowserTestCase(SamlTestCase):
         if not os.path.exists(CHROMIUM):
             raise unittest.SkipTest("browser tests need %s (Debian package chromium, "
                                     "scripts/install-deps.sh)" % CHROMIUM)
+        why = harness.module_available()
+        if why:
+            raise unittest.SkipTest(why)
         cls.start_servers()
         try:
             cls.browser = Chromium(cls.browser_args)
