@@ -13,6 +13,7 @@
 #include "idp_metadata.h"
 #include "log.h"
 #include "relay_state.h"
+#include "store_setup.h"
 #include "user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
@@ -361,9 +362,8 @@ static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
     (void)dc;
     if (err)
         return err;
-    if (strncasecmp(arg, "file", 4) || (arg[4] != '\0' && arg[4] != ':'))
-        return apr_psprintf(cmd->pool, "%s: unknown provider in '%s' (this build knows "
-                            "'file[:PATH]')", cmd->cmd->name, arg);
+    if ((err = sequr_store_spec_check(cmd->temp_pool, arg)) != NULL)
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
     cmd_server_conf(cmd)->cache_spec = arg;
     return NULL;
 }
@@ -551,7 +551,8 @@ const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_SP_CERTIFICATE_FILE, set_sp_certificate, NULL, SRV, "The SP's certificate (PEM)"),
     AP_INIT_TAKE1(D_SP_PRIVATE_KEY_FILE, set_sp_key, NULL, SRV, "The SP's private key (PEM)"),
     AP_INIT_TAKE1(D_CACHE, set_cache, NULL, SRV,
-                  "Where sessions and the replay cache live: file[:PATH] (default)"),
+                  "Where sessions and the replay cache live: file[:PATH] (default), "
+                  "memcache:HOST:PORT[,HOST:PORT...] or redis:HOST:PORT[,HOST:PORT...]"),
     AP_INIT_TAKE1(D_CACHE_ENTRIES, set_int, NULL, SRV,
                   "Capacity of the file store: sessions + pending requests + replay entries "
                   "(default 65536)"),

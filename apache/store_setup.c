@@ -10,16 +10,92 @@
 #include "config.h"
 #include "log.h"
 #include "store_file.h"
+#include "store_memcache.h"
+#include "store_redis.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
 #define DEFAULT_STORE_FILE "sequr_saml.store"
 
+typedef enum { STORE_FILE, STORE_MEMCACHE, STORE_REDIS, STORE_UNKNOWN } store_kind_t;
+
+/* The provider of a SequrSAMLCache value, and where its arguments start. */
+static store_kind_t store_kind(const char *spec, const char **args)
+{
+    static const struct { const char *name; store_kind_t kind; } known[] = {
+        { "file", STORE_FILE }, { "memcache", STORE_MEMCACHE }, { "redis", STORE_REDIS }
+    };
+    apr_size_t i;
+
+    *args = NULL;
+    if (spec == NULL)
+        return STORE_FILE;
+    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        apr_size_t n = strlen(known[i].name);
+        if (strncasecmp(spec, known[i].name, n) == 0 && (spec[n] == '\0' || spec[n] == ':')) {
+            *args = spec[n] == ':' ? spec + n + 1 : NULL;
+            return known[i].kind;
+        }
+    }
+    return STORE_UNKNOWN;
+}
+
 static const char *store_path(apr_pool_t *pconf, const char *spec)
 {
-    if (spec && spec[4] == ':' && spec[5] != '\0')
-        return ap_server_root_relative(pconf, spec + 5);
+    const char *args = NULL;
+    if (store_kind(spec, &args) == STORE_FILE && args && *args)
+        return ap_server_root_relative(pconf, args);
     return ap_runtime_dir_relative(pconf, DEFAULT_STORE_FILE);
+}
+
+const char *sequr_store_spec_check(apr_pool_t *p, const char *spec)
+{
+    const char *args;
+    saml_store_t *st = NULL;
+    saml_err_t err = { NULL, NULL };
+    apr_status_t rv;
+
+    switch (store_kind(spec, &args)) {
+    case STORE_FILE:
+        return NULL;
+    case STORE_MEMCACHE:
+        rv = saml_store_memcache_open(p, args, 0, &st, &err);
+        break;
+    case STORE_REDIS:
+        rv = saml_store_redis_open(p, args, 0, &st, &err);
+        break;
+    default:
+        return apr_psprintf(p, "unknown provider in '%s' (this build knows 'file[:PATH]', "
+                            "'memcache:HOST:PORT[,HOST:PORT...]' and "
+                            "'redis:HOST:PORT[,HOST:PORT...]')", spec);
+    }
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(p, "'%s': %s", spec, err.detail ? err.detail : "unusable server list");
+    return NULL;
+}
+
+/* memcached or Redis: nothing to keep across reloads (the state is in the
+ * cache servers), so each configuration generation makes its own handle in
+ * pconf. No connection is made here: each child connects on first use, so no
+ * socket is ever shared between processes. */
+static saml_store_t *open_network_store(apr_pool_t *pconf, server_rec *s, store_kind_t kind,
+                                        const char *servers)
+{
+    saml_store_t *st = NULL;
+    saml_err_t err = { NULL, NULL };
+    apr_status_t rv = kind == STORE_MEMCACHE
+                      ? saml_store_memcache_open(pconf, servers, 0, &st, &err)
+                      : saml_store_redis_open(pconf, servers, 0, &st, &err);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     SEQLOGNO(01504) "cannot use the session store %s: %s",
+                     servers, err.detail ? err.detail : "error");
+        return NULL;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SEQLOGNO(01505) "session store: %s %s",
+                 st->provider->name, servers);
+    return st;
 }
 
 /* The store's mapping hangs off the process pool, not the configuration
@@ -57,10 +133,22 @@ static saml_store_t *open_store(apr_pool_t *pconf, server_rec *s, const char *pa
     return saml_store_file_rebind(pconf, st);
 }
 
+static saml_store_t *open_configured_store(apr_pool_t *pconf, server_rec *s)
+{
+    const sequr_server_conf_t *c = sequr_server_conf(s);
+    const char *args;
+    store_kind_t kind = store_kind(c->cache_spec, &args);
+
+    if (kind == STORE_MEMCACHE || kind == STORE_REDIS)
+        return open_network_store(pconf, s, kind, args);
+    return open_store(pconf, s, store_path(pconf, c->cache_spec),
+                      c->cache_entries == SEQUR_UNSET ? SAML_STORE_FILE_DEFAULT_ENTRIES
+                                                      : (apr_size_t)c->cache_entries);
+}
+
 int sequr_store_setup(apr_pool_t *pconf, server_rec *s)
 {
-    sequr_server_conf_t *main_conf = sequr_server_conf(s);
-    saml_store_t *st = NULL;
+    saml_store_t *st;
     server_rec *vs;
     int needed = 0;
 
@@ -69,10 +157,7 @@ int sequr_store_setup(apr_pool_t *pconf, server_rec *s)
             needed = 1;
     if (!needed)
         return OK;
-    st = open_store(pconf, s, store_path(pconf, main_conf->cache_spec),
-                    main_conf->cache_entries == SEQUR_UNSET ? SAML_STORE_FILE_DEFAULT_ENTRIES
-                                                            : (apr_size_t)main_conf->cache_entries);
-    if (st == NULL)
+    if ((st = open_configured_store(pconf, s)) == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
     for (vs = s; vs; vs = vs->next)
         sequr_server_conf(vs)->store = st;

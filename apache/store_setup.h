@@ -4,6 +4,12 @@
 
 #include "httpd.h"
 
+/* SequrSAMLCache's argument checked when the directive is read: NULL when
+ * usable, else why not (the caller prefixes the directive name; Apache adds
+ * the file and line). Accepts file[:PATH], memcache:HOST:PORT[,HOST:PORT...]
+ * and redis:HOST:PORT[,HOST:PORT...]. */
+const char *sequr_store_spec_check(apr_pool_t *p, const char *spec);
+
 /* post_config: open (or re-use, after a graceful restart) the store named by
  * SequrSAMLCache and hand it to every server's configuration. */
 int sequr_store_setup(apr_pool_t *pconf, server_rec *s);
