@@ -347,6 +347,18 @@ class BrowserSignIn(BrowserTestCase):
         self.assertEqual(r["status"], 200, r)
         self.assertIn("REMOTE_USER=%s" % USER, r["body"])
 
+    def test_acs_opened_as_a_page_shows_our_page_with_a_reference(self):
+        """A bookmarked or reloaded ACS address: a GET, answered with the same short
+        page and a reference, not a blank or server error."""
+        mark = self.apache.log_mark()
+        self.driver.get(self.apache.acs_url)
+        self.assertEqual(self.driver.title, "Sign-in problem")
+        from selenium.webdriver.common.by import By
+        ref = self.driver.find_element(By.TAG_NAME, "code").text
+        self.assertRegex(self.apache.log_since(mark, expect=re.escape(ref)),
+                         r"\[check method\] GET to the ACS.*%s" % re.escape(ref))
+        self.assertEqual([g[2] for g in self.seen("GET", "/saml/acs")], ["405"])
+
     def test_tampered_response_shows_our_page_with_a_reference(self):
         self.driver.get(self.site + "/protected/target")
         self.wait_for_idp()
@@ -392,11 +404,14 @@ class BrowserIdleTimeout(BrowserTestCase):
         time.sleep(4)
         self.driver.refresh()
         self.wait_for_idp()
-        self.assertEqual(len(self.session_cookies()), 1,
+        stale = self.session_cookies()
+        self.assertEqual(len(stale), 1,
                          "the browser still holds the cookie: the server ended the session")
         self.sign_in_at_idp()
         self.wait_for_url(self.site + "/protected/idle")
         self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+        self.assertNotEqual(self.assert_session_cookie()["value"], stale[0]["value"],
+                            "a new session id replaces the stale cookie")
         self.assertEqual([g[2] for g in self.seen("GET", "/protected/idle")],
                          ["302", "200", "200", "200", "200", "200", "302", "200"])
 
