@@ -42,7 +42,7 @@ def artifacts_dir():
 
 
 class Chromium:
-    """One headless Chromium for a test class, with a throwaway profile."""
+    """One headless Chromium with a throwaway profile."""
 
     def __init__(self, extra_args=()):
         try:
@@ -88,11 +88,29 @@ class Chromium:
         self.driver.execute_cdp_cmd("Storage.clearCookies", {})
 
 
+_shared = []
+
+
+def shared_browser():
+    """One Chromium for the whole file (starting one costs seconds on a loaded
+    machine); every test clears its cookies. It ignores certificate errors for
+    BrowserHttps's self-signed certificate; the other classes speak plain http."""
+    if not _shared:
+        browser = Chromium(("--ignore-certificate-errors",))
+        harness._cleanups.append(browser.close)     # also on an interrupted run
+        _shared.append(browser)
+    return _shared[0]
+
+
+def tearDownModule():
+    while _shared:
+        _shared.pop().close()
+
+
 class BrowserTestCase(SamlTestCase):
     """SamlTestCase plus one Chromium for the class; cookies cleared before each test.
     `site` is the SP's origin as the browser uses it."""
     extra = FETCH_LOG
-    browser_args = ()
 
     extra_modules = ""
 
@@ -119,17 +137,11 @@ class BrowserTestCase(SamlTestCase):
             raise unittest.SkipTest(why)
         cls.start_servers()
         try:
-            cls.browser = Chromium(cls.browser_args)
+            cls.browser = shared_browser()
         except BaseException:
             super().tearDownClass()
             raise
-        harness._cleanups.append(cls.browser.close)     # also on an interrupted run
         cls.driver = cls.browser.driver
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        super().tearDownClass()
 
     def setUp(self):
         self.browser.clear_cookies()
@@ -420,7 +432,6 @@ class BrowserHttps(BrowserTestCase):
     """The production shape: the SP on https (self-signed, so Chromium runs with
     --ignore-certificate-errors), the IdP's form posting to it from another site.
     The cookie must carry Secure and still come back after the ACS's 303."""
-    browser_args = ("--ignore-certificate-errors",)
 
     @classmethod
     def start_servers(cls):
