@@ -17,6 +17,7 @@
  * the two implementations are checked against each other. */
 #include "decrypt.h"
 
+#include <apr_escape.h>
 #include <apr_strings.h>
 #include <limits.h>
 #include <string.h>
@@ -400,13 +401,66 @@ static int decrypt_content(decryption_t *d, const unsigned char *key, char **pla
     return 0;
 }
 
+/* The plaintext of an Element-type EncryptedData is one element written in
+ * the context it was taken from, so (as xmlsec does) it is parsed inside an
+ * element declaring the namespaces in scope at the EncryptedData: an IdP
+ * whose serialiser leaves a declaration to an ancestor still decrypts to the
+ * same names. An XML declaration in front is dropped; anything else that is
+ * not content (a DOCTYPE, a PI) makes the whole not well-formed or refused. */
+static const char *in_context(decryption_t *d, const xmlNode *data, const char *plain)
+{
+    xmlNsPtr *list = xmlGetNsList(data->doc, data);
+    const char *open = "<decrypted";
+    int i;
+
+    for (i = 0; list && list[i]; i++) {
+        const char *prefix = (const char *)list[i]->prefix;
+        if (prefix && !strcmp(prefix, "xml"))
+            continue;
+        open = apr_pstrcat(d->p, open, prefix ? " xmlns:" : " xmlns", prefix ? prefix : "",
+                           "=\"", apr_pescape_entity(d->p, (const char *)list[i]->href, 0),
+                           "\"", NULL);
+    }
+    xmlFree(list);
+    if (!strncmp(plain, "<?xml", 5) && (plain[5] == ' ' || plain[5] == '\t' ||
+                                        plain[5] == '\r' || plain[5] == '\n')) {
+        const char *end = strstr(plain, "?>");
+        plain = end ? end + 2 : plain;
+    }
+    return apr_pstrcat(d->p, open, ">", plain, "</decrypted>", NULL);
+}
+
+/* The wrapper holds exactly one element, the Assertion, and only blanks. */
+static xmlNodePtr only_assertion(const xmlNode *wrapper)
+{
+    xmlNodePtr c, found = NULL;
+    for (c = wrapper->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            if (found)
+                return NULL;
+            found = c;
+        }
+        else if (c->type == XML_TEXT_NODE) {
+            const xmlChar *t;
+            for (t = c->content; t && *t; t++)
+                if (*t != ' ' && *t != '\t' && *t != '\r' && *t != '\n')
+                    return NULL;
+        }
+        else {
+            return NULL;
+        }
+    }
+    return saml_xml_is(found, SAML_NS_ASSERTION, "Assertion") ? found : NULL;
+}
+
 apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
                                     const xmlNode *encrypted_assertion,
                                     const saml_xml_limits_t *limits,
                                     xmlNodePtr *assertion, saml_err_t *err)
 {
     decryption_t d;
-    xmlNodePtr c, data = NULL, sibling = NULL, root;
+    xmlNodePtr c, data = NULL, sibling = NULL, found;
+    const char *text;
     const xmlNode *ek = NULL;
     unsigned char key[32];
     char *plain = NULL;
@@ -446,11 +500,12 @@ apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
     unwrap_key(&d, sp_key, key);
     failed = decrypt_content(&d, key, &plain, &plain_len);
     OPENSSL_cleanse(key, sizeof(key));
-    if (failed || saml_xml_parse(p, plain, plain_len, limits, &doc, NULL) != APR_SUCCESS)
+    if (failed || memchr(plain, '\0', plain_len))
         return undecryptable(&d);
-    root = xmlDocGetRootElement(doc);
-    if (!saml_xml_is(root, SAML_NS_ASSERTION, "Assertion"))
+    text = in_context(&d, data, plain);
+    if (saml_xml_parse(p, text, strlen(text), limits, &doc, NULL) != APR_SUCCESS ||
+        (found = only_assertion(xmlDocGetRootElement(doc))) == NULL)
         return undecryptable(&d);
-    *assertion = root;
+    *assertion = found;
     return APR_SUCCESS;
 }

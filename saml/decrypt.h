@@ -19,8 +19,11 @@
 
 /* Decrypt `encrypted_assertion` (a saml:EncryptedAssertion element) with
  * sp_key (RSA) and parse the plaintext with the same guarded parser and
- * limits as the response. On success *assertion is the root saml:Assertion
- * of a new document freed with p; nothing about it is verified yet.
+ * limits as the response, in the namespace context of the EncryptedData (as
+ * XML Encryption decrypts in place). On success *assertion is the decrypted
+ * saml:Assertion, the only element under the root of a new document freed
+ * with p (the root stands in for the EncryptedAssertion and carries those
+ * namespace declarations); nothing about it is verified yet.
  *
  * Every failure is SAML_EREJECTED with check "encryption". Failures that
  * depend on the ciphertext (key transport, padding, GCM tag, key length,

@@ -71,6 +71,8 @@ def autopost_form(acs, saml_response, relay_state=None):
 class AzureIdP:
     """The IdP's state: one tenant, one enterprise app (the SP), its signing options."""
 
+    encrypt_for = None     # "Token encryption": the SP certificate (PEM) assertions are for
+
     def __init__(self, key, cert, sp_acs, sp_entity_id, tenant=DEFAULT_TENANT,
                  host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
                  digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
@@ -134,6 +136,13 @@ class AzureIdP:
             return make_error_response(acs or self.sp_acs, in_response_to, tenant=self.tenant,
                                        code=self.error)
         name_id = object_id(self.tenant, user) if self.name_id_source == "objectid" else user
+        if self.encrypt_for:
+            from azure_encrypt import make_encrypted_response
+            return make_encrypted_response(
+                user, acs or self.sp_acs, audience or self.sp_entity_id, in_response_to,
+                key=self.key, cert=self.cert, sign=self.sign, sig_alg=self.sig_alg,
+                digest_alg=self.digest_alg, tenant=self.tenant, name_id=name_id,
+                encrypt_for=self.encrypt_for)
         return make_response(user, acs or self.sp_acs, audience or self.sp_entity_id,
                              in_response_to, key=self.key, cert=self.cert, sign=self.sign,
                              sig_alg=self.sig_alg, digest_alg=self.digest_alg,
@@ -278,6 +287,8 @@ def main(argv=None):
     ap.add_argument("--relay-state", help="the app's configured Relay State")
     ap.add_argument("--error", metavar="AADSTS_CODE",
                     help="answer every sign-in with Azure's error response (Requester)")
+    ap.add_argument("--encrypt-for", metavar="SP_CERT",
+                    help="token encryption: encrypt assertions for this SP certificate (PEM)")
     a = ap.parse_args(argv)
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         ap.error("this test IdP listens on loopback only")
@@ -287,6 +298,7 @@ def main(argv=None):
                    users=a.users.split(",") if a.users else None, extra_certs=a.extra_cert,
                    name_id_source=a.name_id, relay_state=a.relay_state,
                    public_host=a.public_host, error=a.error)
+    idp.encrypt_for = a.encrypt_for
     print("listening on http://%s:%d/%s/saml2" % (idp.host, idp.port, idp.tenant), flush=True)
     try:
         idp.httpd.serve_forever()

@@ -355,6 +355,24 @@ START_TEST(response_signature_over_encrypted_assertion_accepted)
 }
 END_TEST
 
+START_TEST(plaintext_read_in_its_namespace_context)
+{
+    spec_t s;
+    const char *xml = signed_default(), *a = assertion_of(xml), *bare;
+    spec_defaults(&s);
+    /* an XML declaration in front is fine */
+    decrypt_accepted(encrypt_as(xml, &s, apr_pstrcat(tk_pool(), "<?xml version=\"1.0\" "
+                                                     "encoding=\"UTF-8\"?>\n", a, NULL)));
+    /* a serialiser that left the default namespace to the EncryptedAssertion */
+    bare = tk_replace(tk_pool(), a, " xmlns=\"" SAML_NS_ASSERTION "\"", "");
+    decrypt_accepted(tk_replace(tk_pool(), encrypt_as(xml, &s, bare),
+                                "<saml:EncryptedAssertion ",
+                                "<saml:EncryptedAssertion xmlns=\"" SAML_NS_ASSERTION "\" "));
+    /* ... and without it in scope, the element is no saml:Assertion */
+    refused_naming(encrypt_as(xml, &s, bare), "encryption", "does not decrypt");
+}
+END_TEST
+
 /* ---- what must be refused ------------------------------------------------- */
 
 START_TEST(rsa_1_5_refused)
@@ -589,7 +607,8 @@ START_TEST(decrypt_api_direct)
         ck_assert_int_eq(saml_decrypt_assertion(tk_pool(), sp->key, ea, NULL, &as, &err),
                          APR_SUCCESS);
         ck_assert(saml_xml_is(as, SAML_NS_ASSERTION, "Assertion"));
-        ck_assert_ptr_eq(as->doc->children, as);
+        ck_assert_ptr_eq(xmlDocGetRootElement(as->doc), as->parent);
+        ck_assert_ptr_null(as->next);
         ck_assert_int_eq(saml_decrypt_assertion(tk_pool(), ec->key, ea, NULL, &as, &err),
                          SAML_EREJECTED);
         ck_assert_ptr_nonnull(strstr(err.detail, "not an RSA key"));
@@ -662,6 +681,7 @@ int main(void)
     tcase_add_test(tc, aes128_and_oaep_variants_accepted);
     tcase_add_test(tc, encrypted_key_beside_or_retrieved_accepted);
     tcase_add_test(tc, response_signature_over_encrypted_assertion_accepted);
+    tcase_add_test(tc, plaintext_read_in_its_namespace_context);
     tcase_add_test(tc, rsa_1_5_refused);
     tcase_add_test(tc, other_algorithms_and_shapes_refused);
     tcase_add_test(tc, retrieval_method_leaving_the_encrypted_assertion_refused);
