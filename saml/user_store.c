@@ -72,8 +72,8 @@ static apr_status_t prepare(apr_pool_t *p, const saml_user_db_t *db, const char 
     return APR_SUCCESS;
 }
 
-/* Reads every row, even past the ones wanted: a sequential result must be
- * drained before the connection can run another statement. */
+/* Reads every row, even past the ones wanted (a sequential result would
+ * have to be drained before the connection can run another statement). */
 static apr_array_header_t *read_users(apr_pool_t *p, const saml_user_db_t *db,
                                       apr_dbd_results_t *res, int columns)
 {
@@ -101,7 +101,7 @@ apr_status_t saml_user_find(apr_pool_t *p, const saml_user_db_t *db, apr_dbd_pre
     apr_dbd_results_t *res = NULL;
     apr_array_header_t *users;
     apr_status_t rv;
-    int rc;
+    int rc, given = stmt != NULL;
 
     *out = NULL;
     if (name == NULL || *name == '\0')
@@ -110,8 +110,22 @@ apr_status_t saml_user_find(apr_pool_t *p, const saml_user_db_t *db, apr_dbd_pre
         return rv;
     if (db == NULL || db->handle == NULL)
         return saml_fail(p, err, SAML_EUNAVAILABLE, "user-store", "no database connection");
-    rc = apr_dbd_pvselect(db->driver, p, db->handle, &res, stmt, 0,
+    /* Random access (1): APR's pgsql driver then checks the result status.
+     * Sequential results report a failed query (server gone, no table) as
+     * "no more rows", which would turn an outage into "unknown user". */
+    rc = apr_dbd_pvselect(db->driver, p, db->handle, &res, stmt, 1,
                           saml_user_fold(p, name), NULL);
+    if (rc != 0 && given) {
+        /* A pooled connection the driver re-opened after the server came
+         * back (apr_dbd_check_conn resets it) has lost the statements
+         * mod_dbd prepared on it: prepare ours again under its label, which
+         * also mends mod_dbd's handle for the requests after this one. */
+        apr_dbd_prepared_t *again = NULL;
+        if (apr_dbd_prepare(db->driver, p, db->handle, SAML_USER_LOOKUP_SQL,
+                            SAML_USER_LOOKUP_LABEL, &again) == 0)
+            rc = apr_dbd_pvselect(db->driver, p, db->handle, &res, again, 1,
+                                  saml_user_fold(p, name), NULL);
+    }
     if (rc != 0)
         return db_failure(p, db, rc, "cannot look up a user", err);
     users = read_users(p, db, res, 2);
@@ -240,7 +254,7 @@ apr_status_t saml_user_list(apr_pool_t *p, const saml_user_db_t *db, apr_array_h
 
     if (db == NULL || db->driver == NULL || db->handle == NULL)
         return saml_fail(p, err, SAML_EUNAVAILABLE, "user-store", "no database connection");
-    rc = apr_dbd_select(db->driver, p, db->handle, &res, SELECT_ALL_SQL, 0);
+    rc = apr_dbd_select(db->driver, p, db->handle, &res, SELECT_ALL_SQL, 1);
     if (rc != 0)
         return db_failure(p, db, rc, "cannot list users", err);
     *users = read_users(p, db, res, 4);
