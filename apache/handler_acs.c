@@ -38,6 +38,7 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_acs_p
     pol->response.limits.max_bytes = (apr_size_t)c->max_response_size;
     pol->response.limits.max_depth = SAML_XML_DEFAULT_MAX_DEPTH;
     pol->response.sp_key = c->sp_key;
+    pol->response.trace = sequr_trace(r);
     pol->allow_unsolicited = c->allow_unsolicited;
     pol->landing_path = c->landing_path;
 }
@@ -124,9 +125,16 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
     rv = open_session(r, c, result->assertion, user, &session_id);
     if (rv != APR_SUCCESS)
         return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the new session");
+    SAML_TRACE(sequr_trace(r), r->pool, "user-mapping", "IdP user %s is Sequr user %s (%s)",
+               sequr_log_value(r, result->assertion->user), sequr_log_value(r, user),
+               c->user_store ? "active in the user store" : "no user store: taken as is");
 
     sequr_cookie_set(r, c, session_id);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+    SAML_TRACE(sequr_trace(r), r->pool, "session",
+               "new session for %s (max age %d s, idle timeout %d s), cookie %s%s",
+               sequr_log_value(r, user), c->session_max_age, c->session_idle_timeout,
+               sequr_cookie_name(c), sequr_browser_uses_https(r, c) ? " (Secure)" : "");
                   SEQLOGNO(01301) "signed in %s (%s, assertion %s from %s), continuing to %s",
                   sequr_log_value(r, user),
                   result->solicited ? "SP-initiated" : "IdP-initiated",

@@ -23,3 +23,22 @@ const char *sequr_correlation_id(request_rec *r)
     }
     return id;
 }
+
+static void trace_to_log(void *baton, const char *check, const char *detail)
+{
+    request_rec *r = baton;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, SEQLOGNO(01002) "check %s passed: %s",
+                  check, saml_log_escape(r->pool, detail, 1024));
+}
+
+const struct saml_trace *sequr_trace(request_rec *r)
+{
+    saml_trace_t *t;
+
+    if (!APLOG_R_IS_LEVEL(r, APLOG_DEBUG))
+        return NULL;
+    t = apr_palloc(r->pool, sizeof(*t));
+    t->fn = trace_to_log;
+    t->baton = r;
+    return t;
+}

@@ -15,4 +15,10 @@ const char *sequr_log_value(request_rec *r, const char *s);
 /* A short id shared by the browser's error page and the log line. */
 const char *sequr_correlation_id(request_rec *r);
 
+/* The core's trace of passed checks as debug lines (SEQ01002) of this
+ * request, or NULL when the request's log level would drop them: then the
+ * core formats nothing. */
+struct saml_trace;
+const struct saml_trace *sequr_trace(request_rec *r);
+
 #endif

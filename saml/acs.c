@@ -18,6 +18,7 @@
 
 #include "codec.h"
 #include "relay_state.h"
+#include "time.h"
 
 #define PENDING_PREFIX "q:"
 #define REPLAY_PREFIX  "r:"
@@ -146,6 +147,10 @@ static apr_status_t remember_assertion(apr_pool_t *p, saml_store_t *st,
                          saml_log_escape(p, a->issuer, 256));
     if (rv != APR_SUCCESS)
         return store_failure(p, err, rv, "replay cache");
+    SAML_TRACE(policy->response.trace, p, "replay",
+               "assertion %s from %s not seen before: in the replay cache until %s",
+               saml_log_escape(p, a->assertion_id, 128), saml_log_escape(p, a->issuer, 256),
+               saml_time_format(p, a->not_on_or_after + policy->response.skew));
     return APR_SUCCESS;
 }
 
@@ -206,10 +211,17 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
         if (rv != APR_SUCCESS)
             return rv;
         res->solicited = 1;
+        SAML_TRACE(policy->response.trace, p, "in-response-to",
+                   "request %s was ours and unanswered, RelayState matches; returning to %s",
+                   saml_log_escape(p, a->in_response_to, 128),
+                   saml_log_escape(p, res->return_to, 256));
     }
     else {
         res->return_to = relay_state && saml_is_local_path(relay_state)
                          ? apr_pstrdup(p, relay_state) : landing;
+        SAML_TRACE(policy->response.trace, p, "unsolicited",
+                   "IdP-initiated response allowed; landing at %s",
+                   saml_log_escape(p, res->return_to, 256));
     }
     *out = res;
     return APR_SUCCESS;

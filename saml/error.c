@@ -16,6 +16,18 @@ apr_status_t saml_fail(apr_pool_t *p, saml_err_t *err, apr_status_t status,
     return status;
 }
 
+void saml_trace_emit(const saml_trace_t *t, apr_pool_t *p, const char *check,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    const char *detail;
+
+    va_start(ap, fmt);
+    detail = apr_pvsprintf(p, fmt, ap);
+    va_end(ap);
+    t->fn(t->baton, check, detail);
+}
+
 int saml_status_to_http(apr_status_t status)
 {
     switch (status) {

@@ -24,6 +24,28 @@ apr_status_t saml_fail(apr_pool_t *p, saml_err_t *err, apr_status_t status,
                        const char *check, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* The validation path, told as it goes: every check that passed, with the
+ * values compared (never secrets), for an admin reading a debug log. The core
+ * knows no logger; the caller passes a trace only when it will be read. */
+typedef void saml_trace_fn(void *baton, const char *check, const char *detail);
+
+typedef struct saml_trace {
+    saml_trace_fn *fn;
+    void *baton;
+} saml_trace_t;
+
+/* SAML_TRACE(trace, pool, "audience", "fmt", ...): nothing is formatted or
+ * even evaluated when trace is NULL, so it costs a pointer test when off. */
+#define SAML_TRACE(t, p, check, ...)                                           \
+    do {                                                                       \
+        const saml_trace_t *saml_trace_ = (t);                                 \
+        if (saml_trace_ && saml_trace_->fn)                                    \
+            saml_trace_emit(saml_trace_, (p), (check), __VA_ARGS__);           \
+    } while (0)
+
+void saml_trace_emit(const saml_trace_t *t, apr_pool_t *p, const char *check,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* HTTP status an error code should be answered with. */
 int saml_status_to_http(apr_status_t status);
 

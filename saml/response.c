@@ -31,6 +31,7 @@ typedef struct validation {
 
 #define FAIL(v, status, check, ...) saml_fail((v)->p, (v)->err, status, check, __VA_ARGS__)
 #define ESC(v, s) saml_log_escape((v)->p, (s), 200)
+#define TRACE(v, check, ...) SAML_TRACE((v)->pol->trace, (v)->p, check, __VA_ARGS__)
 
 apr_status_t saml_response_decode(apr_pool_t *p, const char *b64, apr_size_t max_bytes,
                                   char **xml, apr_size_t *xml_len, saml_err_t *err)
@@ -179,6 +180,23 @@ static apr_status_t check_assertion_count(validation_t *v)
 
 /* ---- 2. signatures ------------------------------------------------------ */
 
+/* For the debug trace only: what a verified signature pointed at, and how. */
+static const char *signature_summary(validation_t *v, const char *what, xmlNodePtr sig)
+{
+    xmlNodePtr si = sig ? saml_xml_child(sig, SAML_NS_DSIG, "SignedInfo", NULL) : NULL;
+    xmlNodePtr sm = si ? saml_xml_child(si, SAML_NS_DSIG, "SignatureMethod", NULL) : NULL;
+    xmlNodePtr ref = si ? saml_xml_child(si, SAML_NS_DSIG, "Reference", NULL) : NULL;
+    xmlNodePtr dm = ref ? saml_xml_child(ref, SAML_NS_DSIG, "DigestMethod", NULL) : NULL;
+
+    if (sig == NULL)
+        return apr_pstrcat(v->p, what, " not signed", NULL);
+    return apr_psprintf(v->p, "%s signature verified with a configured IdP key: Reference URI "
+                        "\"%s\" is that element, SignatureMethod %s, DigestMethod %s", what,
+                        ESC(v, ref ? saml_xml_attr(v->p, ref, "URI") : NULL),
+                        ESC(v, sm ? saml_xml_attr(v->p, sm, "Algorithm") : NULL),
+                        ESC(v, dm ? saml_xml_attr(v->p, dm, "Algorithm") : NULL));
+}
+
 static apr_status_t verify_encrypted(validation_t *v, xmlNodePtr response_sig);
 
 static apr_status_t verify_signatures(validation_t *v)
@@ -214,6 +232,8 @@ static apr_status_t verify_signatures(validation_t *v)
         (rv = saml_signature_verify(v->p, v->pol->verifier, v->assertion, assertion_sig,
                                     v->err)) != APR_SUCCESS)
         return rv;
+    TRACE(v, "signature", "%s; %s", signature_summary(v, "Response", response_sig),
+          signature_summary(v, "Assertion", assertion_sig));
     v->response_signed = response_sig != NULL;
     return APR_SUCCESS;
 }
@@ -264,6 +284,9 @@ static apr_status_t verify_encrypted(validation_t *v, xmlNodePtr response_sig)
                               &inner) != APR_SUCCESS)
         return FAIL(v, SAML_EREJECTED, "encryption", "decrypted Assertion: %s: %s",
                     inner.check, inner.detail);
+    TRACE(v, "signature", "EncryptedAssertion decrypted with the SP key; %s; %s",
+          signature_summary(v, "Response", response_sig),
+          signature_summary(v, "Assertion", assertion_sig));
     return APR_SUCCESS;
 }
 
@@ -280,8 +303,10 @@ static apr_status_t check_status(validation_t *v)
         (rv = only_child(v, status, SAML_NS_PROTOCOL, "StatusMessage", 0, "status", &message)))
         return rv;
     value = saml_xml_attr(v->p, code, "Value");
-    if (value && !strcmp(value, STATUS_SUCCESS))
+    if (value && !strcmp(value, STATUS_SUCCESS)) {
+        TRACE(v, "status", "StatusCode %s", value);
         return APR_SUCCESS;
+    }
     sub = saml_xml_child(code, SAML_NS_PROTOCOL, "StatusCode", NULL);
     if (sub)
         subvalue = saml_xml_attr(v->p, sub, "Value");
@@ -300,6 +325,7 @@ static apr_status_t check_destination(validation_t *v)
     if (strcmp(dest, v->pol->acs_url))
         return FAIL(v, SAML_EREJECTED, "destination", "Destination \"%s\" is not \"%s\"",
                     ESC(v, dest), ESC(v, v->pol->acs_url));
+    TRACE(v, "destination", "Destination \"%s\" is the ACS URL", ESC(v, dest));
     return APR_SUCCESS;
 }
 
@@ -320,6 +346,8 @@ static apr_status_t check_issuer(validation_t *v, xmlNodePtr parent, int require
     if (format && strcmp(format, NAMEID_ENTITY))
         return FAIL(v, SAML_EREJECTED, "issuer", "%s Issuer Format \"%s\" is not entity",
                     (const char *)parent->name, ESC(v, format));
+    TRACE(v, "issuer", "%s Issuer \"%s\" is the configured IdP", (const char *)parent->name,
+          ESC(v, text));
     v->out->issuer = text;
     return APR_SUCCESS;
 }
@@ -401,6 +429,13 @@ static apr_status_t check_bearer_data(validation_t *v, xmlNodePtr data, apr_time
                     "InResponseTo \"%s\" is only on the unsigned Response",
                     ESC(v, response_irt));
     v->out->in_response_to = irt ? irt : response_irt;
+    TRACE(v, "recipient", "bearer Recipient \"%s\" is the ACS URL", ESC(v, recipient));
+    TRACE(v, "subject-confirmation",
+          "bearer NotBefore %s, NotOnOrAfter %s; now %s, skew %" APR_TIME_T_FMT " s",
+          has_nb ? saml_time_format(v->p, nb) : "(none)", saml_time_format(v->p, noa),
+          saml_time_format(v->p, v->pol->now), apr_time_sec(v->pol->skew));
+    TRACE(v, "in-response-to", "InResponseTo %s",
+          v->out->in_response_to ? ESC(v, v->out->in_response_to) : "(none: unsolicited)");
     *until = noa;
     return APR_SUCCESS;
 }
@@ -470,6 +505,8 @@ static apr_status_t check_audiences(validation_t *v, xmlNodePtr conditions)
     }
     if (restrictions == 0)
         return FAIL(v, SAML_EREJECTED, "audience", "no AudienceRestriction");
+    TRACE(v, "audience", "each of %d AudienceRestriction(s) names \"%s\"", restrictions,
+          ESC(v, v->pol->sp_entity_id));
     return APR_SUCCESS;
 }
 
@@ -496,6 +533,10 @@ static apr_status_t check_conditions(validation_t *v, apr_time_t *until)
         return FAIL(v, SAML_EREJECTED, "not-on-or-after", "Conditions expired at %s "
                     "(skew %" APR_TIME_T_FMT " s)", saml_time_format(v->p, noa),
                     apr_time_sec(v->pol->skew));
+    TRACE(v, "conditions",
+          "Conditions NotBefore %s, NotOnOrAfter %s; now %s, skew %" APR_TIME_T_FMT " s",
+          has_nb ? saml_time_format(v->p, nb) : "(none)", saml_time_format(v->p, noa),
+          saml_time_format(v->p, v->pol->now), apr_time_sec(v->pol->skew));
     *until = noa;
     return check_audiences(v, conditions);
 }
@@ -517,6 +558,9 @@ static apr_status_t read_authn_statement(validation_t *v)
                     saml_time_format(v->p, t));
     v->out->session_not_on_or_after = present ? t : 0;
     v->out->session_index = saml_xml_attr(v->p, st, "SessionIndex");
+    TRACE(v, "authn-statement", "AuthnInstant %s, SessionNotOnOrAfter %s",
+          saml_time_format(v->p, v->out->authn_instant),
+          present ? saml_time_format(v->p, t) : "(none)");
     return APR_SUCCESS;
 }
 
@@ -596,6 +640,9 @@ static apr_status_t accept_user(validation_t *v, const char *user, const char *c
     if (has_control_character(user))
         return FAIL(v, SAML_EREJECTED, check, "user name \"%s\" contains control characters",
                     ESC(v, user));
+    TRACE(v, "user", "user \"%s\" from %s; %d attribute(s) read", ESC(v, user),
+          strcmp(check, "nameid") ? ESC(v, v->pol->user_attribute) : "the NameID",
+          v->out->attributes->nelts);
     v->out->user = user;
     return APR_SUCCESS;
 }

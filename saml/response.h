@@ -25,6 +25,7 @@ typedef struct saml_response_policy {
     const char *user_attribute;       /* NULL: identity is the NameID; else attribute Name */
     saml_xml_limits_t limits;
     EVP_PKEY *sp_key;                 /* decrypts an EncryptedAssertion; NULL: refused */
+    const saml_trace_t *trace;        /* NULL: say nothing about checks that pass */
 } saml_response_policy_t;
 
 typedef struct saml_assertion {

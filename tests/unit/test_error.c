@@ -1,5 +1,6 @@
 /* Log lines cannot be forged through the values they quote. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -45,6 +46,47 @@ START_TEST(fail_fills_the_error)
 }
 END_TEST
 
+typedef struct {
+    int calls;
+    char said[256];
+} trace_log_t;
+
+static void record(void *baton, const char *check, const char *detail)
+{
+    trace_log_t *log = baton;
+    log->calls++;
+    snprintf(log->said, sizeof(log->said), "%s: %s", check, detail);
+}
+
+static int evaluated;
+
+static const char *costly(void)
+{
+    evaluated++;
+    return "value";
+}
+
+START_TEST(trace_reports_passed_checks)
+{
+    trace_log_t log = {0};
+    saml_trace_t t = {record, &log};
+    SAML_TRACE(&t, tk_pool(), "audience", "names \"%s\" (%d)", costly(), 2);
+    ck_assert_int_eq(log.calls, 1);
+    ck_assert_str_eq(log.said, "audience: names \"value\" (2)");
+}
+END_TEST
+
+START_TEST(trace_off_formats_and_evaluates_nothing)
+{
+    saml_trace_t no_fn = {NULL, NULL};
+    const saml_trace_t *off = NULL;
+    evaluated = 0;
+    SAML_TRACE(off, tk_pool(), "audience", "%s", costly());
+    SAML_TRACE(&no_fn, tk_pool(), "audience", "%s", costly());
+    ck_assert_int_eq(evaluated, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("error");
@@ -55,6 +97,8 @@ int main(void)
     tcase_add_test(tc, truncates_long_values);
     tcase_add_test(tc, maps_errors_to_http);
     tcase_add_test(tc, fail_fills_the_error);
+    tcase_add_test(tc, trace_reports_passed_checks);
+    tcase_add_test(tc, trace_off_formats_and_evaluates_nothing);
     suite_add_tcase(s, tc);
     return tk_run_suite(s);
 }
