@@ -355,7 +355,9 @@ int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)
     for (i = 0; i < c.nservers; i++) {
         const char *label = APR_ARRAY_IDX(conf.server_labels, i, const char *);
         server_state_t s = i == 0 ? c.servers[0] : effective(&c.servers[0], &c.servers[i]);
-        check_sp_pair(&c, &s, label);
+        /* An inherited pair was judged with the main server. */
+        if (i == 0 || c.servers[i].sp_cert_at || c.servers[i].sp_key_at)
+            check_sp_pair(&c, &s, label);
         check_completeness(&c, &s, label);
         /* The main server's store is checked once, not again for each host. */
         if (i == 0 || c.servers[i].user_store || c.servers[i].dbd_params)

@@ -39,8 +39,8 @@ static void problem(reader_t *r, const char *file, int line, const char *fmt, ..
     va_start(ap, fmt);
     what = apr_pvsprintf(r->p, fmt, ap);
     va_end(ap);
-    APR_ARRAY_PUSH(r->conf->problems, const char *) = apr_psprintf(r->p, "%s:%d: %s", file, line,
-                                                                     what);
+    APR_ARRAY_PUSH(r->conf->problems, const char *) =
+        apr_psprintf(r->p, "%s:%d: problem: %s", file, line, what);
 }
 
 static const char *root_relative(apr_pool_t *p, const char *root, const char *path)

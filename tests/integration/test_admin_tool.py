@@ -1,12 +1,21 @@
-"""sequr-saml-admin, the real binary, on a SQLite store in a temp dir: every
-command, --help everywhere, the documented exit codes (0 done, 1 usage,
-2 unknown or already present, 3 database error)."""
+"""sequr-saml-admin, the real binary: the user commands on a SQLite store in
+a temp dir, init's SP key pair, import-metadata on Azure-shaped metadata,
+relay-state (and that the module follows the value it prints), check on good
+and broken configs; --help everywhere, the documented exit codes (0 done,
+1 usage, 2 refused: unknown/present user, files exist, metadata refused,
+problems found; 3 system: database, unreadable or unwritable file)."""
 import os
+import re
+import shutil
 import sqlite3
+import stat
 import subprocess
 import unittest
+import urllib.parse
 
-from harness import BUILDDIR, tempdir
+import harness
+from harness import BUILDDIR, SP_ENTITY_ID, Apache, IdPProcess, SamlTestCase, az, \
+    module_available, tempdir
 
 ADMIN = os.path.join(BUILDDIR, "sequr-saml-admin")
 
@@ -113,6 +122,316 @@ class AdminTool(unittest.TestCase):
             self.assertIn("Usage: sequr-saml-admin", out, args)
         self.assertIn("Exit status", admin("--help")[1])
         self.assertFalse(os.path.exists(self.db), "--help must not create the store")
+
+    def test_any_dbd_driver_through_dbd_and_params(self):
+        # --dbd sqlite3 --params FILE is the same store as --db FILE.
+        self.run_ok("init")
+        rc, out, err = admin("--dbd", "sqlite3", "--params", self.db, "user", "add", "x@c.example")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([u[0] for u in self.users()], ["x@c.example"])
+        rc, out, err = admin("--dbd", "nosuchdb", "--params", "x", "user", "list")
+        self.assertEqual(rc, 3, err)
+        self.assertIn("no nosuchdb driver", err)
+        rc, out, err = admin("--dbd", "sqlite3", "user", "list")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("--dbd and --params go together", err)
+
+
+def openssl(*args, data=None):
+    return subprocess.run(["openssl"] + list(args), input=data, capture_output=True,
+                          check=True, timeout=30).stdout
+
+
+class SPKeyPair(unittest.TestCase):
+    def setUp(self):
+        if not os.access(ADMIN, os.X_OK):
+            raise unittest.SkipTest("sequr-saml-admin not built: %s" % ADMIN)
+        self.dir = tempdir("sequr-admin-keys-")
+        self.key = os.path.join(self.dir, "sp.key")
+        self.cert = os.path.join(self.dir, "sp.crt")
+
+    def test_init_makes_a_matching_pair_and_refuses_to_overwrite(self):
+        db = os.path.join(self.dir, "users.db")
+        rc, out, err = admin("--db", db, "init", "--sp-key", self.key, "--sp-cert", self.cert,
+                             "--sp-subject", "sequr.contoso.example", "--days", "400")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(os.path.exists(db))
+        self.assertEqual(stat.S_IMODE(os.stat(self.key).st_mode), 0o600)
+        self.assertIn("SequrSAMLSPPrivateKeyFile %s" % self.key, out)
+        self.assertIn("SequrSAMLSPCertificateFile %s" % self.cert, out)
+        text = openssl("x509", "-in", self.cert, "-noout", "-text").decode()
+        self.assertIn("Subject: CN = sequr.contoso.example", text)
+        self.assertIn("Public-Key: (3072 bit)", text)
+        self.assertIn("CA:FALSE", text)
+        days = openssl("x509", "-in", self.cert, "-noout", "-checkend", str(399 * 86400))
+        self.assertIn(b"will not expire", days)
+        self.assertEqual(openssl("pkey", "-in", self.key, "-pubout"),
+                         openssl("x509", "-in", self.cert, "-noout", "-pubkey"))
+        # The module loads the pair the same way check does.
+        before = open(self.key, "rb").read(), open(self.cert, "rb").read()
+        rc, out, err = admin("init", "--sp-key", self.key, "--sp-cert", self.cert)
+        self.assertEqual(rc, 2, err)
+        self.assertIn("exists; --force", err)
+        self.assertEqual((open(self.key, "rb").read(), open(self.cert, "rb").read()), before)
+        rc, out, err = admin("init", "--sp-key", self.key, "--sp-cert", self.cert, "--force")
+        self.assertEqual(rc, 0, err)
+        self.assertNotEqual(open(self.key, "rb").read(), before[0])
+        self.assertEqual(stat.S_IMODE(os.stat(self.key).st_mode), 0o600)
+        self.assertIn("CN=sequr-saml-sp", out)                 # the default subject
+
+    def test_keys_alone_and_unwritable_places(self):
+        rc, out, err = admin("init", "--sp-key", self.key, "--sp-cert", self.cert)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["sp.crt", "sp.key"])   # no store
+        rc, out, err = admin("init", "--sp-key", "/nonexistent-dir/sp.key", "--sp-cert",
+                             os.path.join(self.dir, "other.crt"))
+        self.assertEqual(rc, 3, err)
+        self.assertIn("/nonexistent-dir/sp.key", err)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["sp.crt", "sp.key"])   # nothing left
+        for args in (["init", "--sp-key", self.key], ["init", "--days", "5"],
+                     ["init", "--sp-key", "a", "--sp-cert", "b", "--days", "0"]):
+            rc, out, err = admin(*args)
+            self.assertEqual(rc, 1, (args, err))
+            self.assertIn("Usage: sequr-saml-admin", err)
+
+
+def long_lived_pair(directory, name, cn, days=400):
+    key, crt = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                    str(days), "-subj", "/CN=" + cn, "-keyout", key, "-out", crt],
+                   check=True, capture_output=True, timeout=60)
+    return key, crt
+
+
+def pem_body(path):
+    return "".join(open(path).read().split("-----")[2].split())
+
+
+class ImportMetadata(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(ADMIN, os.X_OK):
+            raise unittest.SkipTest("sequr-saml-admin not built: %s" % ADMIN)
+        cls.dir = tempdir("sequr-admin-md-")
+        cls.tenant = az.DEFAULT_TENANT
+        cls.sso = "https://login.microsoftonline.com/%s/saml2" % cls.tenant
+        _, cls.current = long_lived_pair(cls.dir, "current", "Microsoft Azure Federated SSO "
+                                         "Certificate")
+        _, cls.soon = az.make_keypair(cls.dir, "soon", cn="Next Azure SSO Certificate")
+        _, cls.expired = az.make_expired_keypair(cls.dir)
+
+    def write(self, name, data):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def test_prints_the_facts_writes_the_certs_and_the_directives(self):
+        md = self.write("fm.xml", az.make_metadata(self.tenant, self.sso,
+                                                   [self.current, self.soon]))
+        self.assertTrue(open(md, "rb").read().startswith(b"\xef\xbb\xbf"))
+        out_dir = os.path.join(self.dir, "certs")
+        rc, out, err = admin("import-metadata", md, "--out-dir", out_dir)
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"Entity ID: +%s" % re.escape(az.entra_issuer(self.tenant)))
+        self.assertRegex(out, r"Sign-on URL: +%s\n" % re.escape(self.sso))
+        self.assertRegex(out, r"Logout URL: +%s\n" % re.escape(self.sso))
+        self.assertIn("Signing certificates: 2", out)
+        self.assertIn("subject:    CN=Microsoft Azure Federated SSO Certificate", out)
+        self.assertIn("subject:    CN=Next Azure SSO Certificate", out)
+        serial = openssl("x509", "-in", self.current, "-noout", "-serial").decode()
+        self.assertIn(serial.strip().split("=")[1].lstrip("0"), out)
+        # The 2-day certificate is flagged, the 400-day one is not.
+        warnings = [l for l in out.splitlines() if "WARNING" in l]
+        self.assertEqual(len(warnings), 1, out)
+        self.assertRegex(warnings[0], r"expires in [01] day")
+        written = [os.path.join(out_dir, "idp-signing-%d.pem" % i) for i in (1, 2)]
+        self.assertEqual([pem_body(p) for p in written],
+                         [pem_body(self.current), pem_body(self.soon)])
+        for p in written:
+            self.assertIn("    SequrSAMLIdPCertificateFile %s\n" % p, out)
+        self.assertIn("    SequrSAMLIdPMetadataFile %s\n" % md, out)
+        self.assertIn("    SequrSAMLIdPEntityID %s\n" % az.entra_issuer(self.tenant), out)
+        self.assertIn("    SequrSAMLIdPSSOURL %s\n" % self.sso, out)
+
+    def test_refused_metadata_exit_2_unreadable_exit_3(self):
+        sp = (b'<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x">'
+              b'<SPSSODescriptor protocolSupportEnumeration="p"/></EntityDescriptor>')
+        no_sso = az.make_metadata(self.tenant, self.sso, [self.current]).replace(
+            b"SingleSignOnService", b"ArtifactResolutionService")
+        cases = {"garbage.xml": b"\xef\xbb\xbfnot xml at all <",
+                 "sp.xml": sp, "no-sso.xml": no_sso,
+                 "doctype.xml": b'<!DOCTYPE x [<!ENTITY e "x">]><x>&e;</x>',
+                 "huge.xml": b"<a>" + b" " * (1024 * 1024 + 10) + b"</a>"}
+        for name, data in cases.items():
+            rc, out, err = admin("import-metadata", self.write(name, data))
+            self.assertEqual(rc, 2, (name, out, err))
+            self.assertIn("metadata refused", err, name)
+        rc, out, err = admin("import-metadata", self.write("old.xml", az.make_metadata(
+            self.tenant, self.sso, [self.expired])))
+        self.assertEqual(rc, 2, err)
+        self.assertIn("EXPIRED", out)
+        self.assertIn("every signing certificate", err)
+        rc, out, err = admin("import-metadata", os.path.join(self.dir, "missing.xml"))
+        self.assertEqual(rc, 3, err)
+        self.assertIn("No such file", err)
+        md = self.write("ok.xml", az.make_metadata(self.tenant, self.sso, [self.current]))
+        rc, out, err = admin("import-metadata", md, "--out-dir", "/proc/no-such-dir")
+        self.assertEqual(rc, 3, err)
+
+
+class RelayStateCommand(unittest.TestCase):
+    def setUp(self):
+        if not os.access(ADMIN, os.X_OK):
+            raise unittest.SkipTest("sequr-saml-admin not built: %s" % ADMIN)
+
+    def test_values_and_refusals(self):
+        self.assertEqual(admin("relay-state", "contoso"), (0, "/?sequr_tenant=contoso\n", ""))
+        rc, out, err = admin("relay-state", "Contoso-EU_2", "--path", "/app/home?x=1")
+        self.assertEqual((rc, out), (0, "/app/home?x=1&sequr_tenant=Contoso-EU_2\n"), err)
+        for args in (["relay-state", "a b"], ["relay-state", "x" * 65],
+                     ["relay-state", "acme", "--path", "//evil.example/"],
+                     ["relay-state", "acme", "--path", "https://evil.example/"],
+                     ["relay-state", "acme", "--path", "/" + "a" * 70]):
+            rc, out, err = admin(*args)
+            self.assertEqual(rc, 1, (args, out, err))
+            self.assertEqual(out, "")
+
+
+class WithApache(SamlTestCase):
+    """An Apache configured from import-metadata's output: the module follows
+    relay-state's value after an IdP-initiated sign-in, and check finds no
+    problem in that config but the 2-day IdP certificate."""
+
+    @classmethod
+    def setUpClass(cls):
+        why = module_available()
+        if why or not os.access(ADMIN, os.X_OK):
+            raise unittest.SkipTest(why or "sequr-saml-admin not built")
+        cls.apache = Apache(servers=1)
+        cls.idp = IdPProcess(cls.apache.acs_url, sign=cls.sign)
+        cls.dir = tempdir("sequr-admin-site-")
+        md = os.path.join(cls.dir, "fm.xml")
+        with open(md, "wb") as f:
+            f.write(az.make_metadata(cls.idp.tenant, cls.idp.sso_url, [cls.idp.cert]))
+        rc, out, err = admin("import-metadata", md, "--out-dir", os.path.join(cls.dir, "idp"))
+        if rc != 0:
+            raise AssertionError(err)
+        values = out.split("or the values themselves:\n")[1]
+        cls.key, cls.cert = os.path.join(cls.dir, "sp.key"), os.path.join(cls.dir, "sp.crt")
+        rc, out, err = admin("init", "--sp-key", cls.key, "--sp-cert", cls.cert)
+        if rc != 0:
+            raise AssertionError(err)
+        cls.apache.write_conf("SequrSAMLSPEntityID %s\n%s\n%s" % (
+            SP_ENTITY_ID, values, "\n".join(l.strip() for l in out.splitlines()
+                                              if l.startswith("    SequrSAML"))))
+        cls.apache.start()
+        cls.tmp = tempdir("sequr-test-")
+
+    def test_idp_initiated_sign_in_lands_on_the_relay_state(self):
+        rc, value, err = admin("relay-state", "contoso", "--path", "/protected/home")
+        self.assertEqual(rc, 0, err)
+        value = value.strip()
+        jar = self.jar()
+        r = self.post_acs(self.response(None), relay_state=value, jar=jar)
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(urllib.parse.urlsplit(r.location)._replace(scheme="", netloc="")
+                         .geturl(), value)
+        page = self.get(value, jar=jar)
+        self.assertEqual(page.status, 200, page)
+        self.assertEqual(self.whoami(page)["QUERY_STRING"], "sequr_tenant=contoso")
+
+    def test_check_finds_no_problem_and_warns_of_the_short_lived_cert(self):
+        rc, out, err = admin("check", "--config", self.apache.conf_path)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("0 problem(s), 1 warning(s)", out)
+        self.assertRegex(out, r"%s:\d+: warning: IdP certificate .*idp-signing-1.pem .*expires in"
+                         % re.escape(self.apache.conf_path))
+        self.assertIn("Syntax OK", out)                       # apache2 -t ran too
+
+
+class Check(unittest.TestCase):
+    def setUp(self):
+        if not os.access(ADMIN, os.X_OK):
+            raise unittest.SkipTest("sequr-saml-admin not built: %s" % ADMIN)
+        self.dir = tempdir("sequr-admin-check-")
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_problems_with_file_and_line(self):
+        _, idp = long_lived_pair(self.dir, "idp", "idp")
+        key, _ = long_lived_pair(self.dir, "a", "a")
+        _, other = long_lived_pair(self.dir, "b", "b")
+        _, old = az.make_expired_keypair(self.dir)
+        db = os.path.join(self.dir, "empty.db")
+        sqlite3.connect(db).execute("CREATE TABLE other (x)").connection.close()
+        self.write("conf.d/sp.conf", "SequrSAMLSPCertificateFile b.crt\n"
+                                     "SequrSAMLSPPrivateKeyFile \"a.key\"\n")
+        conf = self.write("site.conf", "\n".join([
+            "# a comment",
+            "ServerRoot %s" % self.dir,
+            "Define IDP idp.crt",
+            "SequrSAMLSPEntityID https://sp.example/",
+            "SequrSAMLIdPSSOURL https://login.example/saml2",
+            "SequrSAMLIdPEntityID https://sts.windows.net/t/",
+            "SequrSAMLIdPCertificateFile ${IDP}",
+            "SequrSAMLIdPCertificateFile missing.pem",
+            "SequrSAMLIdPCertificateFile %s" % old,
+            "IncludeOptional conf.d/*.conf",
+            "Include nothing-here/*.conf",
+            "DBDriver sqlite3",
+            "DBDParams %s" % db,
+            "SequrSAMLUserStore dbd",
+            "<VirtualHost *:80>",
+            "  SequrSAMLIdPMetadataFile \\",
+            "      idp.crt",
+            "  <Location />",
+            "    AuthType sequr-saml",
+            "  </Location>",
+            "</VirtualHost>", ""]))
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertEqual(rc, 2, out + err)
+        lines = out.splitlines()
+
+        def reported(line, *words):
+            for l in lines:
+                if l.startswith("%s:%d: " % (conf, line)) and all(w in l for w in words):
+                    return
+            self.fail("no line %d with %s in:\n%s" % (line, words, out))
+        reported(8, "problem", "missing.pem", "No such file")
+        reported(9, "warning", "EXPIRED")
+        reported(11, "problem", "matches no file")
+        reported(13, "problem", "user store", "sequr_users")
+        reported(16, "problem", "IdP metadata")                # continuation line joined
+        self.assertRegex(out, r"%s:2: problem: main server: SP private key does not match"
+                         % re.escape(os.path.join(self.dir, "conf.d", "sp.conf")))
+        self.assertNotIn("%s:7:" % conf, out)            # ${IDP} expanded, idp.crt loaded
+        self.assertIn("5 problem(s), 1 warning(s)", out)   # the pair is judged once
+
+    def test_usage_and_unreadable_config(self):
+        rc, out, err = admin("check", "--config", os.path.join(self.dir, "none.conf"))
+        self.assertEqual(rc, 3, err)
+        rc, out, err = admin("check")
+        self.assertEqual(rc, 1, err)
+        rc, out, err = admin("check", "--help")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Exit status", out)
+        # A missing store is reported with the command that makes one.
+        conf = self.write("s.conf", "DBDriver sqlite3\nDBDParams users.db\n"
+                                    "SequrSAMLUserStore dbd\n")
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertEqual(rc, 2, out)
+        self.assertIn("s.conf:2: problem: no user store at %s/users.db (create it with "
+                      "sequr-saml-admin --db %s/users.db init)" % (self.dir, self.dir), out)
+        admin("--db", os.path.join(self.dir, "users.db"), "init")
+        rc, out, err = admin("check", "--config", self.dir, "--no-apache")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("0 problem(s), 0 warning(s)", out)
 
 
 if __name__ == "__main__":
