@@ -36,7 +36,9 @@ static int sequr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
 static int sequr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
-    (void)ptemp;
+    /* Apache reads its configuration twice at start-up: warn once. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        sequr_warn_expiring_certificates(ptemp, s, 0);
     return sequr_store_setup(pconf, s);
 }
 

@@ -91,4 +91,10 @@ const char *sequr_request_header_prefix(const request_rec *r);
  * Logs the precise problem and returns !OK so `apachectl configtest` fails. */
 int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 
+/* Certificates (IdP and SP) that expire within 30 days or have expired, with
+ * file, subject and date: into each server's error log after start-up or a
+ * graceful restart (console 0, from post_config), on the console for
+ * `apachectl configtest` (console 1). */
+void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *s, int console);
+
 #endif

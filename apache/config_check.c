@@ -2,8 +2,10 @@
  * configtest` with the file and line, rather than failing a user later. */
 #include "config.h"
 
+#include "apr_hash.h"
 #include "apr_strings.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 
 #include "certificate.h"
@@ -111,7 +113,8 @@ static int check_auth_types(apr_pool_t *ptemp, server_rec *main_server, const ap
 /* The certificates that may verify signatures: an expired one is left out
  * (Azure switches to the next certificate by itself when one expires, and a
  * retired key must not keep signing people in) unless the admin says
- * otherwise. One that expires soon is kept, with a warning each start. */
+ * otherwise. One that expires soon is kept, with a warning each start
+ * (sequr_warn_expiring_certificates). */
 static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
                                                sequr_server_conf_t *c)
 {
@@ -135,11 +138,6 @@ static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
                          saml_cert_subject(p, cert), saml_time_format(p, not_after));
             continue;
         }
-        if (left < apr_time_from_sec(EXPIRY_WARNING_DAYS * 86400))
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
-                         SEQLOGNO(01605) "server %s: IdP certificate %s (%s) expires on %s: "
-                         "add its successor from Azure now", host, name,
-                         saml_cert_subject(p, cert), saml_time_format(p, not_after));
         APR_ARRAY_PUSH(usable, X509 *) = cert;
     }
     return usable;
@@ -172,6 +170,79 @@ static int prepare_verifier(apr_pool_t *pconf, server_rec *s, sequr_server_conf_
     return OK;
 }
 
+/* ---- certificates that end soon ------------------------------------------ */
+
+/* The SequrSAMLSPCertificateFile directive that configured server s, or NULL
+ * when s inherits its key pair (it is then reported with the server that set it). */
+static const ap_directive_t *sp_certificate_directive(server_rec *main_server, server_rec *s,
+                                                      const ap_directive_t *node,
+                                                      const ap_directive_t *vhost)
+{
+    for (; node; node = node->next) {
+        const ap_directive_t *found = NULL;
+        if (!strcasecmp(node->directive, "<VirtualHost"))
+            found = sp_certificate_directive(main_server, s, node->first_child, node);
+        else if (node->first_child)
+            found = sp_certificate_directive(main_server, s, node->first_child, vhost);
+        else if (!strcasecmp(node->directive, D_SP_CERTIFICATE_FILE) &&
+                 server_of_section(main_server, vhost) == s)
+            found = node;
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+static void warn_if_ending(apr_pool_t *p, server_rec *s, int console, const char *what,
+                           const char *name, X509 *cert, const char *advice)
+{
+    apr_time_t not_after = saml_cert_not_after(cert);
+    apr_interval_time_t left = not_after - apr_time_now();
+
+    if (left >= apr_time_from_sec(EXPIRY_WARNING_DAYS * 86400))
+        return;
+    ap_log_error(APLOG_MARK, (console ? APLOG_STARTUP : 0) | APLOG_WARNING, 0,
+                 console ? NULL : s,
+                 SEQLOGNO(01605) "server %s: %s %s (%s) %s on %s: %s",
+                 s->server_hostname ? s->server_hostname : "(main)", what, name,
+                 saml_cert_subject(p, cert), left > 0 ? "expires" : "expired",
+                 saml_time_format(p, not_after), advice);
+}
+
+void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, int console)
+{
+    apr_hash_t *seen = apr_hash_make(p);
+    server_rec *s;
+    int i;
+
+    for (s = main_server; s; s = s->next) {
+        const sequr_server_conf_t *c = sequr_server_conf(s);
+        const ap_directive_t *d;
+        const char *args;
+
+        for (i = 0; c->idp_certs && i < c->idp_certs->nelts; i++) {
+            X509 *cert = APR_ARRAY_IDX(c->idp_certs, i, X509 *);
+            if (apr_hash_get(seen, &cert, sizeof(cert)) || saml_cert_not_after(cert) <
+                apr_time_now())   /* expired ones: SEQ01604 says what happens to them */
+                continue;
+            apr_hash_set(seen, apr_pmemdup(p, &cert, sizeof(cert)), sizeof(cert), "");
+            warn_if_ending(p, s, console, "IdP certificate",
+                           APR_ARRAY_IDX(c->idp_cert_names, i, const char *), cert,
+                           "add its successor from Azure now");
+        }
+        if (c->sp_cert == NULL || apr_hash_get(seen, &c->sp_cert, sizeof(X509 *)))
+            continue;
+        apr_hash_set(seen, apr_pmemdup(p, &c->sp_cert, sizeof(X509 *)), sizeof(X509 *), "");
+        d = sp_certificate_directive(main_server, s, ap_conftree, NULL);
+        args = d ? d->args : NULL;
+        warn_if_ending(p, s, console, "SP certificate",
+                       d ? apr_psprintf(p, "%s (line %d of %s)", ap_getword_conf(p, &args),
+                                        d->line_num, d->filename) : D_SP_CERTIFICATE_FILE,
+                       c->sp_cert, "make a new key pair, publish it in the SP metadata and "
+                       "upload it to Entra ID (token encryption) before then");
+    }
+}
+
 int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *vs;
@@ -192,5 +263,8 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     if (!check_auth_types(ptemp, s, ap_conftree, NULL))
         return HTTP_INTERNAL_SERVER_ERROR;
+    /* At start-up the error log gets these (post_config); configtest shows them. */
+    if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST)
+        sequr_warn_expiring_certificates(ptemp, s, 1);
     return OK;
 }
