@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "apr_lib.h"
+#include "apr_network_io.h"
 #include "apr_strings.h"
 #include "apr_uri.h"
 #include "http_log.h"
@@ -85,6 +86,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(public_base_url);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
      * inherit certificates or URLs of the main server's IdP piecemeal. */
+    MERGE_PTR(trusted_proxies);
     if (add->idp_sso_url || add->idp_entity_id || add->idp_certs) {
         m->idp_sso_url = add->idp_sso_url;
         m->idp_entity_id = add->idp_entity_id;
@@ -535,6 +537,27 @@ static const char *set_request_headers(cmd_parms *cmd, void *dc, int on)
 
 #define SRV RSRC_CONF
 const command_rec sequr_directives[] = {
+/* The proxies allowed to tell us the public scheme and host: addresses or
+ * networks, never "any", since a client could then choose our ACS URL. */
+static const char *add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    char *ip = apr_pstrdup(cmd->pool, arg), *bits = strchr(ip, '/');
+    apr_ipsubnet_t *net;
+    (void)dc;
+
+    if (bits)
+        *bits++ = '\0';
+    if ((!apr_isxdigit(*ip) && *ip != ':') ||
+        apr_ipsubnet_create(&net, ip, bits, cmd->pool) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an IP address or ADDRESS/BITS network",
+                            cmd->cmd->name, arg);
+    if (c->trusted_proxies == NULL)
+        c->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
+    APR_ARRAY_PUSH(c->trusted_proxies, apr_ipsubnet_t *) = net;
+    return NULL;
+}
+
     AP_INIT_TAKE1(D_SP_ENTITY_ID, set_url, NULL, SRV,
                   "SP entity ID (Azure 'Identifier'): the Audience assertions must carry"),
     AP_INIT_TAKE1(D_ENDPOINT_PATH, set_endpoint_path, NULL, SRV,
@@ -596,3 +619,6 @@ const command_rec sequr_directives[] = {
                   "Prefix of those request headers (default Sequr-SAML-)"),
     {NULL}
 };
+    AP_INIT_ITERATE(D_TRUST_FORWARDED_HEADERS, add_trusted_proxy, NULL, SRV,
+                    "Addresses or networks (ADDRESS/BITS) of proxies whose X-Forwarded-Proto "
+                    "and X-Forwarded-Host give the public URL when no public base URL is set"),

@@ -35,5 +35,6 @@
 #define D_PUBLIC_BASE_URL               "SequrSAMLPublicBaseURL"
 #define D_REQUEST_HEADERS               "SequrSAMLRequestHeaders"
 #define D_REQUEST_HEADER_PREFIX         "SequrSAMLRequestHeaderPrefix"
+#define D_TRUST_FORWARDED_HEADERS       "SequrSAMLTrustForwardedHeaders"
 
 #endif

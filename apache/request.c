@@ -12,20 +12,75 @@
 
 APLOG_USE_MODULE(sequr_saml);
 
+/* The last of the comma-separated values of header name: the one the proxy
+ * next to us added; earlier ones came from further out, or from the client. */
+static const char *last_forwarded(request_rec *r, const char *name)
+{
+    const char *v = apr_table_get(r->headers_in, name), *comma;
+    if (v == NULL)
+        return NULL;
+    comma = strrchr(v, ',');
+    v = comma ? comma + 1 : v;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    return apr_pstrndup(r->pool, v, strcspn(v, " \t"));
+}
+
+static int peer_is_trusted_proxy(request_rec *r, const sequr_server_conf_t *c)
+{
+    int i;
+    /* The TCP peer, not a client address mod_remoteip may have put in its place. */
+    for (i = 0; c->trusted_proxies && i < c->trusted_proxies->nelts; i++)
+        if (apr_ipsubnet_test(APR_ARRAY_IDX(c->trusted_proxies, i, apr_ipsubnet_t *),
+                              r->connection->client_addr))
+            return 1;
+    return 0;
+}
+
+/* scheme://host[:port] from a trusted proxy's X-Forwarded-Proto/Host, or
+ * NULL: a host that is not a plain host[:port] is ignored, not trusted. */
+static const char *forwarded_base_url(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *host, *proto;
+
+    if (!peer_is_trusted_proxy(r, c) || (host = last_forwarded(r, "X-Forwarded-Host")) == NULL)
+        return NULL;
+    if (*host == '\0' || strlen(host) > 255 ||
+        host[strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")]) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SEQLOGNO(01003) "X-Forwarded-Host %s from "
+                      "trusted proxy %s is not a host[:port]: ignored", sequr_log_value(r, host),
+                      r->connection->client_ip);
+        return NULL;
+    }
+    proto = last_forwarded(r, "X-Forwarded-Proto");
+    if (proto == NULL || (strcasecmp(proto, "https") && strcasecmp(proto, "http")))
+        proto = ap_http_scheme(r);
+    return apr_pstrcat(r->pool, apr_pstrdup(r->pool, proto), "://", host, NULL);
+}
+
+/* What browsers and the IdP call us: the configured public base URL, else
+ * what a trusted proxy says, else NULL (then Apache's own view). */
+static const char *public_base_url(request_rec *r, const sequr_server_conf_t *c)
+{
+    return c->public_base_url ? c->public_base_url : forwarded_base_url(r, c);
+}
+
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name)
 {
     const char *path = apr_pstrcat(r->pool, sequr_endpoint_path(c), "/", name, NULL);
+    const char *base = public_base_url(r, c);
     /* Behind a TLS terminator Apache sees http://internal:port; the IdP
      * addresses its answers to the public name, and so must we. */
-    if (c->public_base_url)
-        return apr_pstrcat(r->pool, c->public_base_url, path, NULL);
+    if (base)
+        return apr_pstrcat(r->pool, base, path, NULL);
     return ap_construct_url(r->pool, path, r);
 }
 
 int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c)
 {
-    if (c->public_base_url)
-        return !strncasecmp(c->public_base_url, "https:", 6);
+    const char *base = public_base_url(r, c);
+    if (base)
+        return !strncasecmp(base, "https:", 6);
     return !strcasecmp(ap_http_scheme(r), "https");
 }
 

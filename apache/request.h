@@ -9,7 +9,9 @@
 #include "config.h"
 
 /* Absolute URL of PATH/<name> on this server, as the IdP must see it:
- * under SequrSAMLPublicBaseURL when set, else as Apache sees the request. */
+ * under SequrSAMLPublicBaseURL when set, else under the X-Forwarded-Proto/Host
+ * of a proxy named by SequrSAMLTrustForwardedHeaders, else as Apache sees the
+ * request. */
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name);
 
 /* Whether browsers reach us over https (the public base URL's scheme when

@@ -66,7 +66,8 @@ class BehindTlsTerminator(SamlTestCase):
         cls.apache = Apache()
         cls.idp = IdPProcess(cls.public_acs)
         cls.apache.write_conf(harness.saml_directives(
-            cls.idp.sso_url, cls.idp.cert, cls.idp.issuer, PublicBaseURL=cls.public + "/"))
+            cls.idp.sso_url, cls.idp.cert, cls.idp.issuer, PublicBaseURL=cls.public + "/",
+            TrustForwardedHeaders="127.0.0.1"))
         cls.apache.start()
 
         crt, key = make_tls_cert(cls.tmp)
@@ -133,11 +134,98 @@ class BehindTlsTerminator(SamlTestCase):
         self.assertIn("secure", out.set_cookie().lower())
 
     def test_internal_request_still_names_the_public_acs(self):
-        # The directive is the module's view of itself, whichever way a request arrives.
-        r = self.get("/protected/direct")
+        # The directive is the module's view of itself, whichever way a request
+        # arrives, and wins over what even a trusted proxy says.
+        r = self.get("/protected/direct", headers=("X-Forwarded-Host: other.example",
+                                                   "X-Forwarded-Proto: http"))
         self.assertEqual(r.status, 302, r)
         q, xml = harness.decode_authn_request(r.location)
         self.assertIn(('AssertionConsumerServiceURL="%s"' % self.public_acs).encode(), xml)
+
+
+class ForwardedHeadersFromTrustedProxy(SamlTestCase):
+    """No public base URL: the TLS front says https and its host through
+    X-Forwarded-Proto (mod_headers) and X-Forwarded-Host (mod_proxy), and the
+    module believes them because the peer is listed."""
+
+    @classmethod
+    def setUpClass(cls):
+        why = harness.module_available() or (
+            None if os.path.exists(SSL_MODULE) else "no mod_ssl")
+        if why:
+            raise unittest.SkipTest(why)
+        cls.tmp = harness.tempdir("sequr-proxy-")
+        front_port = harness.free_port()
+        cls.public = "https://127.0.0.1:%d" % front_port
+        cls.public_acs = cls.public + "/saml/acs"
+        cls.apache = Apache()
+        cls.idp = IdPProcess(cls.public_acs)
+        cls.apache.write_conf(harness.saml_directives(
+            cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
+            TrustForwardedHeaders="192.0.2.0/24 127.0.0.1"))
+        cls.apache.start()
+        crt, key = make_tls_cert(cls.tmp)
+        cls.front = Apache(port=front_port)
+        with open(cls.front.conf_path, "w") as f:
+            f.write(FRONT_CONF.format(root=cls.front.root, port=front_port, mods=harness.MODULES,
+                                      user="User www-data\nGroup www-data" if harness.AS_ROOT
+                                      else "", crt=crt, key=key, backend=cls.apache.url))
+            f.write("LoadModule headers_module %s/mod_headers.so\n"
+                    "RequestHeader set X-Forwarded-Proto https\n" % harness.MODULES)
+        cls.front.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.front.stop()
+        super().tearDownClass()
+
+    def acs_named(self, reply):
+        self.assertEqual(reply.status, 302, reply)
+        _, xml = harness.decode_authn_request(reply.location)
+        return re.search(rb'AssertionConsumerServiceURL="([^"]+)"', xml).group(1).decode()
+
+    def test_sign_in_through_the_proxy(self):
+        jar = self.jar()
+        r = curl(self.public + "/protected/fwd", jar=jar, insecure=True)
+        self.assertEqual(self.acs_named(r), self.public_acs)
+        q, xml = harness.decode_authn_request(r.location)
+        rid = re.search(rb'\bID="([^"]+)"', xml).group(1).decode()
+        resp = az.make_response(USER, self.public_acs, harness.SP_ENTITY_ID, rid,
+                                key=self.idp.key, cert=self.idp.cert, tenant=self.idp.tenant)
+        acs = curl(self.public_acs, data={"SAMLResponse": resp, "RelayState": q["RelayState"]},
+                   jar=jar, insecure=True)
+        self.assertEqual(acs.status, 303, acs)
+        self.assertIn("secure", [a.strip().lower() for a in acs.set_cookie().split(";")[1:]])
+        who = self.whoami(curl(self.public + "/protected/fwd", jar=jar, insecure=True))
+        self.assertEqual(who["REMOTE_USER"], USER)
+
+    def test_last_value_counts_and_bad_hosts_are_ignored(self):
+        r = self.get("/protected/a", headers=("X-Forwarded-Host: evil.example, sso.example:8443",
+                                              "X-Forwarded-Proto: http, https"))
+        self.assertEqual(self.acs_named(r), "https://sso.example:8443/saml/acs")
+        mark = self.apache.log_mark()
+        r = self.get("/protected/b", headers=("X-Forwarded-Host: evil.example/x?",
+                                              "X-Forwarded-Proto: https"))
+        self.assertEqual(self.acs_named(r), self.apache.acs_url)
+        self.assertIn("is not a host[:port]", self.apache.log_since(mark, expect="SEQ01003"))
+
+
+class ForwardedHeadersFromUntrustedPeer(SamlTestCase):
+    directives = {"TrustForwardedHeaders": "192.0.2.1 10.0.0.0/8"}
+
+    def test_headers_of_an_unlisted_peer_are_ignored(self):
+        r = self.get("/protected/x", headers=("X-Forwarded-Host: evil.example",
+                                              "X-Forwarded-Proto: https"))
+        self.assertEqual(r.status, 302, r)
+        _, xml = harness.decode_authn_request(r.location)
+        self.assertIn(('AssertionConsumerServiceURL="%s"' % self.apache.acs_url).encode(), xml)
+
+    def test_bad_addresses_fail_configtest(self):
+        for bad in ("any", "example.com", "10.0.0.0/99"):
+            rc, out = self.apache.configtest(self.apache.conf_text(
+                "SequrSAMLTrustForwardedHeaders %s\n" % bad))
+            self.assertNotEqual(rc, 0, bad)
+            self.assertIn("SequrSAMLTrustForwardedHeaders", out)
 
 
 class PublicBaseUrlConfigtest(unittest.TestCase):

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -377,6 +378,63 @@ START_TEST(take_race_has_one_winner)
 }
 END_TEST
 
+/* Threads of one process (Apache's event MPM) share the store and its
+ * connection pool: every thread reads back exactly what it wrote. */
+#define THREADS 8
+#define THREAD_OPS 150
+
+typedef struct worker {
+    saml_store_t *st;
+    int n;
+    long pid;
+    int failures;
+} worker_t;
+
+static void *work(void *arg)
+{
+    worker_t *w = arg;
+    apr_pool_t *p;
+    int i;
+
+    apr_pool_create_unmanaged_ex(&p, NULL, NULL);
+    for (i = 0; i < THREAD_OPS; i++) {
+        const char *k = apr_psprintf(p, "t:%ld:thread%d:%d", w->pid, w->n, i % 10);
+        const char *v = apr_psprintf(p, "value of %d/%d", w->n, i);
+        char *got;
+        apr_size_t len;
+        if (saml_store_set(w->st, k, v, strlen(v), apr_time_now() + apr_time_from_sec(60))
+            != APR_SUCCESS
+            || saml_store_get(w->st, k, p, &got, &len) != APR_SUCCESS || strcmp(got, v)
+            || (i % 3 == 0 && (saml_store_take(w->st, k, p, &got, &len) != APR_SUCCESS
+                               || strcmp(got, v))))
+            w->failures++;
+        apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+START_TEST(threads_share_one_store)
+{
+    saml_store_t *st = open_on(&shared_a, &shared_b);
+    pthread_t t[THREADS];
+    worker_t w[THREADS];
+    int i;
+
+    for (i = 0; i < THREADS; i++) {
+        w[i].st = st;
+        w[i].n = i;
+        w[i].pid = (long)getpid();
+        w[i].failures = 0;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (i = 0; i < THREADS; i++) {
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+        ck_assert_msg(w[i].failures == 0, "thread %d: %d failed operations", i, w[i].failures);
+    }
+}
+END_TEST
+
 /* ---- several servers ---------------------------------------------------------- */
 
 START_TEST(keys_spread_over_servers)
@@ -543,6 +601,7 @@ Suite *sc_suite(const sc_backend_t *b)
     tcase_add_test(tc, take_answers_once);
     tcase_add_test(tc, add_race_has_one_winner);
     tcase_add_test(tc, take_race_has_one_winner);
+    tcase_add_test(tc, threads_share_one_store);
     tcase_add_test(tc, keys_spread_over_servers);
     tcase_add_test(tc, dead_server_is_an_error_then_recovers);
     tcase_add_test(tc, restart_between_operations_is_invisible);
