@@ -8,6 +8,8 @@
 #include "http_core.h"
 #include "http_log.h"
 
+#include <openssl/err.h>
+
 #include "certificate.h"
 #include "directives.h"
 #include "log.h"
@@ -243,6 +245,15 @@ void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, in
     }
 }
 
+/* The SP key pair is one pair: the certificate published in metadata (and
+ * uploaded to Entra ID for token encryption) holds this key's public half. */
+static int sp_key_pair_matches(const sequr_server_conf_t *c)
+{
+    int ok = X509_check_private_key(c->sp_cert, c->sp_key) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
 int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *vs;
@@ -258,6 +269,15 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
                          SEQLOGNO(01603) "server %s: " D_SP_CERTIFICATE_FILE " and "
                          D_SP_PRIVATE_KEY_FILE " go together; only one is set",
                          vs->server_hostname ? vs->server_hostname : "(main)");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (c->sp_key && !sp_key_pair_matches(c)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                         SEQLOGNO(01607) "server %s: the " D_SP_PRIVATE_KEY_FILE " key does not "
+                         "belong to the " D_SP_CERTIFICATE_FILE " certificate (%s): Entra ID "
+                         "would encrypt for a key this server does not hold",
+                         vs->server_hostname ? vs->server_hostname : "(main)",
+                         saml_cert_subject(ptemp, c->sp_cert));
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -129,6 +129,15 @@ class WithSPKey(SamlTestCase):
         self.assertFalse([m for m in methods if "rsa-1_5" in m], methods)
 
 
+    def test_configtest_refuses_a_key_of_another_certificate(self):
+        conf = self.apache.conf_text(harness.saml_directives(
+            self.idp.sso_url, self.idp.cert, self.idp.issuer,
+            SPCertificateFile='"%s"' % self.other_cert, SPPrivateKeyFile='"%s"' % self.sp_key))
+        rc, out = self.apache.configtest(conf)
+        self.assertNotEqual(rc, 0, out)
+        self.assertRegex(out, r"SEQ01607.*does not belong to the SequrSAMLSPCertificateFile")
+
+
 class WithoutSPKey(SamlTestCase):
 
     @classmethod
