@@ -3,8 +3,9 @@ public name, sharing a memcached (then a Redis) started by the test. Any node
 answers any request: sign in through A and the cookie works on B, a sign-in
 started on A completes on B, a response accepted by A is refused when replayed
 to B, logout on A ends the session on B, and sessions and the replay cache
-survive a full stop and start of both Apaches."""
+survive graceful, -k restart and a full stop and start of both Apaches."""
 import re
+import signal
 import unittest
 
 import harness
@@ -124,6 +125,21 @@ class FarmBase(unittest.TestCase):
         r = curl(self.b.url + "/protected/bye", jar=jar)
         self.assertEqual(r.status, 302, r)
         self.assertTrue(r.location.startswith(self.idp.sso_url), r.location)
+
+    def test_graceful_and_restart_keep_sessions_and_replay_cache(self):
+        jar = self.sign_in(self.a, "/protected/reloads")
+        rid, relay = self.start_login(self.a, "/protected/reused", self.jar())
+        used = self.response(rid)
+        self.assertEqual(self.post_acs(self.a, used, relay, self.jar()).status, 303)
+        self.a.graceful()
+        before = self.b.log().count("resuming normal operations")
+        self.b.proc.send_signal(signal.SIGHUP)        # apachectl -k restart
+        self.b.wait_for_log_count("resuming normal operations", before, 10)
+        self.assertTrue(harness.wait_for_port(self.b.port, self.b.proc))
+        for ap in (self.a, self.b):
+            self.assertEqual(self.whoami(ap, "/protected/reloads", jar)["REMOTE_USER"], USER)
+        mark = self.b.log_mark()
+        self.assert_replay_refused(self.b, self.post_acs(self.b, used, relay, self.jar()), mark)
 
     def test_stop_and_start_of_every_node_keeps_sessions_and_replay_cache(self):
         jar = self.sign_in(self.a, "/protected/kept")
