@@ -5,6 +5,7 @@
 
 #include "apr_lib.h"
 #include "apr_network_io.h"
+#include "apr_network_io.h"
 #include "apr_strings.h"
 #include "apr_uri.h"
 #include "http_log.h"
@@ -84,6 +85,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(user_recheck_interval);
     MERGE_PTR(user_store_contact);
     MERGE_PTR(public_base_url);
+    MERGE_PTR(trusted_proxies);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
      * inherit certificates or URLs of the main server's IdP piecemeal. */
     MERGE_PTR(trusted_proxies);
@@ -513,6 +515,27 @@ static const char *set_public_base_url(cmd_parms *cmd, void *dc, const char *arg
     return NULL;
 }
 
+/* The proxies allowed to tell us the public scheme and host: addresses or
+ * networks, never "any", since a client could then choose our ACS URL. */
+static const char *add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    char *ip = apr_pstrdup(cmd->pool, arg), *bits = strchr(ip, '/');
+    apr_ipsubnet_t *net;
+    (void)dc;
+
+    if (bits)
+        *bits++ = '\0';
+    if ((!apr_isxdigit(*ip) && *ip != ':') ||
+        apr_ipsubnet_create(&net, ip, bits, cmd->pool) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an IP address or ADDRESS/BITS network",
+                            cmd->cmd->name, arg);
+    if (c->trusted_proxies == NULL)
+        c->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
+    APR_ARRAY_PUSH(c->trusted_proxies, apr_ipsubnet_t *) = net;
+    return NULL;
+}
+
 /* A header name the backend can tell apart from what clients send: token
  * characters, and '_' left out since some servers turn it into '-'. */
 static const char *set_request_header_prefix(cmd_parms *cmd, void *dc, const char *arg)
@@ -612,6 +635,9 @@ static const char *add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
     AP_INIT_TAKE1(D_PUBLIC_BASE_URL, set_public_base_url, NULL, SRV,
                   "scheme://host[:port] the IdP and browsers use when a proxy or TLS terminator "
                   "is in front (ACS URL, Destination, cookie Secure)"),
+    AP_INIT_ITERATE(D_TRUST_FORWARDED_HEADERS, add_trusted_proxy, NULL, SRV,
+                    "Addresses or networks (ADDRESS/BITS) of proxies whose X-Forwarded-Proto "
+                    "and X-Forwarded-Host give the public URL when no public base URL is set"),
     AP_INIT_FLAG(D_REQUEST_HEADERS, set_request_headers, NULL, SRV | ACCESS_CONF,
                  "Also pass the user and attributes to a proxied backend as request headers "
                  "(default Off)"),

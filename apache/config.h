@@ -50,6 +50,7 @@ typedef struct sequr_server_conf {
     int user_recheck_interval;           /* seconds between checks of a signed-in user */
     const char *user_store_contact;      /* who to ask, shown when the store refuses */
     const char *public_base_url;         /* scheme://host[:port] the IdP and browsers see, or NULL */
+    apr_array_header_t *trusted_proxies; /* apr_ipsubnet_t*: peers whose X-Forwarded-* count */
 
     apr_array_header_t *trusted_proxies; /* apr_ipsubnet_t*: peers whose X-Forwarded-* count */
     /* prepared in check_config / post_config */

@@ -33,6 +33,7 @@
 #define D_ENV_PREFIX                    "SequrSAMLEnvPrefix"
 #define D_ENV_SEPARATOR                 "SequrSAMLEnvSeparator"
 #define D_PUBLIC_BASE_URL               "SequrSAMLPublicBaseURL"
+#define D_TRUST_FORWARDED_HEADERS       "SequrSAMLTrustForwardedHeaders"
 #define D_REQUEST_HEADERS               "SequrSAMLRequestHeaders"
 #define D_REQUEST_HEADER_PREFIX         "SequrSAMLRequestHeaderPrefix"
 #define D_TRUST_FORWARDED_HEADERS       "SequrSAMLTrustForwardedHeaders"

@@ -333,6 +333,24 @@ static void run_apache_configtest(checker_t *c, const char *config)
         report(c, 1, NULL, "apache2 -t refuses %s (its output is above)", config);
 }
 
+/* A server's config directory (/etc/apache2) is read from its main file,
+ * as httpd does: the *-available directories next to it are not in force. */
+static const char *main_config_of(apr_pool_t *p, const char *config)
+{
+    static const char *const mains[] = {"apache2.conf", "httpd.conf", NULL};
+    struct stat st;
+    int i;
+
+    if (stat(config, &st) != 0 || !S_ISDIR(st.st_mode))
+        return config;
+    for (i = 0; mains[i]; i++) {
+        const char *path = apr_pstrcat(p, config, "/", mains[i], NULL);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return path;
+    }
+    return config;
+}
+
 int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)
 {
     const char *config = admin_option(a, "--config"), *why = NULL;
@@ -340,6 +358,7 @@ int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)
     admin_conf_t conf;
     int i;
 
+    config = main_config_of(p, config);
     if (admin_conf_read(p, config, &conf, &why) != APR_SUCCESS)
         return admin_complain(ADMIN_EXIT_SYSTEM, "%s", why);
     c.p = p;
