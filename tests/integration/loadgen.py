@@ -133,12 +133,18 @@ class LoadGen:
     """get_workers threads of protected GETs, acs_workers threads of sign-ins.
 
     signer(user, in_response_to) -> base64 SAMLResponse; replace it while the
-    load runs with set_signer (e.g. a new key once the reload is done).
+    load runs with set_signer (e.g. a new key once the reload is done); a
+    signer that raises StopIteration ends that worker (a pre-signed batch).
+    modes: the kinds of sign-in taken in turn, "sp" (SP-initiated) and "idp"
+    (unsolicited). reconnect_per_sign_in: a new connection for each sign-in,
+    as a browser coming back from the IdP often has; it spreads the sign-ins
+    over every Apache child instead of the one holding a kept-alive connection.
     users: the names sign-ins are made for, taken in turn."""
 
     def __init__(self, port, cookies, signer, users, get_path="/static/index.html",
                  login_path="/static/login", relay_path="/static/index.html",
-                 get_workers=4, acs_workers=1, expect_get=200, timeout=15):
+                 get_workers=4, acs_workers=1, expect_get=200, timeout=15,
+                 modes=("sp", "idp"), reconnect_per_sign_in=False):
         if not cookies:
             raise ValueError("need at least one session cookie")
         self.port, self.cookies = port, list(cookies)
@@ -146,6 +152,7 @@ class LoadGen:
         self.get_path, self.login_path, self.relay_path = get_path, login_path, relay_path
         self.get_workers, self.acs_workers = get_workers, acs_workers
         self.expect_get, self.timeout = expect_get, timeout
+        self.modes, self.reconnect_per_sign_in = modes, reconnect_per_sign_in
         self.events = []
         self.new_cookies = []       # (time, cookie) of every session the load made
         self.lock = threading.Lock()
@@ -209,14 +216,22 @@ class LoadGen:
     def acs_loop(self, worker):
         client = Client(self.port, timeout=self.timeout)
         n = worker
+        try:
+            self.sign_in_until_stopped(client, n)
+        except StopIteration:
+            pass
+        client.close()
+
+    def sign_in_until_stopped(self, client, n):
         while not self.stopping.is_set():
             user = self.users[n % len(self.users)]
-            if n % 2:
+            if self.modes[n % len(self.modes)] == "idp":
                 self.unsolicited_sign_in(client, user, n)
             else:
                 self.sp_initiated_sign_in(client, user, n)
             n += self.acs_workers
-        client.close()
+            if self.reconnect_per_sign_in:
+                client.close()
 
     def post_acs(self, client, kind, saml_response, relay):
         body = urllib.parse.urlencode({"SAMLResponse": saml_response, "RelayState": relay})
