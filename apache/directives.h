@@ -32,6 +32,8 @@
 #define D_USER_STORE_CONTACT            "SequrSAMLUserStoreContact"
 #define D_ENV_PREFIX                    "SequrSAMLEnvPrefix"
 #define D_ENV_SEPARATOR                 "SequrSAMLEnvSeparator"
+#define D_IDP_SLO_URL                   "SequrSAMLIdPSLOURL"
+#define D_LOGOUT_SIGNATURES             "SequrSAMLLogoutSignatures"
 #define D_PUBLIC_BASE_URL               "SequrSAMLPublicBaseURL"
 #define D_TRUST_FORWARDED_HEADERS       "SequrSAMLTrustForwardedHeaders"
 #define D_REQUEST_HEADERS               "SequrSAMLRequestHeaders"

@@ -51,6 +51,7 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
 {
     saml_session_t s = {0};
     apr_time_t now = apr_time_now();
+    apr_status_t rv;
 
     s.id = saml_session_new_id(r->pool);
     s.user = user;
@@ -68,7 +69,9 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
         s.expires = a->session_not_on_or_after;
     s.attributes = a->attributes;
     *id = s.id;
-    return saml_session_save(r->pool, c->store, &s);
+    rv = saml_session_save(r->pool, c->store, &s);
+    /* Indexed by NameID and SessionIndex, so an IdP LogoutRequest finds it. */
+    return rv == APR_SUCCESS ? saml_session_index_add(r->pool, c->store, &s) : rv;
 }
 
 int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)

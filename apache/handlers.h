@@ -18,7 +18,9 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c);
 /* PATH/metadata: SP metadata for Azure's "Upload metadata file". */
 int sequr_handle_metadata(request_rec *r, const sequr_server_conf_t *c);
 
-/* PATH/logout: end the local session, then go to a local ReturnTo. */
+/* PATH/logout: end the local session (and, when the IdP has a logout URL,
+ * its SSO session with a LogoutRequest), then go to a local ReturnTo; also
+ * the IdP's LogoutResponse and IdP-initiated LogoutRequest (handler_logout.c). */
 int sequr_handle_logout(request_rec *r, const sequr_server_conf_t *c);
 
 #endif

@@ -365,3 +365,109 @@ apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id
         return APR_SUCCESS;
     return saml_store_remove(st, saml_session_key(p, id));
 }
+
+/* ---- the index by NameID and SessionIndex --------------------------------- */
+
+#define INDEX_PREFIX "x:"
+
+/* Parts joined with a separator no XML text can hold ('\0' is impossible in
+ * XML, so it cannot be forged to make two tuples collide). */
+static const char *index_key(apr_pool_t *p, const char *scope, const char *name_id,
+                             const char *session_index)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    const char *parts[3];
+    int i, ok;
+
+    parts[0] = scope ? scope : "";
+    parts[1] = name_id;
+    parts[2] = session_index ? session_index : "";
+    if (ctx == NULL)
+        abort();
+    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    for (i = 0; i < 3 && ok; i++)
+        ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1) == 1;
+    /* "no SessionIndex" and "empty SessionIndex" must differ. */
+    ok = ok && EVP_DigestUpdate(ctx, session_index ? "i" : "n", 1) == 1 &&
+         EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
+        abort();
+    return apr_pstrcat(p, INDEX_PREFIX, saml_base64url_encode(p, md, mdlen), NULL);
+}
+
+/* Entry value: session keys separated by ' ' (base64url never holds one). */
+static apr_status_t index_append(apr_pool_t *p, saml_store_t *st, const char *key,
+                                 const char *session_key, apr_time_t expires)
+{
+    char *old = NULL, *tok, *last = NULL;
+    apr_size_t len = 0;
+    apr_array_header_t *keys = apr_array_make(p, 4, sizeof(const char *));
+    const char *val = session_key;
+    int i, skip;
+    apr_status_t rv = saml_store_get(st, key, p, &old, &len);
+
+    if (rv != APR_SUCCESS && rv != APR_NOTFOUND)
+        return rv;
+    for (tok = rv == APR_SUCCESS ? apr_strtok(old, " ", &last) : NULL; tok;
+         tok = apr_strtok(NULL, " ", &last))
+        APR_ARRAY_PUSH(keys, const char *) = tok;
+    /* Keep the newest: an old entry past the cap is most likely ended already. */
+    skip = keys->nelts >= SAML_SESSION_INDEX_MAX ? keys->nelts - SAML_SESSION_INDEX_MAX + 1 : 0;
+    for (i = keys->nelts - 1; i >= skip; i--)
+        val = apr_pstrcat(p, APR_ARRAY_IDX(keys, i, const char *), " ", val, NULL);
+    /* The entry expires with the newest session. Sessions of one scope share
+     * a max age, so that is also the longest, unless an IdP shortened the
+     * newest with SessionNotOnOrAfter. */
+    return saml_store_set(st, key, val, strlen(val), expires);
+}
+
+apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+{
+    const char *skey;
+    apr_status_t rv;
+
+    if (s->name_id == NULL || !saml_session_id_is_wellformed(s->id))
+        return APR_SUCCESS;
+    skey = saml_session_key(p, s->id);
+    rv = index_append(p, st, index_key(p, s->scope, s->name_id, NULL), skey, s->expires);
+    if (rv == APR_SUCCESS && s->session_index)
+        rv = index_append(p, st, index_key(p, s->scope, s->name_id, s->session_index), skey,
+                          s->expires);
+    return rv;
+}
+
+apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const char *scope,
+                                      const char *name_id, const char *session_index,
+                                      int *ended)
+{
+    const char *key;
+    char *val = NULL, *tok, *last = NULL;
+    apr_size_t len = 0;
+    apr_status_t rv;
+    int n = 0;
+
+    if (ended)
+        *ended = 0;
+    if (name_id == NULL)
+        return APR_SUCCESS;
+    key = index_key(p, scope, name_id, session_index);
+    rv = saml_store_take(st, key, p, &val, &len);
+    if (rv == APR_NOTFOUND)
+        return APR_SUCCESS;
+    if (rv != APR_SUCCESS)
+        return rv;
+    for (tok = apr_strtok(val, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
+        /* Only session keys: the store may be shared with other software. */
+        if (strncmp(tok, "s:", 2))
+            continue;
+        if ((rv = saml_store_remove(st, tok)) != APR_SUCCESS)
+            return rv;
+        n++;
+    }
+    if (ended)
+        *ended = n;
+    return APR_SUCCESS;
+}

@@ -49,4 +49,21 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
                                apr_time_t now, saml_session_t **out);
 apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id);
 
+/* ---- finding sessions by who they belong to (IdP-initiated logout) ----
+ * Two index entries per session with a NameID: one for (scope, NameID,
+ * SessionIndex) and one for (scope, NameID) alone, each under "x:" +
+ * base64url(SHA-256(...)) and holding the store keys (never the ids) of at
+ * most SAML_SESSION_INDEX_MAX sessions, newest last. O(1): no scan. */
+#define SAML_SESSION_INDEX_MAX 16
+
+/* Add s (already saved) to its index entries, until s->expires. A session
+ * without name_id is not indexed. */
+apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
+
+/* Remove every session of name_id in scope, only those of session_index when
+ * it is not NULL. *ended (if non-NULL) counts the sessions listed. */
+apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const char *scope,
+                                      const char *name_id, const char *session_index,
+                                      int *ended);
+
 #endif

@@ -12,7 +12,10 @@ It prints "listening on http://HOST:PORT/<tenant>/saml2" once it accepts
 connections (use --port 0 to let the kernel pick a free port).
 
 Endpoints, mirroring login.microsoftonline.com:
-  GET  /<tenant>/saml2?SAMLRequest=&RelayState=   sign-in page (or an AADSTS error page)
+  GET  /<tenant>/saml2?SAMLRequest=&RelayState=   sign-in page (or an AADSTS error page);
+       a LogoutRequest there is answered like Entra: 302 to the app's Logout URL
+       with a LogoutResponse (Issuer https://login.microsoftonline.com/<tenant>/)
+  GET  /<tenant>/saml2?SAMLResponse=               the app's LogoutResponse: a signed-out page
   POST /<tenant>/login  username, SAMLRequest, RelayState  -> auto-posting form to the ACS
   GET  /<tenant>/initiate?user=X&relay=/path       IdP-initiated (My Apps tile) auto-post form
   GET  /<tenant>/federationmetadata/2007-06/federationmetadata.xml   metadata, with a UTF-8 BOM
@@ -21,6 +24,7 @@ import argparse
 import html
 import http.server
 import os
+import re
 import sys
 import threading
 import urllib.parse
@@ -30,6 +34,8 @@ from azure_saml import *            # noqa: F401,F403  (library re-export)
 from azure_saml import (AuthnRequestError, DEFAULT_TENANT, decode_redirect,  # noqa: F401
                         make_error_response, make_metadata, make_response,
                         object_id, parse_authn_request)
+from azure_saml import (STATUS_SUCCESS, build_logout_response,  # noqa: E402
+                        parse_logout_message, redirect_url, serialize)
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>%(title)s</title>
@@ -76,7 +82,8 @@ class AzureIdP:
     def __init__(self, key, cert, sp_acs, sp_entity_id, tenant=DEFAULT_TENANT,
                  host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
                  digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
-                 relay_state=None, public_host=None, error=None):
+                 relay_state=None, public_host=None, error=None, sp_logout_url=None,
+                 sign_logout=False):
         self.key, self.cert = key, cert
         self.sp_acs, self.sp_entity_id = sp_acs, sp_entity_id
         self.tenant, self.sign = tenant, sign
@@ -86,6 +93,9 @@ class AzureIdP:
         self.name_id_source = name_id_source
         self.relay_state = relay_state      # the app's configured "Relay State"
         self.error = error                  # AADSTS code: answer every sign-in with an error
+        # The app's "Logout URL": by default the SP's PATH/logout beside its ACS.
+        self.sp_logout_url = sp_logout_url or (sp_acs.rsplit("/", 1)[0] + "/logout")
+        self.sign_logout = sign_logout      # query-sign our LogoutResponses
         self.httpd = http.server.ThreadingHTTPServer((host, port), _Handler)
         self.httpd.idp = self
         self.httpd.daemon_threads = True
@@ -148,6 +158,22 @@ class AzureIdP:
                              sig_alg=self.sig_alg, digest_alg=self.digest_alg,
                              tenant=self.tenant, name_id=name_id)
 
+    def logout_response_url(self, req, relay_state=None):
+        """Where Entra sends the browser after a LogoutRequest from the app: the
+        app's Logout URL with a LogoutResponse (Redirect binding)."""
+        if req["issuer"] != self.sp_entity_id:
+            raise AuthnRequestError(
+                "AADSTS700016", "Application with identifier '%s' was not found in the "
+                "directory '%s'." % (req["issuer"], self.tenant))
+        if not req["id"] or req["id"][0].isdigit():
+            raise AuthnRequestError("AADSTS7500529",
+                                    "the ID attribute must not begin with a digit")
+        if req["version"] != "2.0" or not req["name_id"]:
+            raise AuthnRequestError("AADSTS750056", "LogoutRequest needs Version 2.0 and NameID")
+        resp = build_logout_response(req["id"], self.sp_logout_url, self.tenant, STATUS_SUCCESS)
+        return redirect_url(self.sp_logout_url, "SAMLResponse", serialize(resp), relay_state,
+                            self.key if self.sign_logout else None)
+
     def metadata(self):
         return make_metadata(self.tenant, self.sso_url, self.metadata_certs,
                              key=self.key, cert=self.cert)
@@ -194,7 +220,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         where, q, _ = self.route()
         one = lambda k: (q.get(k) or [None])[0]   # noqa: E731
-        if where == "saml2":
+        if where == "saml2" and one("SAMLResponse") and not one("SAMLRequest"):
+            self.page(200, "Signed out", "<h1>You signed out of your account</h1>")
+        elif where == "saml2" and self.is_logout_request(one("SAMLRequest")):
+            self.logout(one("SAMLRequest"), one("RelayState"))
+        elif where == "saml2":
             self.sign_in_page(one("SAMLRequest"), one("RelayState"))
         elif where == "initiate":
             self.idp_initiated(one("user"), one("relay"))
@@ -226,6 +256,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         req = parse_authn_request(xml)
         self.idp.check_request(req)
         return req
+
+    @staticmethod
+    def is_logout_request(saml_request):
+        try:
+            m = re.search(rb"<(?![?!])(?:[\w.-]+:)?([\w.-]+)", decode_redirect(saml_request))
+            return m is not None and m.group(1) == b"LogoutRequest"
+        except Exception:
+            return False
+
+    def logout(self, saml_request, relay_state):
+        try:
+            req = parse_logout_message(decode_redirect(saml_request))
+            url = self.idp.logout_response_url(req, relay_state)
+        except AuthnRequestError as e:
+            return self.error_page(e)
+        except Exception as e:
+            return self.error_page(AuthnRequestError("AADSTS750056", "SAML message was not "
+                                                     "properly formatted: %s" % e))
+        self.send(302, "", headers=[("Location", url)])
 
     def sign_in_page(self, saml_request, relay_state):
         try:
@@ -285,6 +334,9 @@ def main(argv=None):
     ap.add_argument("--users", help="comma-separated user names that exist (default: any)")
     ap.add_argument("--name-id", choices=["upn", "objectid"], default="upn")
     ap.add_argument("--relay-state", help="the app's configured Relay State")
+    ap.add_argument("--sp-logout", help="the app's Logout URL (default: beside --sp-acs)")
+    ap.add_argument("--sign-logout", action="store_true",
+                    help="query-sign LogoutResponses with the IdP key")
     ap.add_argument("--error", metavar="AADSTS_CODE",
                     help="answer every sign-in with Azure's error response (Requester)")
     ap.add_argument("--encrypt-for", metavar="SP_CERT",
@@ -297,7 +349,8 @@ def main(argv=None):
                    digest_alg="sha1" if a.sig_alg == "rsa-sha1" else "sha256",
                    users=a.users.split(",") if a.users else None, extra_certs=a.extra_cert,
                    name_id_source=a.name_id, relay_state=a.relay_state,
-                   public_host=a.public_host, error=a.error)
+                   public_host=a.public_host, error=a.error, sp_logout_url=a.sp_logout,
+                   sign_logout=a.sign_logout)
     idp.encrypt_for = a.encrypt_for
     print("listening on http://%s:%d/%s/saml2" % (idp.host, idp.port, idp.tenant), flush=True)
     try:

@@ -441,3 +441,167 @@ def make_metadata(tenant, sso_url, certs, key=None, cert=None, bom=True):
         sign_element(ed, key, cert, position=0)
     body = etree.tostring(ed, xml_declaration=True, encoding="utf-8")
     return (b"\xef\xbb\xbf" if bom else b"") + body
+
+
+# --------------------------------------------------------------------------- logout (SLO)
+#
+# Entra's Single Logout (field notes 4): the app's Logout URL receives a
+# LogoutRequest over HTTP-Redirect only; Entra answers with a LogoutResponse
+# whose Issuer is https://login.microsoftonline.com/<tenant>/ (not the
+# sts.windows.net form of its assertions), and may itself send LogoutRequests
+# to the app when the user signs out elsewhere.
+
+SIGALG_URIS = {
+    "rsa-sha256": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "rsa-sha1": "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+    "rsa-sha512": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    "rsa-md5": "http://www.w3.org/2001/04/xmldsig-more#rsa-md5",
+}
+
+
+def logout_issuer(tenant):
+    """The Issuer Entra writes on logout messages."""
+    return "https://login.microsoftonline.com/%s/" % tenant
+
+
+def encode_redirect(xml_bytes):
+    """HTTP-Redirect binding value: base64 of raw DEFLATE (before URL encoding)."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return base64.b64encode(c.compress(xml_bytes) + c.flush()).decode("ascii")
+
+
+def _hash_of(sig_alg):
+    from cryptography.hazmat.primitives import hashes
+    return {"rsa-sha256": hashes.SHA256(), "rsa-sha1": hashes.SHA1(),
+            "rsa-sha512": hashes.SHA512(), "rsa-md5": hashes.MD5()}[sig_alg]
+
+
+def sign_redirect_query(query, key, sig_alg="rsa-sha256"):
+    """query ("SAMLRequest=..[&RelayState=..]", already URL-encoded) + &SigAlg=..&Signature=..,
+    signed per SAML bindings 3.4.4.1 with the PEM key at path `key`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    import urllib.parse
+    with open(key, "rb") as f:
+        k = serialization.load_pem_private_key(f.read(), password=None)
+    query += "&SigAlg=" + urllib.parse.quote(SIGALG_URIS[sig_alg], safe="")
+    sig = k.sign(query.encode("ascii"), padding.PKCS1v15(), _hash_of(sig_alg))
+    return query + "&Signature=" + urllib.parse.quote(base64.b64encode(sig).decode(), safe="")
+
+
+def verify_redirect_query(query, cert):
+    """True when the query's SigAlg/Signature verify with the PEM certificate at
+    `cert`, over the parameters exactly as they appear in the query."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import padding
+    import urllib.parse
+    raw = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+    param = "SAMLRequest" if "SAMLRequest" in raw else "SAMLResponse"
+    signed = "%s=%s" % (param, raw[param])
+    if "RelayState" in raw:
+        signed += "&RelayState=" + raw["RelayState"]
+    signed += "&SigAlg=" + raw["SigAlg"]
+    alg = urllib.parse.unquote(raw["SigAlg"])
+    name = {v: k for k, v in SIGALG_URIS.items()}[alg]
+    with open(cert, "rb") as f:
+        pub = x509.load_pem_x509_certificate(f.read()).public_key()
+    try:
+        pub.verify(base64.b64decode(urllib.parse.unquote(raw["Signature"])), signed.encode(),
+                   padding.PKCS1v15(), _hash_of(name))
+        return True
+    except Exception:
+        return False
+
+
+def redirect_url(base, param, xml_bytes, relay_state=None, key=None, sig_alg="rsa-sha256"):
+    """base?param=..[&RelayState=..][&SigAlg=..&Signature=..] (signed when key is given)."""
+    import urllib.parse
+    q = "%s=%s" % (param, urllib.parse.quote(encode_redirect(xml_bytes), safe=""))
+    if relay_state is not None:
+        q += "&RelayState=" + urllib.parse.quote(relay_state, safe="")
+    if key:
+        q = sign_redirect_query(q, key, sig_alg)
+    return base + ("&" if "?" in base else "?") + q
+
+
+def build_logout_request(name_id, destination, tenant=DEFAULT_TENANT, session_index=None,
+                         name_id_format=NAMEID_EMAIL, issuer=None, request_id=None,
+                         not_on_or_after=None):
+    """An IdP-initiated LogoutRequest as Entra sends it (lxml element, unsigned)."""
+    now = utcnow()
+    req = etree.Element("{%s}LogoutRequest" % SAMLP, nsmap={"samlp": SAMLP})
+    req.set("ID", request_id or azure_id())
+    req.set("Version", "2.0")
+    req.set("IssueInstant", azure_time(now))
+    req.set("NotOnOrAfter", azure_time(not_on_or_after or now + datetime.timedelta(minutes=5)))
+    if destination:
+        req.set("Destination", destination)
+    etree.SubElement(req, "{%s}Issuer" % SAML, nsmap={None: SAML}).text = (
+        issuer or logout_issuer(tenant))
+    nid = etree.SubElement(req, "{%s}NameID" % SAML, nsmap={None: SAML})
+    if name_id_format:
+        nid.set("Format", name_id_format)
+    nid.text = name_id
+    if session_index:
+        _el(req, SAMLP, "SessionIndex", text=session_index)
+    return req
+
+
+def make_logout_request(name_id, sp_logout_url, tenant=DEFAULT_TENANT, session_index=None,
+                        binding="redirect", key=None, cert=None, sig_alg="rsa-sha256",
+                        relay_state=None, **fields):
+    """An IdP-initiated LogoutRequest ready to send to the SP's logout URL.
+    binding="redirect": the full URL, query-signed when key is given.
+    binding="post": (url, form dict) with an enveloped signature when key and cert
+    are given. fields go to build_logout_request (issuer, request_id, ...)."""
+    req = build_logout_request(name_id, sp_logout_url, tenant, session_index, **fields)
+    if binding == "redirect":
+        return redirect_url(sp_logout_url, "SAMLRequest", serialize(req), relay_state, key,
+                            sig_alg)
+    if key and cert:
+        sign_element(req, key, cert, sig_alg, "sha1" if sig_alg == "rsa-sha1" else "sha256")
+    form = {"SAMLRequest": encode(serialize(req))}
+    if relay_state is not None:
+        form["RelayState"] = relay_state
+    return sp_logout_url, form
+
+
+def build_logout_response(in_response_to, destination, tenant=DEFAULT_TENANT,
+                          status=STATUS_SUCCESS, issuer=None, response_id=None):
+    """The LogoutResponse Entra sends back (lxml element, unsigned)."""
+    resp = etree.Element("{%s}LogoutResponse" % SAMLP, nsmap={"samlp": SAMLP})
+    resp.set("ID", response_id or azure_id())
+    resp.set("Version", "2.0")
+    resp.set("IssueInstant", azure_time(utcnow()))
+    if destination:
+        resp.set("Destination", destination)
+    resp.set("InResponseTo", in_response_to)
+    etree.SubElement(resp, "{%s}Issuer" % SAML, nsmap={None: SAML}).text = (
+        issuer or logout_issuer(tenant))
+    _el(_el(resp, SAMLP, "Status"), SAMLP, "StatusCode", {"Value": status})
+    return resp
+
+
+def parse_logout_message(xml_bytes):
+    """Fields of a LogoutRequest or LogoutResponse (as an SP sends them) as a dict."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.fromstring(xml_bytes, parser)
+    kind = etree.QName(root).localname
+    if root.tag not in ("{%s}LogoutRequest" % SAMLP, "{%s}LogoutResponse" % SAMLP):
+        raise AuthnRequestError("AADSTS750056", "not a logout message: %s" % root.tag)
+    nid = root.find("{%s}NameID" % SAML)
+    code = root.find("{%s}Status/{%s}StatusCode" % (SAMLP, SAMLP))
+    return {
+        "kind": kind,
+        "id": root.get("ID"),
+        "version": root.get("Version"),
+        "issue_instant": root.get("IssueInstant"),
+        "destination": root.get("Destination"),
+        "in_response_to": root.get("InResponseTo"),
+        "issuer": (root.findtext("{%s}Issuer" % SAML) or "").strip() or None,
+        "name_id": nid.text if nid is not None else None,
+        "name_id_format": nid.get("Format") if nid is not None else None,
+        "session_indexes": [e.text for e in root.findall("{%s}SessionIndex" % SAMLP)],
+        "status": code.get("Value") if code is not None else None,
+        "xml": xml_bytes,
+    }

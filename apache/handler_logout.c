@@ -1,0 +1,351 @@
+/* PATH/logout: local logout, SAML Single Logout with the IdP both ways.
+ *
+ *   GET  ?ReturnTo=/path           end the local session; when the IdP has a
+ *                                  logout URL and the session a NameID, 303 to
+ *                                  the IdP with a LogoutRequest (Redirect)
+ *   GET  ?SAMLResponse=..          the IdP's answer: back to the ReturnTo
+ *   GET  ?SAMLRequest=..           the IdP ends sessions (any time): answer
+ *                                  with a LogoutResponse over Redirect
+ *   POST SAMLRequest/SAMLResponse  the same over the POST binding
+ *
+ * The ReturnTo never travels to the IdP: RelayState is a random handle, and
+ * the path waits in the store with the pending request. */
+#include "handlers.h"
+
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "certificate.h"
+#include "form.h"
+#include "log.h"
+#include "logout.h"
+#include "random.h"
+#include "redirect_binding.h"
+#include "relay_state.h"
+#include "request.h"
+#include "response.h"
+#include "session.h"
+
+APLOG_USE_MODULE(sequr_saml);
+
+/* The IdP's logout URL, or NULL: SequrSAMLIdPSLOURL none turns SLO off. */
+static const char *idp_slo_url(const sequr_server_conf_t *c)
+{
+    return c->idp_slo_url && *c->idp_slo_url ? c->idp_slo_url : NULL;
+}
+
+/* ReturnTo from the query string, percent-decoded, if it is a local path. */
+static const char *return_to(request_rec *r, const sequr_server_conf_t *c)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL;
+    char *pair, *last = NULL;
+
+    for (pair = args ? apr_strtok(args, "&", &last) : NULL; pair; pair = apr_strtok(NULL, "&", &last)) {
+        if (!strncmp(pair, "ReturnTo=", 9)) {
+            char *v = pair + 9;
+            if (ap_unescape_urlencoded(v) == OK && saml_is_local_path(v))
+                return v;
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          SEQLOGNO(01401) "logout ReturnTo %s is not a local path: using %s",
+                          sequr_log_value(r, pair + 9), c->landing_path);
+            break;
+        }
+    }
+    return c->landing_path;
+}
+
+static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_logout_policy_t *pol)
+{
+    memset(pol, 0, sizeof(*pol));
+    pol->idp_entity_id = c->idp_entity_id;
+    pol->logout_url = sequr_endpoint_url(r, c, "logout");
+    pol->verifier = c->verifier;
+    pol->require_signature = c->logout_signatures == 1;
+    pol->skew = sequr_clock_skew(c);
+    pol->now = apr_time_now();
+    pol->limits.max_bytes = (apr_size_t)c->max_response_size;
+    pol->limits.max_depth = SAML_XML_DEFAULT_MAX_DEPTH;
+}
+
+/* The certificates a query signature may verify with: those the verifier
+ * uses (expired ones left out unless the admin keeps them). */
+static apr_array_header_t *usable_certs(request_rec *r, const sequr_server_conf_t *c)
+{
+    apr_array_header_t *certs = apr_array_make(r->pool, 2, sizeof(X509 *));
+    apr_time_t now = apr_time_now();
+    int i;
+
+    for (i = 0; c->idp_certs && i < c->idp_certs->nelts; i++) {
+        X509 *cert = APR_ARRAY_IDX(c->idp_certs, i, X509 *);
+        if (c->allow_expired_idp_cert || saml_cert_not_after(cert) > now)
+            APR_ARRAY_PUSH(certs, X509 *) = cert;
+    }
+    return certs;
+}
+
+static int refuse(request_rec *r, apr_status_t rv, const saml_err_t *err, const char *fallback)
+{
+    int status = saml_status_to_http(rv);
+    /* A deflate bomb or an oversized query is a bad message, not a large body. */
+    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
+        status = HTTP_BAD_REQUEST;
+    return sequr_fail(r, status, err->check ? err->check : fallback, err->detail);
+}
+
+/* ---- SP-initiated: our LogoutRequest, and the IdP's answer ---------------- */
+
+static int send_logout_request(request_rec *r, const sequr_server_conf_t *c,
+                               const saml_session_t *s, const char *back)
+{
+    saml_logout_request_t req = {0};
+    saml_err_t err = {0};
+    const char *handle = saml_random_id(r->pool, "");
+    const char *url, *xml;
+    apr_status_t rv;
+
+    req.id = saml_random_id(r->pool, "_");
+    req.sp_entity_id = c->sp_entity_id;
+    req.destination = idp_slo_url(c);
+    req.name_id = s->name_id;
+    req.name_id_format = s->name_id_format;
+    req.session_index = s->session_index;
+    rv = saml_logout_pending_save(r->pool, c->store, req.id, handle, back,
+                                  apr_time_now() + apr_time_from_sec(c->request_lifetime));
+    if (rv != APR_SUCCESS)
+        return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the logout request");
+    xml = saml_logout_request_xml(r->pool, &req);
+    if (xml == NULL ||
+        saml_redirect_encode(r->pool, req.destination, "SAMLRequest", xml, handle, c->sp_key,
+                             &url, &err) != APR_SUCCESS)
+        return sequr_fail(r, HTTP_INTERNAL_SERVER_ERROR, err.check ? err.check : "logout-request",
+                          err.detail ? err.detail : "cannot build the LogoutRequest");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  SEQLOGNO(01402) "logout of %s: LogoutRequest %s sent to %s, then %s",
+                  sequr_log_value(r, s->user), req.id, sequr_log_value(r, req.destination),
+                  sequr_log_value(r, back));
+    return sequr_see_other(r, url);
+}
+
+static int finish_logout(request_rec *r, const sequr_server_conf_t *c,
+                         const saml_logout_message_t *m, const char *relay)
+{
+    saml_err_t err = {0};
+    const char *back;
+    apr_status_t rv = saml_logout_finish(r->pool, c->store, m, relay, c->landing_path, &back,
+                                         &err);
+
+    if (rv != APR_SUCCESS && err.check && !strcmp(err.check, "status"))
+        return sequr_fail_with_text(r, HTTP_FORBIDDEN, err.check, err.detail,
+                                    "You are signed out of this site, but the identity provider "
+                                    "could not end your single sign-on session. Close your "
+                                    "browser to be sure you are signed out everywhere.");
+    if (rv != APR_SUCCESS)
+        return refuse(r, rv, &err, "logout-response");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  SEQLOGNO(01403) "logout confirmed by %s (LogoutResponse to %s), continuing to %s",
+                  sequr_log_value(r, m->issuer), sequr_log_value(r, m->in_response_to),
+                  sequr_log_value(r, back));
+    return sequr_see_other(r, back);
+}
+
+/* ---- IdP-initiated: end the sessions named, answer ------------------------ */
+
+static apr_status_t end_named_sessions(request_rec *r, const sequr_server_conf_t *c,
+                                       const saml_logout_message_t *m, int *ended)
+{
+    const char *scope = sequr_session_scope(r, c);
+    apr_status_t rv = APR_SUCCESS;
+    int i, n;
+
+    *ended = 0;
+    if (m->session_indexes->nelts == 0)
+        return saml_session_end_by_name(r->pool, c->store, scope, m->name_id, NULL, ended);
+    for (i = 0; i < m->session_indexes->nelts && rv == APR_SUCCESS; i++) {
+        rv = saml_session_end_by_name(r->pool, c->store, scope, m->name_id,
+                                      APR_ARRAY_IDX(m->session_indexes, i, const char *), &n);
+        *ended += n;
+    }
+    return rv;
+}
+
+/* The browser came with the IdP's request: if its own session is gone now,
+ * let it forget the cookie too. */
+static void clear_dead_cookie(request_rec *r, const sequr_server_conf_t *c)
+{
+    apr_array_header_t *ids = sequr_cookie_values(r, sequr_cookie_name(c));
+    int i;
+
+    for (i = 0; i < ids->nelts; i++) {
+        saml_session_t *s;
+        if (saml_session_load(r->pool, c->store, APR_ARRAY_IDX(ids, i, const char *),
+                              sequr_session_scope(r, c), 0, apr_time_now(), &s) == APR_SUCCESS)
+            return;
+    }
+    if (ids->nelts)
+        sequr_cookie_clear(r, c);
+}
+
+static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
+                                 const saml_logout_message_t *m, const char *relay,
+                                 int query_signed)
+{
+    saml_logout_response_t res = {0};
+    saml_err_t err = {0};
+    const char *url, *xml;
+    apr_status_t rv;
+    int ended = 0;
+
+    rv = saml_logout_request_remember(r->pool, c->store, m, apr_time_now(),
+                                      apr_time_from_sec(c->request_lifetime), &err);
+    if (rv != APR_SUCCESS)
+        return refuse(r, rv, &err, "replay");
+    rv = end_named_sessions(r, c, m, &ended);
+    res.status = SAML_STATUS_SUCCESS;
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      SEQLOGNO(01404) "IdP logout of %s: session store unavailable",
+                      sequr_log_value(r, m->name_id));
+        res.status = SAML_STATUS_RESPONDER;
+    }
+    clear_dead_cookie(r, c);
+    res.id = saml_random_id(r->pool, "_");
+    res.sp_entity_id = c->sp_entity_id;
+    /* Azure's Logout URL is its sign-on URL: answer there when none is set. */
+    res.destination = idp_slo_url(c) ? idp_slo_url(c) : c->idp_sso_url;
+    res.in_response_to = m->id;
+    xml = saml_logout_response_xml(r->pool, &res);
+    if (xml == NULL ||
+        saml_redirect_encode(r->pool, res.destination, "SAMLResponse", xml, relay, c->sp_key,
+                             &url, &err) != APR_SUCCESS)
+        return sequr_fail(r, HTTP_INTERNAL_SERVER_ERROR, err.check ? err.check : "logout-response",
+                          err.detail ? err.detail : "cannot build the LogoutResponse");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  SEQLOGNO(01405) "IdP %s logged out %s (LogoutRequest %s, %s): %d session(s) "
+                  "ended", sequr_log_value(r, m->issuer), sequr_log_value(r, m->name_id),
+                  sequr_log_value(r, m->id),
+                  m->signed_xml ? "XML-signed" : query_signed ? "query-signed" : "unsigned",
+                  ended);
+    return sequr_see_other(r, url);
+}
+
+/* ---- both bindings ------------------------------------------------------------ */
+
+static int handle_message(request_rec *r, const sequr_server_conf_t *c, const char *param,
+                          const char *xml, apr_size_t len, const char *relay, int query_signed)
+{
+    saml_logout_policy_t pol;
+    saml_logout_message_t *m;
+    saml_err_t err = {0};
+    apr_status_t rv;
+    int is_request = !strcmp(param, "SAMLRequest");
+
+    fill_policy(r, c, &pol);
+    rv = saml_logout_parse(r->pool, xml, len, &pol, query_signed, &m, &err);
+    if (rv != APR_SUCCESS)
+        return refuse(r, rv, &err, "logout-message");
+    if (m->is_request != is_request)
+        return sequr_fail(r, HTTP_BAD_REQUEST, "shape",
+                          apr_psprintf(r->pool, "%s carries a Logout%s", param,
+                                       m->is_request ? "Request" : "Response"));
+    return is_request ? answer_logout_request(r, c, m, relay, query_signed)
+                      : finish_logout(r, c, m, relay);
+}
+
+static int handle_redirect(request_rec *r, const sequr_server_conf_t *c)
+{
+    saml_redirect_message_t *m;
+    saml_err_t err = {0};
+    apr_status_t rv;
+
+    rv = saml_redirect_parse(r->pool, r->args, (apr_size_t)c->max_response_size, &m, &err);
+    if (rv != APR_SUCCESS)
+        return refuse(r, rv, &err, "redirect");
+    /* A signature that is there must verify, required or not. */
+    if (m->sig_alg) {
+        rv = saml_redirect_verify(r->pool, m, usable_certs(r, c), c->allow_sha1, &err);
+        if (rv != APR_SUCCESS)
+            return refuse(r, rv, &err, "signature");
+    }
+    return handle_message(r, c, m->param, m->xml, m->xml_len, m->relay_state, m->sig_alg != NULL);
+}
+
+static int handle_post(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    const char *param, *b64;
+    apr_table_t *form;
+    saml_err_t err = {0};
+    char *body, *xml;
+    apr_size_t len, xml_len;
+    apr_status_t rv;
+    int rc;
+
+    if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33))
+        return HTTP_METHOD_NOT_ALLOWED;
+    rc = sequr_read_body(r, c->max_response_size * 3 / 2 + 4096, &body, &len);
+    if (rc != OK)
+        return sequr_fail(r, rc, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? "size" : "body",
+                          "logout POST body too large or unreadable");
+    if ((rv = saml_form_parse(r->pool, body, len, &form, &err)) != APR_SUCCESS)
+        return refuse(r, rv, &err, "form");
+    if (apr_table_get(form, "SAMLRequest") && apr_table_get(form, "SAMLResponse"))
+        return sequr_fail(r, HTTP_BAD_REQUEST, "form", "both SAMLRequest and SAMLResponse");
+    param = apr_table_get(form, "SAMLRequest") ? "SAMLRequest" : "SAMLResponse";
+    if ((b64 = apr_table_get(form, param)) == NULL)
+        return HTTP_METHOD_NOT_ALLOWED;   /* not a SAML message: the endpoint is GET */
+    rv = saml_response_decode(r->pool, b64, (apr_size_t)c->max_response_size, &xml, &xml_len,
+                              &err);
+    if (rv != APR_SUCCESS)
+        return refuse(r, rv, &err, "base64");
+    return handle_message(r, c, param, xml, xml_len, apr_table_get(form, "RelayState"), 0);
+}
+
+/* ---- local logout ------------------------------------------------------------- */
+
+static int local_logout(request_rec *r, const sequr_server_conf_t *c)
+{
+    apr_array_header_t *ids = sequr_cookie_values(r, sequr_cookie_name(c));
+    const char *back = return_to(r, c);
+    saml_session_t *named = NULL;
+    int i;
+
+    for (i = 0; i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+        saml_session_t *s;
+        if (!saml_session_id_is_wellformed(id))
+            continue;
+        if (named == NULL &&
+            saml_session_load(r->pool, c->store, id, sequr_session_scope(r, c), 0,
+                              apr_time_now(), &s) == APR_SUCCESS && s->name_id)
+            named = s;
+        if (saml_session_remove(r->pool, c->store, id) != APR_SUCCESS)
+            return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot remove the session");
+    }
+    sequr_cookie_clear(r, c);
+    if (named && idp_slo_url(c))
+        return send_logout_request(r, c, named, back);
+    return sequr_see_other(r, back);
+}
+
+int sequr_handle_logout(request_rec *r, const sequr_server_conf_t *c)
+{
+    int saml = saml_redirect_has_message(r->args);
+
+    if (saml && r->method_number == M_GET) {
+        if (!c->idp_entity_id || !c->verifier)
+            return sequr_fail(r, HTTP_INTERNAL_SERVER_ERROR, "configuration",
+                              "logout message received, but no IdP is configured");
+        return handle_redirect(r, c);
+    }
+    if (r->method_number == M_POST && c->idp_entity_id && c->verifier) {
+        int rc = handle_post(r, c);
+        if (rc != HTTP_METHOD_NOT_ALLOWED)
+            return rc;
+    }
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->err_headers_out, "Allow", "GET, POST");
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    return local_logout(r, c);
+}
