@@ -53,6 +53,7 @@ void *sequr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->idp_from_metadata = SEQUR_UNSET;
     c->user_store = SEQUR_UNSET;
     c->user_recheck_interval = SEQUR_UNSET;
+    c->logout_signatures = SEQUR_UNSET;
     return c;
 }
 
@@ -83,11 +84,12 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(user_store);
     MERGE_INT(user_recheck_interval);
     MERGE_PTR(user_store_contact);
+    MERGE_INT(logout_signatures);
     MERGE_PTR(public_base_url);
+    MERGE_PTR(trusted_proxies);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
      * inherit certificates or URLs of the main server's IdP piecemeal. */
-    MERGE_PTR(trusted_proxies);
-    if (add->idp_sso_url || add->idp_entity_id || add->idp_certs) {
+    if (add->idp_sso_url || add->idp_entity_id || add->idp_certs || add->idp_slo_url) {
         m->idp_sso_url = add->idp_sso_url;
         m->idp_entity_id = add->idp_entity_id;
         m->idp_slo_url = add->idp_slo_url;
@@ -236,6 +238,13 @@ static const char *set_url(cmd_parms *cmd, void *dc, const char *arg)
         return parse_url(cmd, arg, &c->sp_entity_id);
     if (!strcasecmp(name, D_IDP_SSO_URL))
         return parse_url(cmd, arg, &c->idp_sso_url);
+    if (!strcasecmp(name, D_IDP_SLO_URL)) {
+        if (!strcasecmp(arg, "none")) {
+            c->idp_slo_url = "";      /* local logout only, even with metadata */
+            return NULL;
+        }
+        return parse_url(cmd, arg, &c->idp_slo_url);
+    }
     if (!strcasecmp(name, D_IDP_ENTITY_ID)) {
         /* Azure's Issuer is a URL; other IdPs may use a URN. Refuse only what
          * cannot be an entity id at all. */
@@ -310,7 +319,8 @@ static const char *set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
         return msg;
     c->idp_entity_id = md->entity_id;
     c->idp_sso_url = md->sso_url;
-    c->idp_slo_url = md->slo_url;
+    if (c->idp_slo_url == NULL)       /* SequrSAMLIdPSLOURL wins */
+        c->idp_slo_url = md->slo_url;
     c->idp_certs = md->certs;
     c->idp_cert_names = apr_array_make(cmd->pool, md->certs->nelts, sizeof(const char *));
     for (i = 0; i < md->certs->nelts; i++)
@@ -449,6 +459,20 @@ static const char *set_string(cmd_parms *cmd, void *dc, const char *arg)
     return "unknown directive";
 }
 
+static const char *set_logout_signatures(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    (void)dc;
+    if (!strcasecmp(arg, "required"))
+        c->logout_signatures = 1;
+    else if (!strcasecmp(arg, "optional"))
+        c->logout_signatures = 0;
+    else
+        return apr_psprintf(cmd->pool, "%s: '%s' must be required or optional", cmd->cmd->name,
+                            arg);
+    return NULL;
+}
+
 static const char *set_unauth_action(cmd_parms *cmd, void *dc, const char *arg)
 {
     sequr_dir_conf_t *d = dc;
@@ -513,6 +537,27 @@ static const char *set_public_base_url(cmd_parms *cmd, void *dc, const char *arg
     return NULL;
 }
 
+/* The proxies allowed to tell us the public scheme and host: addresses or
+ * networks, never "any", since a client could then choose our ACS URL. */
+static const char *add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    char *ip = apr_pstrdup(cmd->pool, arg), *bits = strchr(ip, '/');
+    apr_ipsubnet_t *net;
+    (void)dc;
+
+    if (bits)
+        *bits++ = '\0';
+    if ((!apr_isxdigit(*ip) && *ip != ':') ||
+        apr_ipsubnet_create(&net, ip, bits, cmd->pool) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an IP address or ADDRESS/BITS network",
+                            cmd->cmd->name, arg);
+    if (c->trusted_proxies == NULL)
+        c->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
+    APR_ARRAY_PUSH(c->trusted_proxies, apr_ipsubnet_t *) = net;
+    return NULL;
+}
+
 /* A header name the backend can tell apart from what clients send: token
  * characters, and '_' left out since some servers turn it into '-'. */
 static const char *set_request_header_prefix(cmd_parms *cmd, void *dc, const char *arg)
@@ -537,32 +582,17 @@ static const char *set_request_headers(cmd_parms *cmd, void *dc, int on)
 
 #define SRV RSRC_CONF
 const command_rec sequr_directives[] = {
-/* The proxies allowed to tell us the public scheme and host: addresses or
- * networks, never "any", since a client could then choose our ACS URL. */
-static const char *add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
-{
-    sequr_server_conf_t *c = cmd_server_conf(cmd);
-    char *ip = apr_pstrdup(cmd->pool, arg), *bits = strchr(ip, '/');
-    apr_ipsubnet_t *net;
-    (void)dc;
-
-    if (bits)
-        *bits++ = '\0';
-    if ((!apr_isxdigit(*ip) && *ip != ':') ||
-        apr_ipsubnet_create(&net, ip, bits, cmd->pool) != APR_SUCCESS)
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an IP address or ADDRESS/BITS network",
-                            cmd->cmd->name, arg);
-    if (c->trusted_proxies == NULL)
-        c->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
-    APR_ARRAY_PUSH(c->trusted_proxies, apr_ipsubnet_t *) = net;
-    return NULL;
-}
-
     AP_INIT_TAKE1(D_SP_ENTITY_ID, set_url, NULL, SRV,
                   "SP entity ID (Azure 'Identifier'): the Audience assertions must carry"),
     AP_INIT_TAKE1(D_ENDPOINT_PATH, set_endpoint_path, NULL, SRV,
                   "Path of the module's endpoints (default /saml): PATH/acs, PATH/metadata, PATH/logout"),
     AP_INIT_TAKE1(D_IDP_SSO_URL, set_url, NULL, SRV, "Azure's SAML Single Sign-On Service URL"),
+    AP_INIT_TAKE1(D_IDP_SLO_URL, set_url, NULL, SRV,
+                  "Azure's Logout URL (https://login.microsoftonline.com/<tenant-id>/saml2), or "
+                  "none; default: the IdP metadata's SingleLogoutService"),
+    AP_INIT_TAKE1(D_LOGOUT_SIGNATURES, set_logout_signatures, NULL, SRV,
+                  "optional (default: verified when present) or required: unsigned logout "
+                  "messages from the IdP refused"),
     AP_INIT_ITERATE(D_IDP_CERTIFICATE_FILE, set_idp_certificate, NULL, SRV,
                     "IdP signing certificate (PEM, Base64 DER or DER); repeat for key rollover"),
     AP_INIT_TAKE1(D_IDP_ENTITY_ID, set_url, NULL, SRV,
@@ -612,6 +642,9 @@ static const char *add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
     AP_INIT_TAKE1(D_PUBLIC_BASE_URL, set_public_base_url, NULL, SRV,
                   "scheme://host[:port] the IdP and browsers use when a proxy or TLS terminator "
                   "is in front (ACS URL, Destination, cookie Secure)"),
+    AP_INIT_ITERATE(D_TRUST_FORWARDED_HEADERS, add_trusted_proxy, NULL, SRV,
+                    "Addresses or networks (ADDRESS/BITS) of proxies whose X-Forwarded-Proto "
+                    "and X-Forwarded-Host give the public URL when no public base URL is set"),
     AP_INIT_FLAG(D_REQUEST_HEADERS, set_request_headers, NULL, SRV | ACCESS_CONF,
                  "Also pass the user and attributes to a proxied backend as request headers "
                  "(default Off)"),
@@ -619,6 +652,3 @@ static const char *add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
                   "Prefix of those request headers (default Sequr-SAML-)"),
     {NULL}
 };
-    AP_INIT_ITERATE(D_TRUST_FORWARDED_HEADERS, add_trusted_proxy, NULL, SRV,
-                    "Addresses or networks (ADDRESS/BITS) of proxies whose X-Forwarded-Proto "
-                    "and X-Forwarded-Host give the public URL when no public base URL is set"),

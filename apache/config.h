@@ -25,7 +25,7 @@ typedef struct sequr_server_conf {
     const char *endpoint_path;
     const char *idp_sso_url;
     const char *idp_entity_id;
-    const char *idp_slo_url;
+    const char *idp_slo_url;             /* "": SequrSAMLIdPSLOURL none */
     apr_array_header_t *idp_certs;       /* X509*, loaded when the directive is read */
     apr_array_header_t *idp_cert_names;  /* const char*: where each came from, for logs */
     const char *idp_cert_source;         /* "file:line" of the directive that gave the IdP */
@@ -49,9 +49,10 @@ typedef struct sequr_server_conf {
     int user_store;                      /* 1: admit only active Sequr users (mod_dbd) */
     int user_recheck_interval;           /* seconds between checks of a signed-in user */
     const char *user_store_contact;      /* who to ask, shown when the store refuses */
+    int logout_signatures;               /* 1: unsigned logout messages refused */
     const char *public_base_url;         /* scheme://host[:port] the IdP and browsers see, or NULL */
-
     apr_array_header_t *trusted_proxies; /* apr_ipsubnet_t*: peers whose X-Forwarded-* count */
+
     /* prepared in check_config / post_config */
     saml_verifier_t *verifier;
     int expired_idp_certs;               /* configured but left out of the verifier */

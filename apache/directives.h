@@ -32,9 +32,11 @@
 #define D_USER_STORE_CONTACT            "SequrSAMLUserStoreContact"
 #define D_ENV_PREFIX                    "SequrSAMLEnvPrefix"
 #define D_ENV_SEPARATOR                 "SequrSAMLEnvSeparator"
+#define D_IDP_SLO_URL                   "SequrSAMLIdPSLOURL"
+#define D_LOGOUT_SIGNATURES             "SequrSAMLLogoutSignatures"
 #define D_PUBLIC_BASE_URL               "SequrSAMLPublicBaseURL"
+#define D_TRUST_FORWARDED_HEADERS       "SequrSAMLTrustForwardedHeaders"
 #define D_REQUEST_HEADERS               "SequrSAMLRequestHeaders"
 #define D_REQUEST_HEADER_PREFIX         "SequrSAMLRequestHeaderPrefix"
-#define D_TRUST_FORWARDED_HEADERS       "SequrSAMLTrustForwardedHeaders"
 
 #endif

@@ -51,6 +51,7 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
 {
     saml_session_t s = {0};
     apr_time_t now = apr_time_now();
+    apr_status_t rv;
 
     s.id = saml_session_new_id(r->pool);
     s.user = user;
@@ -68,7 +69,9 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
         s.expires = a->session_not_on_or_after;
     s.attributes = a->attributes;
     *id = s.id;
-    return saml_session_save(r->pool, c->store, &s);
+    rv = saml_session_save(r->pool, c->store, &s);
+    /* Indexed by NameID and SessionIndex, so an IdP LogoutRequest finds it. */
+    return rv == APR_SUCCESS ? saml_session_index_add(r->pool, c->store, &s) : rv;
 }
 
 int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
@@ -122,19 +125,19 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
      * session carries the Sequr spelling. */
     if (sequr_user_check_sign_in(r, c, result->assertion->user, &user) != OK)
         return OK;
-    rv = open_session(r, c, result->assertion, user, &session_id);
-    if (rv != APR_SUCCESS)
-        return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the new session");
     SAML_TRACE(sequr_trace(r), r->pool, "user-mapping", "IdP user %s is Sequr user %s (%s)",
                sequr_log_value(r, result->assertion->user), sequr_log_value(r, user),
                c->user_store ? "active in the user store" : "no user store: taken as is");
-
-    sequr_cookie_set(r, c, session_id);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+    rv = open_session(r, c, result->assertion, user, &session_id);
+    if (rv != APR_SUCCESS)
+        return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the new session");
     SAML_TRACE(sequr_trace(r), r->pool, "session",
                "new session for %s (max age %d s, idle timeout %d s), cookie %s%s",
                sequr_log_value(r, user), c->session_max_age, c->session_idle_timeout,
                sequr_cookie_name(c), sequr_browser_uses_https(r, c) ? " (Secure)" : "");
+
+    sequr_cookie_set(r, c, session_id);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   SEQLOGNO(01301) "signed in %s (%s, assertion %s from %s), continuing to %s",
                   sequr_log_value(r, user),
                   result->solicited ? "SP-initiated" : "IdP-initiated",
