@@ -127,8 +127,15 @@ class PgUserStore(SamlTestCase):
                       admin(self.pg.params, "user", "add", "DANA@contoso.example", expect=2).stderr)
         self.assertIn("no user named",
                       admin(self.pg.params, "user", "remove", "nobody@x", expect=2).stderr)
-        admin(self.pg.params, "init")           # again: keeps the users
+        again = admin(self.pg.params, "init")   # again: keeps the users, says nothing odd
+        self.assertEqual(again.stderr, "")
         self.assertEqual(admin(self.pg.params, "user", "list").stdout, r.stdout)
+
+    def test_check_reaches_the_store_named_by_the_config(self):
+        r = subprocess.run([ADMIN, "check", "--config", self.apache.conf_path, "--no-apache"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn(self.pg.params, r.stdout)
 
     def test_active_user_signs_in_as_stored(self):
         r, jar = self.sign_in("/protected/b", user="britta.simon@CONTOSO.example")
@@ -175,8 +182,12 @@ class PgUserStore(SamlTestCase):
             refused, _ = self.sign_in("/protected/e", user="erin@contoso.example")
             self.assert_refused(refused, 503, "user-store", mark)
             self.assertEqual(self.get("/protected/e", jar=jar).status, 503)
-            # The tool says the same: a database error, exit 3.
+            # The tool says the same: a database error, exit 3; check finds the problem.
             self.assertIn("cannot open", admin(self.pg.params, "user", "list", expect=3).stderr)
+            r = subprocess.run([ADMIN, "check", "--config", self.apache.conf_path,
+                                "--no-apache"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertRegex(r.stdout, r"httpd.conf:\d+: problem: cannot open the pgsql user store")
         finally:
             self.pg.start()
         # The pooled connections are re-opened by the driver and the lookup
