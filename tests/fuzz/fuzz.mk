@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 10
 
-HARNESSES = response assertion xml metadata redirect relay_state cookie
+HARNESSES = logout response assertion xml metadata redirect relay_state cookie decrypt
 FUZZ_DIR = $(srcdir)/tests/fuzz
 BUILD = tests/fuzz/build
 
@@ -34,6 +34,8 @@ DICT_response = -dict=$(FUZZ_DIR)/saml.dict
 DICT_assertion = -dict=$(FUZZ_DIR)/saml.dict
 DICT_xml = -dict=$(FUZZ_DIR)/saml.dict
 DICT_metadata = -dict=$(FUZZ_DIR)/saml.dict
+DICT_logout = -dict=$(FUZZ_DIR)/saml.dict
+DICT_decrypt = -dict=$(FUZZ_DIR)/saml.dict
 
 # APR pools live in mmap()ed blocks that LeakSanitizer does not scan, so once
 # an input makes LSan look (any input that allocates lasting library state),
@@ -42,6 +44,8 @@ DICT_metadata = -dict=$(FUZZ_DIR)/saml.dict
 # destroyed (fuzz_common.c); an input leaking there still fails the run.
 LEAKS_response = -detect_leaks=0
 LEAKS_assertion = -detect_leaks=0
+LEAKS_logout = -detect_leaks=0
+LEAKS_decrypt = -detect_leaks=0
 
 .PHONY: fuzz fuzz-run fuzz-clean $(HARNESSES:%=fuzz-run-%)
 
