@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store_net.h"
 #include "testkit.h"
 
 /* Short, so that failure tests are quick; still far above a local round trip. */
@@ -559,6 +560,38 @@ START_TEST(hung_server_times_out)
 }
 END_TEST
 
+/* Every node must pick the same server for a key, and growing the list from
+ * n to n+1 servers may only move keys onto the new server. */
+START_TEST(server_choice_is_stable_and_consistent)
+{
+    int n, i, moved = 0, kept = 0, counts[8] = { 0 };
+
+    for (i = 0; i < 4000; i++) {
+        const char *k = apr_psprintf(tk_pool(), "s:key-%d", i);
+        ck_assert_int_eq(saml_net_pick(k, 1), 0);
+        for (n = 1; n < 8; n++) {
+            int before = saml_net_pick(k, n), after = saml_net_pick(k, n + 1);
+            ck_assert_int_ge(before, 0);
+            ck_assert_int_lt(before, n);
+            ck_assert_int_eq(saml_net_pick(k, n), before);
+            ck_assert_msg(after == before || after == n, "%s moved from %d to %d with %d servers",
+                          k, before, after, n + 1);
+            if (n == 3)
+                *(after == before ? &kept : &moved) += 1;
+        }
+        counts[saml_net_pick(k, 8)]++;
+    }
+    /* About a quarter moves when a fourth server joins; eight servers share evenly. */
+    ck_assert_int_eq(moved + kept, 4000);
+    ck_assert_int_gt(moved, 800);
+    ck_assert_int_lt(moved, 1200);
+    for (i = 0; i < 8; i++) {
+        ck_assert_int_gt(counts[i], 350);
+        ck_assert_int_lt(counts[i], 650);
+    }
+}
+END_TEST
+
 START_TEST(server_lists_are_checked)
 {
     static const char *bad[] = { "", ",", "127.0.0.1:1,", ",127.0.0.1:1", "a,,b",
@@ -606,6 +639,7 @@ Suite *sc_suite(const sc_backend_t *b)
     tcase_add_test(tc, dead_server_is_an_error_then_recovers);
     tcase_add_test(tc, restart_between_operations_is_invisible);
     tcase_add_test(tc, hung_server_times_out);
+    tcase_add_test(tc, server_choice_is_stable_and_consistent);
     tcase_add_test(tc, server_lists_are_checked);
     suite_add_tcase(s, tc);
     return s;
