@@ -65,18 +65,13 @@ static int can_connect(int port)
     return ok;
 }
 
-void sc_server_start(sc_server_t *s)
+/* Fork and exec the server on s->port; 1 when it accepts connections, 0 when
+ * it exited at start (the port was taken meanwhile). */
+static int try_start(sc_server_t *s)
 {
     pid_t parent = getpid();
     int i;
 
-    if (access(B->binary, X_OK) != 0) {
-        fprintf(stderr, "%s: %s is missing: these tests need it (scripts/install-deps.sh "
-                "installs it)\n", B->name, B->binary);
-        exit(1);
-    }
-    if (s->port == 0)
-        s->port = free_port();
     s->pid = fork();
     if (s->pid == 0) {
         int devnull = open("/dev/null", O_RDWR);
@@ -93,15 +88,38 @@ void sc_server_start(sc_server_t *s)
     for (i = 0; i < 500; i++) {
         int status;
         if (can_connect(s->port))
-            return;
+            return 1;
         if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-            fprintf(stderr, "%s: %s exited at start (status %d)\n", B->name, B->binary, status);
-            exit(1);
+            s->pid = 0;
+            return 0;
         }
         usleep(10000);
     }
     fprintf(stderr, "%s: %s does not accept connections on port %d\n", B->name, B->binary,
             s->port);
+    exit(1);
+}
+
+void sc_server_start(sc_server_t *s)
+{
+    int attempt, chosen = s->port == 0;
+
+    if (access(B->binary, X_OK) != 0) {
+        fprintf(stderr, "%s: %s is missing: these tests need it (scripts/install-deps.sh "
+                "installs it)\n", B->name, B->binary);
+        exit(1);
+    }
+    /* A free port may be taken by another test program before the server
+     * binds it: then try another one. */
+    for (attempt = 0; attempt < 5; attempt++) {
+        if (chosen)
+            s->port = free_port();
+        if (try_start(s))
+            return;
+        if (!chosen)
+            usleep(100000);
+    }
+    fprintf(stderr, "%s: %s exits at start on port %d\n", B->name, B->binary, s->port);
     exit(1);
 }
 
