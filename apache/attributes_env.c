@@ -65,22 +65,103 @@ static void set_request_headers(request_rec *r, const saml_session_t *s,
     apr_table_set(r->headers_in, header_name(r, prefix, "NAME_ID"), s->name_id);
 }
 
-void sequr_export_attributes(request_rec *r, const saml_session_t *s)
+/* A session's variables for one prefix and separator, kept on the
+ * connection: a browser's keep-alive requests carry the same session, whose
+ * attributes never change, so they are worked out once per connection, not
+ * on every request. Another session (or another location's prefix or
+ * separator) replaces the entry; its own subpool bounds the memory to one
+ * session's worth. A connection serves one request at a time: no lock. */
+typedef struct env_memo {
+    apr_pool_t *pool;
+    const char *session_id, *prefix, *separator;
+    apr_array_header_t *vars, *refused;
+} env_memo_t;
+
+#define ENV_MEMO_KEY "sequr_saml_env_memo"
+
+static int memo_fits(const env_memo_t *m, const saml_session_t *s, const char *prefix,
+                     const char *separator)
+{
+    return m->session_id && s->id && !strcmp(m->session_id, s->id) &&
+           !strcmp(m->prefix, prefix) && !strcmp(m->separator, separator);
+}
+
+/* Copied into the memo's pool: the decoded session lives in r->pool only. */
+static void remember_env(env_memo_t *m, const saml_session_t *s, const char *prefix,
+                         const char *separator)
 {
     apr_array_header_t *vars, *refused;
     int i;
 
-    saml_attributes_to_env(r->pool, s->attributes, sequr_env_prefix(r), sequr_env_separator(r),
-                           &vars, &refused);
+    apr_pool_clear(m->pool);
+    saml_attributes_to_env(m->pool, s->attributes, prefix, separator, &vars, &refused);
+    for (i = 0; i < vars->nelts; i++) {
+        saml_env_var_t *v = &APR_ARRAY_IDX(vars, i, saml_env_var_t);
+        v->name = apr_pstrdup(m->pool, v->name);
+        v->value = apr_pstrdup(m->pool, v->value);
+    }
+    for (i = 0; i < refused->nelts; i++) {
+        saml_env_refusal_t *x = &APR_ARRAY_IDX(refused, i, saml_env_refusal_t);
+        x->attribute = apr_pstrdup(m->pool, x->attribute);
+    }
+    m->vars = vars;
+    m->refused = refused;
+    m->session_id = apr_pstrdup(m->pool, s->id);
+    m->prefix = apr_pstrdup(m->pool, prefix);
+    m->separator = apr_pstrdup(m->pool, separator);
+}
+
+static const env_memo_t *env_of_session(request_rec *r, const saml_session_t *s,
+                                        const char *prefix, const char *separator)
+{
+    apr_pool_t *cpool = r->connection->pool;
+    env_memo_t *m = NULL;
+
+    apr_pool_userdata_get((void **)&m, ENV_MEMO_KEY, cpool);
+    if (m == NULL) {
+        m = apr_pcalloc(cpool, sizeof(*m));
+        apr_pool_create(&m->pool, cpool);
+        apr_pool_userdata_setn(m, ENV_MEMO_KEY, NULL, cpool);
+    }
+    if (!memo_fits(m, s, prefix, separator))
+        remember_env(m, s, prefix, separator);
+    return m;
+}
+
+/* apr_table_setn replaces an earlier variable of the same name, at the price
+ * of comparing against every entry (all of ours share the prefix, which
+ * defeats the table's checksum). When no entry starts with the prefix, none
+ * can be replaced, and our names are distinct: adding is the same, cheaper. */
+static void set_variables(apr_table_t *t, const apr_array_header_t *vars, const char *prefix)
+{
+    const apr_array_header_t *h = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    apr_size_t plen = strlen(prefix);
+    int i, clash = plen == 0;
+
+    for (i = 0; i < h->nelts && !clash; i++)
+        clash = e[i].key && !strncasecmp(e[i].key, prefix, plen);
     for (i = 0; i < vars->nelts; i++) {
         const saml_env_var_t *v = &APR_ARRAY_IDX(vars, i, saml_env_var_t);
-        apr_table_setn(r->subprocess_env, v->name, v->value);
+        if (clash)
+            apr_table_setn(t, v->name, v->value);
+        else
+            apr_table_addn(t, v->name, v->value);
     }
+}
+
+void sequr_export_attributes(request_rec *r, const saml_session_t *s)
+{
+    const char *prefix = sequr_env_prefix(r);
+    const env_memo_t *m = env_of_session(r, s, prefix, sequr_env_separator(r));
+    int i;
+
+    set_variables(r->subprocess_env, m->vars, prefix);
     if (sequr_request_headers_on(r) && r->user)
-        set_request_headers(r, s, vars, sequr_env_prefix(r));
+        set_request_headers(r, s, m->vars, prefix);
     /* Said at warning level at sign-in already; every request would repeat it. */
-    for (i = 0; i < refused->nelts; i++) {
-        const saml_env_refusal_t *x = &APR_ARRAY_IDX(refused, i, saml_env_refusal_t);
+    for (i = 0; i < m->refused->nelts; i++) {
+        const saml_env_refusal_t *x = &APR_ARRAY_IDX(m->refused, i, saml_env_refusal_t);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       SEQLOGNO(01901) "attribute %s of %s not exported (%s)",
                       sequr_log_value(r, x->attribute), sequr_log_value(r, s->user), x->reason);
