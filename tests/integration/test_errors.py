@@ -5,7 +5,10 @@ local file, or text, also inside <Location>) replaces our page and gets the
 check and the reference in the environment."""
 import os
 import re
+import time
 
+import harness
+import test_user_store as tus
 from harness import SamlTestCase, USER, curl
 
 ERRDOC = """#!/bin/sh
@@ -15,6 +18,14 @@ printf 'ERROR_ID=%s\\n' "$REDIRECT_SEQUR_SAML_ERROR_ID"
 printf 'STATUS=%s\\n' "$REDIRECT_STATUS"
 """
 FILE_PAGE = "<html><body>Our own 400 page</body></html>\n"
+
+
+def log_line(case, mark, ref):
+    """The error-log line (written after mark) that carries reference ref."""
+    log = case.apache.log_since(mark, expect=ref)
+    line = re.search(r"^.*%s.*$" % re.escape(ref), log, re.M)
+    case.assertIsNotNone(line, log)
+    return line.group(0)
 
 
 class ErrorDocuments(SamlTestCase):
@@ -47,14 +58,10 @@ ErrorDocument 400 /errors/400.html
 
     @classmethod
     def saml_conf(cls):
-        import harness
         return harness.saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer)
 
     def log_line(self, mark, ref):
-        log = self.apache.log_since(mark, expect=ref)
-        line = re.search(r"^.*%s.*$" % re.escape(ref), log, re.M)
-        self.assertIsNotNone(line, log)
-        return line.group(0)
+        return log_line(self, mark, ref)
 
     def test_cgi_error_document_gets_check_and_reference(self):
         mark = self.apache.log_mark()
@@ -126,3 +133,51 @@ class OwnPages(SamlTestCase):
             log = self.apache.log_since(mark, expect=ref.group(1))
             self.assertRegex(log, r"sign-in refused with %d \[check %s\].*%s"
                              % (status, check or r"[a-z0-9-]+", ref.group(1)))
+
+
+class UserStoreErrorDocument(tus.UserStoreCase):
+    """The refusals made inside a request phase (the user store's recheck in
+    check_user_id) reach the ErrorDocument too, not only the ACS handler's."""
+
+    @classmethod
+    def populate(cls):
+        tus.admin(cls.db, "user", "add", "dana@contoso.example")
+        tus.admin(cls.db, "user", "activate", "dana@contoso.example")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        root = cls.apache.root
+        cls.apache.stop()
+        script = os.path.join(root, "cgi", "errdoc")
+        with open(script, "w") as f:
+            f.write(ERRDOC)
+        os.chmod(script, 0o755)
+        cls.apache.extra += 'ScriptAlias /errdoc "%s"\nErrorDocument 403 /errdoc\n' % script
+        cls.apache.write_conf(harness.saml_directives(
+            cls.idp.sso_url, cls.idp.cert, cls.idp.issuer, UserStore="dbd",
+            UserRecheckInterval=cls.recheck, UserStoreContact='"%s"' % tus.CONTACT))
+        cls.apache.start()
+
+    def test_refusals_at_sign_in_and_at_recheck(self):
+        mark = self.apache.log_mark()
+        r, _ = self.sign_in(user="nobody@contoso.example")
+        self.assertEqual(r.status, 403, r)
+        got = self.whoami(r)
+        self.assertEqual(got["ERROR"], "user-unknown")
+        self.assertIn("[check user-unknown]", self.log_line(mark, got["ERROR_ID"]))
+
+        r, jar = self.sign_in(user="dana@contoso.example")
+        self.assertEqual(r.status, 303, r)
+        tus.admin(self.db, "user", "deactivate", "dana@contoso.example")
+        time.sleep(1.2)
+        mark = self.apache.log_mark()
+        refused = self.get("/protected/again", jar=jar)
+        self.assertEqual(refused.status, 403, refused)
+        got = self.whoami(refused)
+        self.assertEqual(got["ERROR"], "user-inactive")
+        self.assertEqual(got["STATUS"], "403")
+        self.assertIn("[check user-inactive]", self.log_line(mark, got["ERROR_ID"]))
+
+    def log_line(self, mark, ref):
+        return log_line(self, mark, ref)
