@@ -122,10 +122,15 @@ class BrowserTestCase(SamlTestCase):
         cls.idp = harness.IdPProcess(cls.apache.acs_url, sign=cls.sign, name_id=cls.idp_name_id,
                                      extra_args=cls.idp_args)
         cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
-                                                      cls.idp.issuer, **cls.directives))
+                                                      cls.idp.issuer, **cls.idp_directives()))
         cls.apache.start()
         cls.tmp = harness.tempdir("sequr-test-")
         cls.site = cls.apache.url
+
+    @classmethod
+    def idp_directives(cls):
+        """`directives` plus any that name the running IdP."""
+        return dict(cls.directives)
 
     @classmethod
     def setUpClass(cls):
@@ -426,6 +431,55 @@ class BrowserIdleTimeout(BrowserTestCase):
                             "a new session id replaces the stale cookie")
         self.assertEqual([g[2] for g in self.seen("GET", "/protected/idle")],
                          ["302", "200", "200", "200", "200", "200", "302", "200"])
+
+
+class BrowserSingleLogout(BrowserTestCase):
+    """SequrSAMLIdPSLOURL set (Entra's Logout URL is its sign-on URL): logout goes
+    through the IdP and back, each leg a cross-site top-level navigation."""
+
+    @classmethod
+    def idp_directives(cls):
+        return dict(cls.directives, IdPSLOURL=cls.idp.sso_url)
+
+    def test_logout_round_trip_through_the_idp(self):
+        self.sign_in_from("/protected/slo")
+        # The app's "Sign out" link, followed from its page.
+        self.driver.execute_script("location.href = '/saml/logout?ReturnTo=/'")
+        self.wait_for_url(self.site + "/")
+        self.assertIn("landing page", self.page_text())
+        self.assertEqual(self.session_cookies(), [], "logout clears the cookie")
+        logout = [r for r in self.requests_seen() if r[1].startswith("/saml/logout")]
+        self.assertEqual(len(logout), 2, self.requests_seen())
+        self.assertEqual(logout[0][1:4], ("/saml/logout?ReturnTo=/", "303", "same-origin"))
+        self.assertEqual(logout[1][2:4], ("303", "cross-site"), "back from the IdP's site")
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(logout[1][1]).query)
+        answer = zlib.decompress(base64.b64decode(q["SAMLResponse"][0]), -15)
+        self.assertIn(b"LogoutResponse", answer)
+        self.assertIn(b"urn:oasis:names:tc:SAML:2.0:status:Success", answer)
+
+        self.driver.get(self.site + "/protected/slo")
+        self.wait_for_idp()
+
+    def test_sign_out_at_the_idp_ends_the_session_here(self):
+        """Entra's front-channel logout: from its site the browser brings our logout
+        URL a signed LogoutRequest; we end the session and send it back."""
+        self.sign_in_from("/protected/elsewhere")
+        old = self.assert_session_cookie()
+        url = harness.az.make_logout_request(USER, self.site + "/saml/logout",
+                                             tenant=self.idp.tenant, key=self.idp.key)
+        self.driver.get(self.idp.base_url + "/my-apps")      # any page of the IdP's site
+        self.driver.execute_script("location.href = arguments[0]", url)
+        self.wait_for("the IdP's signed-out page",
+                      lambda: self.driver.current_url.startswith(self.idp.sso_url + "?")
+                      and "You signed out" in self.page_text())
+        asked = [r for r in self.requests_seen() if r[1].startswith("/saml/logout?")]
+        self.assertEqual([(r[2], r[3]) for r in asked], [("303", "cross-site")],
+                         self.requests_seen())
+        self.assertEqual(self.session_cookies(), [], "the Lax cookie came along and was cleared")
+        self.driver.get(self.site + "/")
+        self.driver.add_cookie({"name": COOKIE, "value": old["value"], "path": "/"})
+        self.driver.get(self.site + "/protected/elsewhere")
+        self.wait_for_idp()         # the session itself is gone, not only the cookie
 
 
 class BrowserHttps(BrowserTestCase):
