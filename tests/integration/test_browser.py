@@ -288,6 +288,33 @@ class BrowserSignIn(BrowserTestCase):
                          [("302", "none", "-"), ("200", "cross-site", USER)],
                          self.requests_seen())
 
+    def test_two_tabs_signing_in_at_once_each_land_on_their_own_page(self):
+        """Two sign-ins in flight in one browser (a restored session with several
+        tabs): each pending request lives on the server under its own RelayState,
+        so neither overwrites the other and both land where they started."""
+        first = self.driver.current_window_handle
+        self.driver.get(self.site + "/protected/tab/one?t=1")
+        self.wait_for_idp()
+        self.driver.switch_to.new_window("tab")
+        second = self.driver.current_window_handle
+        try:
+            self.driver.get(self.site + "/protected/tab/two?t=2")
+            self.wait_for_idp()
+            self.sign_in_at_idp()
+            self.wait_for_url(self.site + "/protected/tab/two?t=2")
+            self.assertEqual(self.shown().get("QUERY_STRING"), "t=2")
+            self.driver.switch_to.window(first)
+            self.sign_in_at_idp()       # the older request, after the newer one finished
+            self.wait_for_url(self.site + "/protected/tab/one?t=1")
+            self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+            self.assertEqual(self.shown().get("QUERY_STRING"), "t=1")
+        finally:
+            self.driver.switch_to.window(second)
+            self.driver.close()
+            self.driver.switch_to.window(first)
+        self.assertEqual([a[2] for a in self.seen("POST", "/saml/acs")], ["303", "303"])
+        self.assert_session_cookie()
+
     def test_idp_initiated_tile_lands_on_relay_state_signed_in(self):
         target = "/protected/tile?from=myapps"
         self.driver.get(self.idp.base_url + "/initiate?" + urllib.parse.urlencode(
