@@ -200,6 +200,24 @@ class CacheDiesUnderLoad(unittest.TestCase):
         self.assertRegex(log, r"session store unavailable while checking a session")
         self.assertNotRegex(log, r"exit signal|Segmentation|AH00052")
 
+    def test_reload_and_restart_while_the_cache_is_down(self):
+        """Apache never needs the cache to start: a graceful reload or a full
+        start with the cache down succeeds, answers 503, and recovers."""
+        self.cache.stop()
+        try:
+            self.apache.graceful()
+            self.assert_our_503(self.sign_in())
+            self.apache.stop()
+            self.assertEqual(self.apache.exit_status, 0)
+            self.apache.start()
+            self.assert_our_503(self.sign_in())
+        finally:
+            self.cache.start()
+        r = self.wait_until_signing_in_works(5)
+        self.assertEqual(curl(self.apache.url + "/protected/back",
+                              cookie="%s=%s" % (COOKIE, r.cookie_value())).status, 200)
+        self.assertNotRegex(self.apache.log(), r"exit signal|Segmentation")
+
     def assert_our_503(self, reply):
         self.assertEqual(reply.status, 503, reply)
         self.assertRegex(reply.text, OUR_PAGE)
