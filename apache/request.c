@@ -220,10 +220,11 @@ int sequr_fail_with_text(request_rec *r, int status, const char *check, const ch
     apr_table_setn(r->subprocess_env, "SEQUR_SAML_ERROR", check);
     apr_table_setn(r->subprocess_env, "SEQUR_SAML_ERROR_ID", id);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (r->status == HTTP_OK && error_document(r, status)) {
+    if (r->main == NULL && r->status == HTTP_OK && error_document(r, status)) {
         /* Apache's own error path (internal redirect, file, text or URL),
          * as if the hook had returned status; the caller's OK or DONE then
-         * only finishes the request, as after mod_cgi's local redirects. */
+         * only finishes the request, as after mod_cgi's local redirects.
+         * Not for a subrequest, whose answer is not the browser's. */
         ap_discard_request_body(r);
         ap_die(status, r);
         return OK;
