@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@ typedef struct server_state {
 typedef struct checker {
     apr_pool_t *p;
     apr_time_t now;
+    const char *run_user;                /* the User directive: who Apache's children are */
     server_state_t *servers;
     int nservers, problems, warnings;
 } checker_t;
@@ -180,6 +183,8 @@ static void read_directive(checker_t *c, const admin_directive_t *d)
         s->allow_expired = arg0(d) && !strcasecmp(arg0(d), "on");
     else if (is(d, "SequrSAMLUserStore"))
         s->user_store = d;
+    else if (is(d, "User") && d->server == 0 && arg0(d))
+        c->run_user = arg0(d);
     else if (is(d, "DBDriver"))
         s->dbd_driver = d;
     else if (is(d, "DBDParams"))
@@ -244,6 +249,33 @@ static void check_completeness(checker_t *c, const server_state_t *s, const char
                "download the current one from Azure", label);
 }
 
+/* Apache's children (User, e.g. www-data) open the SQLite file, not root:
+ * a store only root can read answers every sign-in with 503. */
+static void warn_unless_readable_by(checker_t *c, const admin_directive_t *d, const char *path,
+                                    const struct stat *st)
+{
+    struct passwd *pw = c->run_user ? getpwnam(c->run_user[0] == '#' ? "" : c->run_user) : NULL;
+    gid_t groups[64];
+    int n = 64, i, readable;
+
+    if (pw == NULL)
+        return;
+    if (pw->pw_uid == 0 || pw->pw_uid == st->st_uid)
+        readable = pw->pw_uid == 0 || (st->st_mode & S_IRUSR);
+    else {
+        int in_group = 0;
+        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+            n = 0;
+        for (i = 0; i < n; i++)
+            in_group |= groups[i] == st->st_gid;
+        readable = (st->st_mode & (in_group ? S_IRGRP : S_IROTH)) != 0;
+    }
+    if (!readable)
+        report(c, 0, d, "the user store %s (mode %04o) cannot be read by Apache's user %s: "
+               "every sign-in would get 503", path, (unsigned)(st->st_mode & 07777),
+               c->run_user);
+}
+
 /* The store a `SequrSAMLUserStore dbd` server reads: reachable, with its table. */
 static void check_user_store(checker_t *c, const server_state_t *s, const char *label)
 {
@@ -271,6 +303,7 @@ static void check_user_store(checker_t *c, const server_state_t *s, const char *
                    "--db %s init)", params, params);
             return;
         }
+        warn_unless_readable_by(c, s->dbd_params, params, &st);
     }
     if (apr_dbd_init(c->p) != APR_SUCCESS ||
         apr_dbd_get_driver(c->p, driver, &db.driver) != APR_SUCCESS) {

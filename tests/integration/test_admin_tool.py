@@ -433,6 +433,22 @@ class Check(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("0 problem(s), 0 warning(s)", out)
 
+    def test_store_apache_user_cannot_read_is_a_warning(self):
+        if not harness.AS_ROOT:
+            raise unittest.SkipTest("needs root to own a file www-data cannot read")
+        db = os.path.join(self.dir, "users.db")
+        admin("--db", db, "init")
+        conf = self.write("s.conf", "User www-data\nDBDriver sqlite3\nDBDParams %s\n"
+                                    "SequrSAMLUserStore dbd\n" % db)
+        os.chmod(db, 0o644)
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertIn("0 problem(s), 0 warning(s)", out)
+        os.chmod(db, 0o600)
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("s.conf:3: warning: the user store %s (mode 0600) cannot be read by "
+                      "Apache's user www-data" % db, out)
+
 
 if __name__ == "__main__":
     unittest.main()
