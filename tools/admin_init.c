@@ -103,28 +103,52 @@ static int write_cert_pem(FILE *f, void *cert)
     return PEM_write_X509(f, cert);
 }
 
-/* Write through a temporary file in the same directory, renamed over path
- * at the end, so a failure never leaves half a key where Apache looks.
- * mkstemp makes the file 0600; the certificate is then opened to 0644. */
-static int write_pem_file(apr_pool_t *p, const char *path, mode_t mode, pem_writer_t writer,
-                          void *what)
+/* Write to a temporary file next to path (*tmp), to be renamed over path
+ * once both halves of the pair are written: a failure never leaves half a
+ * pair, or half a key, where Apache looks. mkstemp makes the file 0600; the
+ * certificate is then opened to 0644. */
+static int write_pem_temp(apr_pool_t *p, const char *path, mode_t mode, pem_writer_t writer,
+                          void *what, char **tmp)
 {
-    char *tmp = apr_pstrcat(p, path, ".XXXXXX", NULL);
-    int fd = mkstemp(tmp), ok;
+    int fd, ok;
     FILE *f;
 
-    if (fd < 0)
+    *tmp = apr_pstrcat(p, path, ".XXXXXX", NULL);
+    if ((fd = mkstemp(*tmp)) < 0)
         return admin_complain(ADMIN_EXIT_SYSTEM, "cannot write %s: %s", path, strerror(errno));
     errno = 0;
     f = fdopen(fd, "w");
     ok = f && fchmod(fd, mode) == 0 && writer(f, what) && fflush(f) == 0 && fsync(fd) == 0;
     if (f ? fclose(f) != 0 : close(fd) != 0)
         ok = 0;
-    if (ok && rename(tmp, path) == 0)
+    if (ok)
         return ADMIN_EXIT_OK;
-    unlink(tmp);
+    unlink(*tmp);
+    *tmp = NULL;
     return admin_complain(ADMIN_EXIT_SYSTEM, "cannot write %s: %s", path,
                           errno ? strerror(errno) : openssl_reason());
+}
+
+static int write_pair(apr_pool_t *p, const char *key_path, EVP_PKEY *key, const char *cert_path,
+                      X509 *cert)
+{
+    char *key_tmp = NULL, *cert_tmp = NULL;
+    int rc = write_pem_temp(p, key_path, 0600, write_key_pem, key, &key_tmp);
+
+    if (rc == ADMIN_EXIT_OK)
+        rc = write_pem_temp(p, cert_path, 0644, write_cert_pem, cert, &cert_tmp);
+    if (rc == ADMIN_EXIT_OK && rename(key_tmp, key_path) != 0)
+        rc = admin_complain(ADMIN_EXIT_SYSTEM, "cannot write %s: %s", key_path, strerror(errno));
+    if (rc == ADMIN_EXIT_OK && rename(cert_tmp, cert_path) != 0)
+        rc = admin_complain(ADMIN_EXIT_SYSTEM, "cannot write %s: %s", cert_path,
+                            strerror(errno));
+    if (rc != ADMIN_EXIT_OK) {
+        if (key_tmp)
+            unlink(key_tmp);
+        if (cert_tmp)
+            unlink(cert_tmp);
+    }
+    return rc;
 }
 
 static int refuse_existing(const char *path, int force)
@@ -157,8 +181,7 @@ static int make_sp_key_pair(apr_pool_t *p, const admin_args_t *a)
     if (cert == NULL)
         return admin_complain(ADMIN_EXIT_SYSTEM, "cannot make the certificate: %s",
                               openssl_reason());
-    if ((rc = write_pem_file(p, key_path, 0600, write_key_pem, key)) != ADMIN_EXIT_OK ||
-        (rc = write_pem_file(p, cert_path, 0644, write_cert_pem, cert)) != ADMIN_EXIT_OK)
+    if ((rc = write_pair(p, key_path, key, cert_path, cert)) != ADMIN_EXIT_OK)
         return rc;
     printf("SP private key: %s (RSA %d, mode 0600)\n", key_path, SP_KEY_BITS);
     printf("SP certificate: %s (%s, valid until %s)\n", cert_path, saml_cert_subject(p, cert),

@@ -188,6 +188,11 @@ class SPKeyPair(unittest.TestCase):
         self.assertEqual(rc, 3, err)
         self.assertIn("/nonexistent-dir/sp.key", err)
         self.assertEqual(sorted(os.listdir(self.dir)), ["sp.crt", "sp.key"])   # nothing left
+        # Half a pair is never written: the key waits for its certificate.
+        rc, out, err = admin("init", "--sp-key", os.path.join(self.dir, "new.key"),
+                             "--sp-cert", "/nonexistent-dir/new.crt")
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["sp.crt", "sp.key"])
         for args in (["init", "--sp-key", self.key], ["init", "--days", "5"],
                      ["init", "--sp-key", "a", "--sp-cert", "b", "--days", "0"]):
             rc, out, err = admin(*args)
