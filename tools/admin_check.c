@@ -297,7 +297,12 @@ static void check_user_store(checker_t *c, const server_state_t *s, const char *
     driver = arg0(s->dbd_driver);
     params = arg0(s->dbd_params);
     if (!strcmp(driver, "sqlite3")) {
-        params = admin_conf_path(c->p, s->dbd_params, params);
+        /* mod_dbd hands DBDParams to SQLite as it is, not ServerRoot-relative. */
+        if (params[0] != '/') {
+            report(c, 1, s->dbd_params, "DBDParams %s is a relative path: SQLite would open it "
+                   "relative to Apache's working directory; give the absolute path", params);
+            return;
+        }
         if (stat(params, &st) != 0) {
             report(c, 1, s->dbd_params, "no user store at %s (create it with sequr-saml-admin "
                    "--db %s init)", params, params);

@@ -431,8 +431,14 @@ class Check(unittest.TestCase):
                                     "SequrSAMLUserStore dbd\n")
         rc, out, err = admin("check", "--config", conf, "--no-apache")
         self.assertEqual(rc, 2, out)
-        self.assertIn("s.conf:2: problem: no user store at %s/users.db (create it with "
-                      "sequr-saml-admin --db %s/users.db init)" % (self.dir, self.dir), out)
+        self.assertIn("s.conf:2: problem: DBDParams users.db is a relative path", out)
+        db = os.path.join(self.dir, "users.db")
+        conf = self.write("s.conf", "DBDriver sqlite3\nDBDParams %s\n"
+                                    "SequrSAMLUserStore dbd\n" % db)
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertEqual(rc, 2, out)
+        self.assertIn("s.conf:2: problem: no user store at %s (create it with "
+                      "sequr-saml-admin --db %s init)" % (db, db), out)
         admin("--db", os.path.join(self.dir, "users.db"), "init")
         rc, out, err = admin("check", "--config", self.dir, "--no-apache")
         self.assertEqual(rc, 0, out)
