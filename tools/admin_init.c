@@ -4,6 +4,7 @@
  * encryption). A self-signed certificate is what Azure expects here: it
  * pins the certificate it is given and never checks a chain. */
 #include "admin.h"
+#include "admin_conf.h"
 
 #include <apr_strings.h>
 #include <errno.h>
@@ -188,7 +189,8 @@ static int make_sp_key_pair(apr_pool_t *p, const admin_args_t *a)
            saml_time_format(p, saml_cert_not_after(cert)));
     printf("\nFor the Apache config:\n"
            "    SequrSAMLSPPrivateKeyFile %s\n"
-           "    SequrSAMLSPCertificateFile %s\n", key_path, cert_path);
+           "    SequrSAMLSPCertificateFile %s\n", admin_conf_absolute(p, key_path),
+           admin_conf_absolute(p, cert_path));
     return ADMIN_EXIT_OK;
 }
 

@@ -79,6 +79,8 @@ static void print_directives(apr_pool_t *p, const char *file, const saml_idp_met
     printf("or the values themselves:\n"
            "    SequrSAMLIdPEntityID %s\n"
            "    SequrSAMLIdPSSOURL %s\n", md->entity_id, md->sso_url);
+    if (md->slo_url)
+        printf("    SequrSAMLIdPSLOURL %s\n", md->slo_url);
     for (i = 0; i < paths->nelts; i++)
         printf("    SequrSAMLIdPCertificateFile %s\n", APR_ARRAY_IDX(paths, i, const char *));
     if (paths->nelts == 0)

@@ -20,8 +20,9 @@ from harness import BUILDDIR, SP_ENTITY_ID, Apache, IdPProcess, SamlTestCase, az
 ADMIN = os.path.join(BUILDDIR, "sequr-saml-admin")
 
 
-def admin(*args):
-    r = subprocess.run([ADMIN] + list(args), capture_output=True, text=True, timeout=30)
+def admin(*args, cwd=None):
+    r = subprocess.run([ADMIN] + list(args), capture_output=True, text=True, timeout=30,
+                       cwd=cwd)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -180,9 +181,10 @@ class SPKeyPair(unittest.TestCase):
         self.assertIn("CN=sequr-saml-sp", out)                 # the default subject
 
     def test_keys_alone_and_unwritable_places(self):
-        rc, out, err = admin("init", "--sp-key", self.key, "--sp-cert", self.cert)
+        rc, out, err = admin("init", "--sp-key", "sp.key", "--sp-cert", "sp.crt", cwd=self.dir)
         self.assertEqual(rc, 0, err)
         self.assertEqual(sorted(os.listdir(self.dir)), ["sp.crt", "sp.key"])   # no store
+        self.assertIn("SequrSAMLSPPrivateKeyFile %s\n" % self.key, out)        # made absolute
         rc, out, err = admin("init", "--sp-key", "/nonexistent-dir/sp.key", "--sp-cert",
                              os.path.join(self.dir, "other.crt"))
         self.assertEqual(rc, 3, err)
@@ -258,6 +260,7 @@ class ImportMetadata(unittest.TestCase):
         self.assertIn("    SequrSAMLIdPMetadataFile %s\n" % md, out)
         self.assertIn("    SequrSAMLIdPEntityID %s\n" % az.entra_issuer(self.tenant), out)
         self.assertIn("    SequrSAMLIdPSSOURL %s\n" % self.sso, out)
+        self.assertIn("    SequrSAMLIdPSLOURL %s\n" % self.sso, out)
 
     def test_refused_metadata_exit_2_unreadable_exit_3(self):
         sp = (b'<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x">'
