@@ -46,12 +46,34 @@ const char *sequr_set_user_store(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* A connection mod_dbd opens prepares its statements at once, and SQLite
+ * answers "database is locked" while a writer (sequr-saml-admin committing a
+ * change) holds the file. mod_dbd gives up at the first refusal, so without
+ * retrying, whoever needed a new connection during a user store change (every
+ * child of a new generation after a graceful) got a 503. Retries for a short
+ * while outlast a commit; a database that is really down still gets its 503
+ * within about half a second. */
+#define ACQUIRE_PATIENCE_MS 500
+#define ACQUIRE_RETRY_MS 20
+
+static ap_dbd_t *acquire_connection(request_rec *r)
+{
+    apr_time_t give_up = apr_time_now() + apr_time_from_msec(ACQUIRE_PATIENCE_MS);
+    ap_dbd_t *dbd;
+
+    if (dbd_acquire == NULL)
+        return NULL;
+    while ((dbd = dbd_acquire(r)) == NULL && apr_time_now() < give_up)
+        apr_sleep(apr_time_from_msec(ACQUIRE_RETRY_MS));
+    return dbd;
+}
+
 /* The store's answer for name: APR_SUCCESS (active, *stored set),
  * SAML_EREJECTED (unknown or inactive) or SAML_EUNAVAILABLE. */
 static apr_status_t ask_store(request_rec *r, const char *name, const char **stored,
                               saml_err_t *err)
 {
-    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+    ap_dbd_t *dbd = acquire_connection(r);
     saml_user_db_t db;
     apr_dbd_prepared_t *stmt;
 
