@@ -89,7 +89,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(trusted_proxies);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
      * inherit certificates or URLs of the main server's IdP piecemeal. */
-    if (add->idp_sso_url || add->idp_entity_id || add->idp_certs || add->idp_slo_url) {
+    if (add->idp_sso_url || add->idp_entity_id || add->idp_certs) {
         m->idp_sso_url = add->idp_sso_url;
         m->idp_entity_id = add->idp_entity_id;
         m->idp_slo_url = add->idp_slo_url;
@@ -107,6 +107,9 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
         m->idp_cert_source = base->idp_cert_source;
         m->idp_from_metadata = base->idp_from_metadata;
     }
+    /* A vhost may name only its own logout URL (or none) for the IdP it inherits. */
+    if (add->idp_slo_url)
+        m->idp_slo_url = add->idp_slo_url;
     m->cache_spec = base->cache_spec;   /* one store per server process */
     m->cache_entries = base->cache_entries;
     return m;

@@ -148,6 +148,18 @@ class SPInitiated(LogoutBase):
         self.assertEqual(out.status, 303, out)
         self.assertEqual(path_of(out.location), "/bye")
 
+    def test_bad_directive_values_fail_configtest(self):
+        base = saml_directives(self.idp.sso_url, self.idp.cert, self.idp.issuer)
+        for line in ("SequrSAMLLogoutSignatures sometimes", "SequrSAMLIdPSLOURL ftp://idp.example/"):
+            with self.subTest(line=line):
+                rc, out = self.apache.configtest(self.apache.conf_text(base + "\n" + line))
+                self.assertNotEqual(rc, 0, out)
+                self.assertIn(line.split()[0], out)
+        for line in ("SequrSAMLLogoutSignatures Required", "SequrSAMLIdPSLOURL none"):
+            with self.subTest(line=line):
+                rc, out = self.apache.configtest(self.apache.conf_text(base + "\n" + line))
+                self.assertEqual(rc, 0, out)
+
     def test_metadata_publishes_single_logout_service(self):
         md = self.get("/saml/metadata").text
         self.assertRegex(md, r'<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2\.0:'
