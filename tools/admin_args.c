@@ -57,7 +57,10 @@ static const char usage_init[] =
     "  --sp-cert CERT    where to write the certificate (PEM)\n"
     "  --sp-subject CN   the certificate's common name (default: sequr-saml-sp)\n"
     "  --days N          validity in days, 1 to 36500 (default 3650)\n"
-    "  --force           replace existing KEY and CERT files (exit 2 otherwise)\n";
+    "  --force           replace existing KEY and CERT files (exit 2 otherwise)\n"
+    "\n"
+    "Exit status: 0 done, 1 usage, 2 KEY or CERT exists, 3 database error or a file\n"
+    "that cannot be written (nothing is left half-written).\n";
 
 static const char usage_user[] =
     "Usage: sequr-saml-admin --db FILE user add|activate|deactivate|remove NAME\n"
@@ -71,7 +74,10 @@ static const char usage_user[] =
     "  list             print name, active|inactive, created, updated (tab-separated)\n"
     "\n"
     "NAME: 1 to 256 bytes, no control characters, no leading or trailing space.\n"
-    "--dbd DRIVER --params STRING may replace --db FILE.\n";
+    "--dbd DRIVER --params STRING may replace --db FILE.\n"
+    "\n"
+    "Exit status: 0 done, 1 usage (or invalid NAME), 2 unknown or already present,\n"
+    "3 database error (no store at FILE: run init; no table; locked; unreachable).\n";
 
 static const char usage_import_metadata[] =
     "Usage: sequr-saml-admin import-metadata FILE [--out-dir DIR]\n"
@@ -95,7 +101,10 @@ static const char usage_relay_state[] =
     "The module sends the browser to that local path after an IdP-initiated sign-in.\n"
     "\n"
     "  TENANT        your Sequr tenant name: letters, digits, '.', '_', '-', at most 64\n"
-    "  --path PATH   the local landing path (default /); must start with a single '/'\n";
+    "  --path PATH   the local landing path (default /); must start with a single '/'\n"
+    "\n"
+    "The value is at most 80 bytes (the SAML bindings' limit for RelayState).\n"
+    "Exit status: 0 printed, 1 invalid TENANT or PATH.\n";
 
 static const char usage_check[] =
     "Usage: sequr-saml-admin check --config FILE|DIR [--no-apache]\n"

@@ -84,6 +84,16 @@ START_TEST(help_anywhere)
     ck_assert(!args.help);
     ck_assert_str_eq(admin_operand(&args, 1), "--help");
     ck_assert_ptr_nonnull(strstr(admin_usage_main, "Exit status"));
+    /* Every command documents its exit status in its own help. */
+    {
+        static const char *const names[] = {"init", "user", "import-metadata", "relay-state",
+                                            "check", NULL};
+        int i;
+        for (i = 0; names[i]; i++) {
+            ck_assert_int_eq(parse(names[i], "--help"), ADMIN_EXIT_OK);
+            ck_assert_msg(strstr(args.command->usage, "Exit status") != NULL, "%s", names[i]);
+        }
+    }
 }
 END_TEST
 
