@@ -52,10 +52,15 @@ static const char *forwarded_base_url(request_rec *r, const sequr_server_conf_t 
                       r->connection->client_ip);
         return NULL;
     }
+    /* Spelled as the IdP will echo it back in Destination. */
     proto = last_forwarded(r, "X-Forwarded-Proto");
-    if (proto == NULL || (strcasecmp(proto, "https") && strcasecmp(proto, "http")))
+    if (proto && !strcasecmp(proto, "https"))
+        proto = "https";
+    else if (proto && !strcasecmp(proto, "http"))
+        proto = "http";
+    else
         proto = ap_http_scheme(r);
-    return apr_pstrcat(r->pool, apr_pstrdup(r->pool, proto), "://", host, NULL);
+    return apr_pstrcat(r->pool, proto, "://", host, NULL);
 }
 
 /* What browsers and the IdP call us: the configured public base URL, else

@@ -201,7 +201,7 @@ class ForwardedHeadersFromTrustedProxy(SamlTestCase):
 
     def test_last_value_counts_and_bad_hosts_are_ignored(self):
         r = self.get("/protected/a", headers=("X-Forwarded-Host: evil.example, sso.example:8443",
-                                              "X-Forwarded-Proto: http, https"))
+                                              "X-Forwarded-Proto: http, HTTPS"))
         self.assertEqual(self.acs_named(r), "https://sso.example:8443/saml/acs")
         mark = self.apache.log_mark()
         r = self.get("/protected/b", headers=("X-Forwarded-Host: evil.example/x?",
