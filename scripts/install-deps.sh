@@ -6,7 +6,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 apache2 apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev
 check xmlsec1 openssl curl python3 python3-lxml python3-xmlsec python3-pysaml2 clang libclang-rt-14-dev
 libaprutil1-dbd-sqlite3 sqlite3 valgrind git wrk libapache2-mod-auth-mellon memcached redis-server
-chromium chromium-driver python3-selenium
+chromium chromium-driver python3-selenium python3-cryptography
 postgresql libaprutil1-dbd-pgsql"
 missing=""
 for p in $PKGS; do
