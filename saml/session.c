@@ -12,7 +12,9 @@
 #include "session.h"
 
 #include <apr_strings.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,14 +60,46 @@ int saml_session_id_is_wellformed(const char *id)
     return i == SESSION_ID_CHARS;
 }
 
+/* EVP_sha256() has OpenSSL 3 look the implementation up again on every
+ * digest, which costs as much as hashing a session id: fetched once per
+ * process instead (kept for the process's life). */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+    pthread_once(&sha256_once, fetch_sha256);
+    return sha256_md ? sha256_md : EVP_sha256();
+}
+
+/* The last id's key, per thread: a browser's requests follow one another
+ * with the same cookie, and the key is a pure function of the id. */
+static __thread char last_id[SESSION_ID_CHARS + 1];
+static __thread char last_key[2 + SESSION_ID_CHARS + 1];
+
 const char *saml_session_key(apr_pool_t *p, const char *id)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
+    apr_size_t len = strlen(id);
+    const char *key;
 
-    if (EVP_Digest(id, strlen(id), md, &mdlen, EVP_sha256(), NULL) != 1)
+    /* Constant time: last_id may be another user's session. */
+    if (len == SESSION_ID_CHARS && last_id[0] && !CRYPTO_memcmp(id, last_id, len))
+        return apr_pstrdup(p, last_key);
+    if (EVP_Digest(id, len, md, &mdlen, sha256(), NULL) != 1)
         abort();
-    return apr_pstrcat(p, "s:", saml_base64url_encode(p, md, mdlen), NULL);
+    key = apr_pstrcat(p, "s:", saml_base64url_encode(p, md, mdlen), NULL);
+    if (len == SESSION_ID_CHARS && strlen(key) < sizeof(last_key)) {
+        memcpy(last_id, id, len + 1);
+        memcpy(last_key, key, strlen(key) + 1);
+    }
+    return key;
 }
 
 /* ---- encoding ------------------------------------------------------------- */
@@ -386,7 +420,7 @@ static const char *index_key(apr_pool_t *p, const char *scope, const char *name_
     parts[2] = session_index ? session_index : "";
     if (ctx == NULL)
         abort();
-    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    ok = EVP_DigestInit_ex(ctx, sha256(), NULL) == 1;
     for (i = 0; i < 3 && ok; i++)
         ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1) == 1;
     /* "no SessionIndex" and "empty SessionIndex" must differ. */
