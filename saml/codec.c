@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 #include <openssl/evp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -26,6 +27,18 @@ static unsigned char b64_class(unsigned char c)
     return B64_BAD;
 }
 
+/* b64_class as a table, built once: the SAMLResponse is the largest input of
+ * a sign-in, and classifying each byte by branches cost more than parsing. */
+static unsigned char b64_table[256];
+static pthread_once_t b64_table_once = PTHREAD_ONCE_INIT;
+
+static void build_b64_table(void)
+{
+    int c;
+    for (c = 0; c < 256; c++)
+        b64_table[c] = b64_class((unsigned char)c);
+}
+
 apr_status_t saml_base64_decode(apr_pool_t *p, const char *in, apr_size_t inlen,
                                 apr_size_t max_out, unsigned char **out,
                                 apr_size_t *outlen, saml_err_t *err)
@@ -37,11 +50,12 @@ apr_status_t saml_base64_decode(apr_pool_t *p, const char *in, apr_size_t inlen,
 
     if (in == NULL)
         return saml_fail(p, err, SAML_EMALFORMED, "base64", "no input");
+    pthread_once(&b64_table_once, build_b64_table);
 
     /* First pass: validate and count, so the output is allocated once and
      * never bigger than the cap allows. */
     for (i = 0; i < inlen; i++) {
-        unsigned char c = b64_class((unsigned char)in[i]);
+        unsigned char c = b64_table[(unsigned char)in[i]];
         if (c == B64_SKIP)
             continue;
         if (c == B64_BAD)
@@ -73,7 +87,7 @@ apr_status_t saml_base64_decode(apr_pool_t *p, const char *in, apr_size_t inlen,
 
     buf = apr_palloc(p, size + 1);
     for (i = 0; i < inlen; i++) {
-        unsigned char c = b64_class((unsigned char)in[i]);
+        unsigned char c = b64_table[(unsigned char)in[i]];
         if (c >= 64)
             continue;
         acc = (acc << 6) | c;
