@@ -6,6 +6,8 @@
 #include "apr_strings.h"
 #include "http_log.h"
 
+#include <openssl/crypto.h>
+
 #include "attributes.h"
 #include "config.h"
 #include "log.h"
@@ -75,14 +77,23 @@ typedef struct env_memo {
     apr_pool_t *pool;
     const char *session_id, *prefix, *separator;
     apr_array_header_t *vars, *refused;
+    int shadows_fixed;          /* an attribute's variable has a name of FIXED_VARS */
 } env_memo_t;
+
+/* Set after the attributes, so no attribute can take these names. */
+static const char *const fixed_vars[] = {"SEQUR_SAML_IDP", "SEQUR_SAML_NAME_ID",
+                                         "SEQUR_SAML_SESSION_INDEX", NULL};
+#define FIXED_PREFIX "SEQUR_SAML_"
 
 #define ENV_MEMO_KEY "sequr_saml_env_memo"
 
 static int memo_fits(const env_memo_t *m, const saml_session_t *s, const char *prefix,
                      const char *separator)
 {
-    return m->session_id && s->id && !strcmp(m->session_id, s->id) &&
+    /* Constant time: the memo may hold another user's session (a proxy
+     * sends several users' requests over one connection). */
+    return m->session_id && s->id && strlen(s->id) == strlen(m->session_id) &&
+           !CRYPTO_memcmp(m->session_id, s->id, strlen(s->id)) &&
            !strcmp(m->prefix, prefix) && !strcmp(m->separator, separator);
 }
 
@@ -103,6 +114,13 @@ static void remember_env(env_memo_t *m, const saml_session_t *s, const char *pre
     for (i = 0; i < refused->nelts; i++) {
         saml_env_refusal_t *x = &APR_ARRAY_IDX(refused, i, saml_env_refusal_t);
         x->attribute = apr_pstrdup(m->pool, x->attribute);
+    }
+    m->shadows_fixed = 0;
+    for (i = 0; i < vars->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(vars, i, saml_env_var_t).name;
+        int k;
+        for (k = 0; fixed_vars[k]; k++)
+            m->shadows_fixed |= !strcasecmp(name, fixed_vars[k]);
     }
     m->vars = vars;
     m->refused = refused;
@@ -129,24 +147,50 @@ static const env_memo_t *env_of_session(request_rec *r, const saml_session_t *s,
 }
 
 /* apr_table_setn replaces an earlier variable of the same name, at the price
- * of comparing against every entry (all of ours share the prefix, which
- * defeats the table's checksum). When no entry starts with the prefix, none
- * can be replaced, and our names are distinct: adding is the same, cheaper. */
-static void set_variables(apr_table_t *t, const apr_array_header_t *vars, const char *prefix)
+ * of comparing against every entry (ours all start alike, which defeats the
+ * table's checksum). When no entry starts with the prefix or with
+ * SEQUR_SAML_, none can be replaced, and our names are distinct: adding is
+ * the same, and cheaper. */
+static int table_has_prefix(const apr_table_t *t, const char *prefix)
 {
     const apr_array_header_t *h = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
-    apr_size_t plen = strlen(prefix);
-    int i, clash = plen == 0;
+    apr_size_t plen = strlen(prefix), flen = sizeof(FIXED_PREFIX) - 1;
+    int i;
 
-    for (i = 0; i < h->nelts && !clash; i++)
-        clash = e[i].key && !strncasecmp(e[i].key, prefix, plen);
-    for (i = 0; i < vars->nelts; i++) {
-        const saml_env_var_t *v = &APR_ARRAY_IDX(vars, i, saml_env_var_t);
-        if (clash)
+    if (plen == 0)
+        return 1;
+    for (i = 0; i < h->nelts; i++)
+        if (e[i].key && (!strncasecmp(e[i].key, prefix, plen) ||
+                         !strncasecmp(e[i].key, FIXED_PREFIX, flen)))
+            return 1;
+    return 0;
+}
+
+static void set_variables(request_rec *r, const env_memo_t *m, const saml_session_t *s,
+                          const char *prefix)
+{
+    apr_table_t *t = r->subprocess_env;
+    const char *fixed_values[3];
+    int i, replace = table_has_prefix(t, prefix);
+
+    for (i = 0; i < m->vars->nelts; i++) {
+        const saml_env_var_t *v = &APR_ARRAY_IDX(m->vars, i, saml_env_var_t);
+        if (replace)
             apr_table_setn(t, v->name, v->value);
         else
             apr_table_addn(t, v->name, v->value);
+    }
+    fixed_values[0] = s->idp_entity_id;
+    fixed_values[1] = s->name_id;
+    fixed_values[2] = s->session_index;
+    for (i = 0; fixed_vars[i]; i++) {
+        if (fixed_values[i] == NULL)
+            continue;
+        if (replace || m->shadows_fixed)
+            apr_table_setn(t, fixed_vars[i], fixed_values[i]);
+        else
+            apr_table_addn(t, fixed_vars[i], fixed_values[i]);
     }
 }
 
@@ -156,7 +200,7 @@ void sequr_export_attributes(request_rec *r, const saml_session_t *s)
     const env_memo_t *m = env_of_session(r, s, prefix, sequr_env_separator(r));
     int i;
 
-    set_variables(r->subprocess_env, m->vars, prefix);
+    set_variables(r, m, s, prefix);
     if (sequr_request_headers_on(r) && r->user)
         set_request_headers(r, s, m->vars, prefix);
     /* Said at warning level at sign-in already; every request would repeat it. */

@@ -55,12 +55,9 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
     r->user = apr_pstrdup(r->pool, user);
     r->ap_auth_type = SEQUR_AUTH_TYPE;
     sequr_remember_session(r, s);
-    /* Attributes first: the fixed variables below win any name clash. */
+    /* Also sets SEQUR_SAML_IDP, _NAME_ID and _SESSION_INDEX, which win any
+     * name clash with an attribute. */
     sequr_export_attributes(r, s);
-    apr_table_setn(r->subprocess_env, "SEQUR_SAML_IDP", s->idp_entity_id);
-    apr_table_setn(r->subprocess_env, "SEQUR_SAML_NAME_ID", s->name_id);
-    if (s->session_index)
-        apr_table_setn(r->subprocess_env, "SEQUR_SAML_SESSION_INDEX", s->session_index);
     return OK;
 }
 
