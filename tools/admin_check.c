@@ -31,6 +31,7 @@ typedef struct server_state {
     X509 *sp_cert;
     EVP_PKEY *sp_key;
     int idp_certs, usable_idp_certs;     /* from certificate files and metadata */
+    int own_idp;                         /* names any part of an IdP (then inherits none) */
     int allow_expired;
 } server_state_t;
 
@@ -161,6 +162,9 @@ static void read_directive(checker_t *c, const admin_directive_t *d)
     int file_directive = is(d, "SequrSAMLIdPCertificateFile") || is(d, "SequrSAMLIdPMetadataFile") ||
                          is(d, "SequrSAMLSPCertificateFile") || is(d, "SequrSAMLSPPrivateKeyFile");
 
+    if (is(d, "SequrSAMLIdPSSOURL") || is(d, "SequrSAMLIdPEntityID") ||
+        is(d, "SequrSAMLIdPCertificateFile") || is(d, "SequrSAMLIdPMetadataFile"))
+        s->own_idp = 1;
     if (file_directive && d->args->nelts != 1) {
         report(c, 1, d, "%s takes one file name", d->name);
         return;
@@ -196,21 +200,25 @@ static void read_directive(checker_t *c, const admin_directive_t *d)
 
 #define INHERIT(field) if (v->field == NULL) v->field = m->field
 
-/* A virtual host as the module sees it after merging. Certificates are
- * inherited only when the host names none of its own. */
+/* A virtual host as the module merges it (sequr_merge_server_conf): each
+ * setting inherited on its own, except the IdP, which is one unit: a host
+ * that names any part of its own IdP inherits none of the main server's. */
 static server_state_t effective(const server_state_t *m, const server_state_t *vhost)
 {
     server_state_t e = *vhost, *v = &e;
 
-    INHERIT(sp_entity_id); INHERIT(idp_sso_url); INHERIT(idp_entity_id); INHERIT(user_store);
-    INHERIT(dbd_driver); INHERIT(dbd_params);
-    if (v->sp_cert_at == NULL && v->sp_key_at == NULL) {
+    INHERIT(sp_entity_id); INHERIT(user_store); INHERIT(dbd_driver); INHERIT(dbd_params);
+    if (v->sp_cert_at == NULL) {
         v->sp_cert_at = m->sp_cert_at;
-        v->sp_key_at = m->sp_key_at;
         v->sp_cert = m->sp_cert;
+    }
+    if (v->sp_key_at == NULL) {
+        v->sp_key_at = m->sp_key_at;
         v->sp_key = m->sp_key;
     }
-    if (v->idp_certs == 0) {
+    if (!v->own_idp) {
+        v->idp_sso_url = m->idp_sso_url;
+        v->idp_entity_id = m->idp_entity_id;
         v->idp_certs = m->idp_certs;
         v->usable_idp_certs = m->usable_idp_certs;
     }

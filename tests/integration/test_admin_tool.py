@@ -401,6 +401,9 @@ class Check(unittest.TestCase):
             "  <Location />",
             "    AuthType sequr-saml",
             "  </Location>",
+            "</VirtualHost>",
+            "<VirtualHost *:8080>",
+            "  AuthType sequr-saml",
             "</VirtualHost>", ""]))
         rc, out, err = admin("check", "--config", conf, "--no-apache")
         self.assertEqual(rc, 2, out + err)
@@ -419,7 +422,12 @@ class Check(unittest.TestCase):
         self.assertRegex(out, r"%s:2: problem: main server: SP private key does not match"
                          % re.escape(os.path.join(self.dir, "conf.d", "sp.conf")))
         self.assertNotIn("%s:7:" % conf, out)            # ${IDP} expanded, idp.crt loaded
-        self.assertIn("5 problem(s), 1 warning(s)", out)   # the pair is judged once
+        # The IdP is one unit: the host naming (broken) metadata inherits none of the
+        # main server's; the host naming nothing inherits all of it.
+        reported(19, "problem", "<VirtualHost *:80>", "without an IdP:")
+        reported(19, "problem", "<VirtualHost *:80>", "without an IdP certificate")
+        self.assertNotIn("%s:23:" % conf, out)
+        self.assertIn("7 problem(s), 1 warning(s)", out)   # the SP pair is judged once
 
     def test_usage_and_unreadable_config(self):
         rc, out, err = admin("check", "--config", os.path.join(self.dir, "none.conf"))
