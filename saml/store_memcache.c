@@ -71,6 +71,15 @@ static int line_is(const char *line, const char *want)
     return strcmp(line, want) == 0;
 }
 
+/* Any answer but the expected ones: memcached's own error lines, or noise. */
+static apr_status_t unexpected(const char *line)
+{
+    if (!strncmp(line, "SERVER_ERROR", 12) || !strncmp(line, "CLIENT_ERROR", 12)
+        || line_is(line, "ERROR"))
+        return SAML_NET_EREMOTE;
+    return SAML_NET_EPROTO;
+}
+
 /* The answer to "get KEY": END alone, or one VALUE block then END. */
 static apr_status_t read_get_answer(saml_net_conn_t *c, mc_call_t *a)
 {
@@ -86,14 +95,14 @@ static apr_status_t read_get_answer(saml_net_conn_t *c, mc_call_t *a)
         return APR_NOTFOUND;
     if (strncmp(line, "VALUE ", 6) || strncmp(line + 6, a->key, a->key_len)
         || line[6 + a->key_len] != ' ')
-        return SAML_EUNAVAILABLE;
+        return unexpected(line);
     rest = line + 6 + a->key_len + 1;
     rest = strchr(rest, ' ');          /* skip the flags */
     if (rest == NULL)
-        return SAML_EUNAVAILABLE;
+        return SAML_NET_EPROTO;
     bytes = strtoul(rest + 1, &end, 10);
     if (end == rest + 1 || (*end != '\0' && *end != ' '))
-        return SAML_EUNAVAILABLE;
+        return SAML_NET_EPROTO;
     if (bytes > SAML_MEMCACHE_VALUE_MAX)
         return SAML_ETOOLARGE;
     if ((rv = saml_net_read_block(c, a->p, bytes, a->out)) != APR_SUCCESS)
@@ -101,7 +110,7 @@ static apr_status_t read_get_answer(saml_net_conn_t *c, mc_call_t *a)
     *a->out_len = bytes;
     if ((rv = saml_net_read_line(c, &line, &n)) != APR_SUCCESS)
         return rv;
-    return line_is(line, "END") ? APR_SUCCESS : SAML_EUNAVAILABLE;
+    return line_is(line, "END") ? APR_SUCCESS : SAML_NET_EPROTO;
 }
 
 static apr_status_t exchange_get(saml_net_conn_t *c, void *ctx)
@@ -124,7 +133,7 @@ static apr_status_t delete_key(saml_net_conn_t *c, const char *key)
         return rv;
     if (line_is(line, "DELETED"))
         return APR_SUCCESS;
-    return line_is(line, "NOT_FOUND") ? APR_NOTFOUND : SAML_EUNAVAILABLE;
+    return line_is(line, "NOT_FOUND") ? APR_NOTFOUND : unexpected(line);
 }
 
 static apr_status_t exchange_delete(saml_net_conn_t *c, void *ctx)
@@ -157,7 +166,7 @@ static apr_status_t exchange_store(saml_net_conn_t *c, void *ctx)
         return rv;
     if (line_is(line, "STORED"))
         return APR_SUCCESS;
-    return line_is(line, "NOT_STORED") ? APR_EEXIST : SAML_EUNAVAILABLE;
+    return line_is(line, "NOT_STORED") ? APR_EEXIST : unexpected(line);
 }
 
 static apr_status_t mc_get(saml_store_t *st, const char *key, apr_pool_t *p, char **val,
@@ -209,7 +218,7 @@ static apr_status_t mc_set(saml_store_t *st, const char *key, const char *val, a
                            apr_time_t expiry)
 {
     apr_status_t rv = store_value(st, "set", key, val, len, expiry);
-    return rv == APR_EEXIST ? SAML_EUNAVAILABLE : rv;
+    return rv == APR_EEXIST ? SAML_NET_EPROTO : rv;   /* NOT_STORED to a set */
 }
 
 static apr_status_t mc_add(saml_store_t *st, const char *key, const char *val, apr_size_t len,

@@ -205,7 +205,7 @@ apr_status_t saml_net_call(saml_net_server_t *s, saml_net_exchange_fn fn, void *
         /* A pooled connection the server closed meanwhile fails at once and
          * unanswered; a timeout or a half-read answer is not worth a retry. */
         retry = !is_answer(rv) && c->reused && !c->got_bytes && !APR_STATUS_IS_TIMEUP(rv)
-                && rv != SAML_ETOOLARGE && rv != SAML_EUNAVAILABLE;
+                && rv != SAML_ETOOLARGE && rv != SAML_NET_EPROTO && rv != SAML_NET_EREMOTE;
         release(s, c, is_answer(rv));
         if (!retry)
             break;
@@ -287,7 +287,7 @@ static apr_status_t fill(saml_net_conn_t *c)
         c->start = 0;
     }
     if (c->end == CONN_BUF)
-        return SAML_EUNAVAILABLE;
+        return SAML_NET_EPROTO;
     len = CONN_BUF - c->end;
     rv = apr_socket_recv(c->sock, c->buf + c->end, &len);
     if (len > 0) {
@@ -309,7 +309,7 @@ apr_status_t saml_net_read_line(saml_net_conn_t *c, char **line, apr_size_t *len
         char *cr = avail ? memchr(from, '\r', avail) : NULL;
         if (cr && cr + 1 < c->buf + c->end) {
             if (cr[1] != '\n')
-                return SAML_EUNAVAILABLE;
+                return SAML_NET_EPROTO;
             *cr = '\0';
             *line = c->buf + c->start;
             *len = (apr_size_t)(cr - *line);
@@ -350,7 +350,7 @@ static apr_status_t read_crlf(saml_net_conn_t *c)
     apr_status_t rv = read_exactly(c, crlf, 2);
     if (rv != APR_SUCCESS)
         return rv;
-    return crlf[0] == '\r' && crlf[1] == '\n' ? APR_SUCCESS : SAML_EUNAVAILABLE;
+    return crlf[0] == '\r' && crlf[1] == '\n' ? APR_SUCCESS : SAML_NET_EPROTO;
 }
 
 apr_status_t saml_net_read_block(saml_net_conn_t *c, apr_pool_t *p, apr_size_t n, char **out)

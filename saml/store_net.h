@@ -16,11 +16,19 @@
 #include <apr_network_io.h>
 #include <apr_tables.h>
 #include <apr_time.h>
+#include <errno.h>
 #include <sys/uio.h>
 
 #include "error.h"
 
 #define SAML_NET_DEFAULT_TIMEOUT apr_time_from_msec(1000)
+
+/* Failures that are not the network's, with a text in logs that says so:
+ * an answer we cannot parse ("Protocol error"), and an error answer from the
+ * cache server, e.g. out of memory or authentication required ("Remote I/O
+ * error"). Neither is retried. */
+#define SAML_NET_EPROTO  APR_FROM_OS_ERROR(EPROTO)
+#define SAML_NET_EREMOTE APR_FROM_OS_ERROR(EREMOTEIO)
 
 typedef struct saml_net_server saml_net_server_t;
 typedef struct saml_net_conn saml_net_conn_t;
@@ -54,7 +62,7 @@ apr_status_t saml_net_call(saml_net_server_t *s, saml_net_exchange_fn fn, void *
 /* Write every byte of the vectors (at most 8). */
 apr_status_t saml_net_writev(saml_net_conn_t *c, const struct iovec *vec, int n);
 /* The next line, without its CRLF, NUL-terminated, valid until the next read.
- * A line longer than the connection buffer is SAML_EUNAVAILABLE. */
+ * A line longer than the connection buffer is SAML_NET_EPROTO. */
 apr_status_t saml_net_read_line(saml_net_conn_t *c, char **line, apr_size_t *len);
 /* n bytes then CRLF, copied NUL-terminated into p. */
 apr_status_t saml_net_read_block(saml_net_conn_t *c, apr_pool_t *p, apr_size_t n, char **out);

@@ -84,7 +84,7 @@ static apr_status_t send_command(saml_net_conn_t *c, const rd_call_t *a)
 /* Read one reply. Bulk strings go to a->out (NULL reply: APR_NOTFOUND);
  * +OK is success; an integer goes to a->integer; an
  * error reply (-ERR, e.g. an unknown GETDEL on an old Redis) is
- * SAML_EUNAVAILABLE. */
+ * SAML_NET_EREMOTE; anything else SAML_NET_EPROTO. */
 static apr_status_t read_reply(saml_net_conn_t *c, rd_call_t *a)
 {
     char *line, *end;
@@ -99,11 +99,11 @@ static apr_status_t read_reply(saml_net_conn_t *c, rd_call_t *a)
         return APR_SUCCESS;
     case ':':
         a->integer = strtoll(line + 1, &end, 10);
-        return end == line + 1 || *end != '\0' ? SAML_EUNAVAILABLE : APR_SUCCESS;
+        return end == line + 1 || *end != '\0' ? SAML_NET_EPROTO : APR_SUCCESS;
     case '$':
         bytes = strtoll(line + 1, &end, 10);
         if (end == line + 1 || *end != '\0' || bytes < -1)
-            return SAML_EUNAVAILABLE;
+            return SAML_NET_EPROTO;
         if (bytes == -1)
             return APR_NOTFOUND;
         if (bytes > SAML_REDIS_VALUE_MAX)
@@ -114,8 +114,10 @@ static apr_status_t read_reply(saml_net_conn_t *c, rd_call_t *a)
             return rv;
         *a->out_len = (apr_size_t)bytes;
         return APR_SUCCESS;
+    case '-':
+        return SAML_NET_EREMOTE;
     default:
-        return SAML_EUNAVAILABLE;
+        return SAML_NET_EPROTO;
     }
 }
 
@@ -194,7 +196,7 @@ static apr_status_t rd_store(saml_store_t *st, const char *key, const char *val,
         apr_status_t rv = call(st, &a);
         /* A nil answer to SET ... NX: the key is already there. */
         if (rv == APR_NOTFOUND)
-            return nx ? APR_EEXIST : SAML_EUNAVAILABLE;
+            return nx ? APR_EEXIST : SAML_NET_EPROTO;
         return rv;
     }
 }

@@ -22,8 +22,10 @@
 #include "store_net.h"
 #include "testkit.h"
 
-/* Short, so that failure tests are quick; still far above a local round trip. */
-#define TEST_TIMEOUT apr_time_from_msec(300)
+/* Roomy for racing processes under valgrind; failure tests use a short one
+ * so that they are quick (still far above a local round trip). */
+#define TEST_TIMEOUT  apr_time_from_msec(3000)
+#define SHORT_TIMEOUT apr_time_from_msec(300)
 #define RACERS 8
 #define RACE_ROUNDS 12
 
@@ -65,6 +67,8 @@ static int can_connect(int port)
     return ok;
 }
 
+static int refusing;      /* start B->argv_refusing instead of B->argv */
+
 /* Fork and exec the server on s->port; 1 when it accepts connections, 0 when
  * it exited at start (the port was taken meanwhile). */
 static int try_start(sc_server_t *s)
@@ -82,7 +86,7 @@ static int try_start(sc_server_t *s)
         dup2(devnull, 0);
         dup2(devnull, 1);
         dup2(devnull, 2);
-        execv(B->binary, B->argv(s->port));
+        execv(B->binary, refusing ? B->argv_refusing(s->port) : B->argv(s->port));
         _exit(127);
     }
     for (i = 0; i < 500; i++) {
@@ -142,14 +146,20 @@ static const char *servers_of(apr_pool_t *p, const sc_server_t *a, const sc_serv
     return apr_psprintf(p, "127.0.0.1:%d,127.0.0.1:%d", a->port, b->port);
 }
 
-static saml_store_t *open_on(const sc_server_t *a, const sc_server_t *b)
+static saml_store_t *open_with_timeout(const sc_server_t *a, const sc_server_t *b,
+                                       apr_interval_time_t timeout)
 {
     apr_pool_t *p = tk_pool();
     saml_store_t *st = NULL;
     saml_err_t err = { NULL, NULL };
-    apr_status_t rv = B->open(p, servers_of(p, a, b), TEST_TIMEOUT, &st, &err);
+    apr_status_t rv = B->open(p, servers_of(p, a, b), timeout, &st, &err);
     ck_assert_msg(rv == APR_SUCCESS, "open: %s", err.detail ? err.detail : "?");
     return st;
+}
+
+static saml_store_t *open_on(const sc_server_t *a, const sc_server_t *b)
+{
+    return open_with_timeout(a, b, TEST_TIMEOUT);
 }
 
 /* Keys unique to this test process: the shared servers outlive each test. */
@@ -507,7 +517,7 @@ START_TEST(dead_server_is_an_error_then_recovers)
     apr_status_t rv;
 
     sc_server_start(&own);
-    st = open_on(&own, NULL);
+    st = open_with_timeout(&own, NULL, SHORT_TIMEOUT);
     ck_assert_int_eq(put(st, key("before"), "v", in_seconds(60)), APR_SUCCESS);
     sc_server_stop(&own);
     assert_every_operation_fails(st, key("before"));
@@ -536,7 +546,7 @@ START_TEST(restart_between_operations_is_invisible)
     int i;
 
     sc_server_start(&own);
-    st = open_on(&own, NULL);
+    st = open_with_timeout(&own, NULL, SHORT_TIMEOUT);
     for (i = 0; i < 3; i++)             /* a few pooled connections */
         ck_assert_int_eq(put(st, key("x"), "v", in_seconds(60)), APR_SUCCESS);
     sc_server_stop(&own);
@@ -568,7 +578,7 @@ START_TEST(hung_server_times_out)
     ck_assert_int_eq(listen(fd, 16), 0);
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &salen), 0);
     fake.port = ntohs(sa.sin_port);
-    st = open_on(&fake, NULL);
+    st = open_with_timeout(&fake, NULL, SHORT_TIMEOUT);
     t0 = apr_time_now();
     ck_assert(is_store_failure(saml_store_get(st, key("h"), tk_pool(), &val, &len)));
     ck_assert(is_store_failure(saml_store_add(st, key("h"), "v", 1, in_seconds(60))));
@@ -607,6 +617,28 @@ START_TEST(server_choice_is_stable_and_consistent)
         ck_assert_int_gt(counts[i], 350);
         ck_assert_int_lt(counts[i], 650);
     }
+}
+END_TEST
+
+/* An error answer (out of memory, too large, authentication required) is an
+ * error of its own kind, never success, never "already there". */
+START_TEST(error_answers_are_errors)
+{
+    sc_server_t own = { 0, 0 };
+    saml_store_t *st;
+    apr_size_t n = 2000;
+    char *v = apr_pcalloc(tk_pool(), n), text[120];
+
+    refusing = 1;
+    sc_server_start(&own);
+    refusing = 0;
+    st = open_on(&own, NULL);
+    memset(v, 'v', n);
+    ck_assert_int_eq(saml_store_set(st, key("big"), v, n, in_seconds(60)), SAML_NET_EREMOTE);
+    ck_assert_int_eq(saml_store_add(st, key("big"), v, n, in_seconds(60)), SAML_NET_EREMOTE);
+    ck_assert_int_eq(saml_store_add(st, key("big"), v, n, in_seconds(60)), SAML_NET_EREMOTE);
+    ck_assert_str_eq(apr_strerror(SAML_NET_EREMOTE, text, sizeof(text)), "Remote I/O error");
+    sc_server_stop(&own);
 }
 END_TEST
 
@@ -657,6 +689,7 @@ Suite *sc_suite(const sc_backend_t *b)
     tcase_add_test(tc, dead_server_is_an_error_then_recovers);
     tcase_add_test(tc, restart_between_operations_is_invisible);
     tcase_add_test(tc, hung_server_times_out);
+    tcase_add_test(tc, error_answers_are_errors);
     tcase_add_test(tc, server_choice_is_stable_and_consistent);
     tcase_add_test(tc, server_lists_are_checked);
     suite_add_tcase(s, tc);

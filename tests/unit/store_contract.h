@@ -19,6 +19,8 @@ typedef struct sc_backend {
     const char *binary;             /* /usr/bin/memcached ... */
     /* argv for the server on port (NULL-terminated, static storage is fine). */
     char **(*argv)(int port);
+    /* argv for a server that answers a 2000-byte set with an error reply. */
+    char **(*argv_refusing)(int port);
     /* A store over "127.0.0.1:P[,127.0.0.1:Q]" with the given I/O timeout. */
     apr_status_t (*open)(apr_pool_t *p, const char *servers, apr_interval_time_t timeout,
                          saml_store_t **out, saml_err_t *err);
