@@ -85,9 +85,13 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     rv = saml_pending_save(r->pool, c->store, &pending,
                            req.now + apr_time_from_sec(c->request_lifetime));
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      SEQLOGNO(01201) "cannot remember the sign-in request: session store unavailable");
-        return HTTP_SERVICE_UNAVAILABLE;
+        /* Our page with a reference (or the admin's ErrorDocument); DONE so
+         * check_user_id never reads the written answer as "authenticated". */
+        char buf[120];
+        sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
+                   apr_psprintf(r->pool, "cannot remember the sign-in request: session store "
+                                "unavailable: %s", apr_strerror(rv, buf, sizeof(buf))));
+        return DONE;
     }
     rv = saml_authn_request_redirect_url(r->pool, &req, &url);
     if (rv != APR_SUCCESS) {
