@@ -84,13 +84,28 @@ static apr_array_header_t *usable_certs(request_rec *r, const sequr_server_conf_
     return certs;
 }
 
+static const char *logout_page_text(int status)
+{
+    switch (status) {
+    case HTTP_BAD_REQUEST:
+        return "The sign-out message could not be read.";
+    case HTTP_FORBIDDEN:
+        return "The sign-out message was refused.";
+    case HTTP_SERVICE_UNAVAILABLE:
+        return "Sign-out is temporarily unavailable. Please try again in a moment.";
+    default:
+        return "Sign-out failed because of a problem on this server.";
+    }
+}
+
 static int refuse(request_rec *r, apr_status_t rv, const saml_err_t *err, const char *fallback)
 {
     int status = saml_status_to_http(rv);
     /* A deflate bomb or an oversized query is a bad message, not a large body. */
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
         status = HTTP_BAD_REQUEST;
-    return sequr_fail(r, status, err->check ? err->check : fallback, err->detail);
+    return sequr_fail_with_text(r, status, err->check ? err->check : fallback, err->detail,
+                                logout_page_text(status));
 }
 
 /* ---- SP-initiated: our LogoutRequest, and the IdP's answer ---------------- */

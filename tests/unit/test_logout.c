@@ -454,6 +454,28 @@ START_TEST(response_rules)
 }
 END_TEST
 
+START_TEST(response_enveloped_signature)
+{
+    apr_pool_t *p = tk_pool();
+    saml_logout_policy_t pol = policy(p, 1);
+    tk_keypair_t *evil = tk_keypair_new(p, 2048, "evil", 30);
+    saml_logout_message_t *m;
+    saml_err_t err = {0};
+    const char *xml = azure_logout_response(p, "_sig1", "_r", LOGIN_ISSUER, SAML_STATUS_SUCCESS);
+    const char *good = tk_sign(p, xml, "_sig1", idp, TK_RSA_SHA256, TK_SHA256);
+
+    ck_assert_int_eq(parse(p, good, &pol, 0, &m, &err), APR_SUCCESS);
+    ck_assert(m->signed_xml);
+    ck_assert_int_eq(parse(p, tk_sign(p, xml, "_sig1", evil, TK_RSA_SHA256, TK_SHA256), &pol, 0,
+                           &m, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "signature");
+    /* Pointed elsewhere: InResponseTo changed after signing. */
+    ck_assert_int_eq(parse(p, tk_replace(p, good, "InResponseTo=\"_r\"", "InResponseTo=\"_q\""),
+                           &pol, 0, &m, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "signature");
+}
+END_TEST
+
 START_TEST(return_to_must_be_local)
 {
     apr_pool_t *p = tk_pool();
@@ -662,6 +684,7 @@ static Suite *logout_suite(void)
     tcase_add_test(tc, response_to_another_request_refused);
     tcase_add_test(tc, response_status_failure_reported);
     tcase_add_test(tc, response_rules);
+    tcase_add_test(tc, response_enveloped_signature);
     tcase_add_test(tc, return_to_must_be_local);
     tcase_add_test(tc, idp_request_read);
     tcase_add_test(tc, idp_request_enveloped_signature);
