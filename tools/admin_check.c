@@ -30,9 +30,9 @@ typedef struct server_state {
     const admin_directive_t *sp_cert_at, *sp_key_at, *dbd_driver, *dbd_params, *auth_type;
     X509 *sp_cert;
     EVP_PKEY *sp_key;
-    int idp_certs, usable_idp_certs;     /* from certificate files and metadata */
+    int idp_certs, expired_idp_certs;    /* from certificate files and metadata */
     int own_idp;                         /* names any part of an IdP (then inherits none) */
-    int allow_expired;
+    int allow_expired;                   /* -1 unset, else SequrSAMLAllowExpiredIdPCertificate */
 } server_state_t;
 
 typedef struct checker {
@@ -82,11 +82,11 @@ static void judge_idp_cert(checker_t *c, server_state_t *s, const admin_directiv
     const char *problem = admin_cert_expiry_problem(c->p, cert, c->now, &expired);
 
     s->idp_certs++;
-    if (!expired || s->allow_expired)
-        s->usable_idp_certs++;
+    s->expired_idp_certs += expired;
     if (problem)
         report(c, 0, d, "%s (%s) %s%s", what, saml_cert_subject(c->p, cert), problem,
-               expired ? ": the module leaves it out" : ": add its successor from Azure now");
+               expired ? ": left out unless SequrSAMLAllowExpiredIdPCertificate On"
+               : ": add its successor from Azure now");
 }
 
 static void load_idp_certificate(checker_t *c, server_state_t *s, const admin_directive_t *d)
@@ -208,6 +208,8 @@ static server_state_t effective(const server_state_t *m, const server_state_t *v
     server_state_t e = *vhost, *v = &e;
 
     INHERIT(sp_entity_id); INHERIT(user_store); INHERIT(dbd_driver); INHERIT(dbd_params);
+    if (v->allow_expired < 0)
+        v->allow_expired = m->allow_expired;
     if (v->sp_cert_at == NULL) {
         v->sp_cert_at = m->sp_cert_at;
         v->sp_cert = m->sp_cert;
@@ -220,7 +222,7 @@ static server_state_t effective(const server_state_t *m, const server_state_t *v
         v->idp_sso_url = m->idp_sso_url;
         v->idp_entity_id = m->idp_entity_id;
         v->idp_certs = m->idp_certs;
-        v->usable_idp_certs = m->usable_idp_certs;
+        v->expired_idp_certs = m->expired_idp_certs;
     }
     return e;
 }
@@ -252,7 +254,7 @@ static void check_completeness(checker_t *c, const server_state_t *s, const char
                "SequrSAMLIdPEntityID (or SequrSAMLIdPMetadataFile)", label);
     if (s->idp_certs == 0)
         report(c, 1, at, "AuthType sequr-saml in %s without an IdP certificate that loads", label);
-    else if (s->usable_idp_certs == 0)
+    else if (s->expired_idp_certs == s->idp_certs && s->allow_expired != 1)
         report(c, 1, at, "every IdP certificate of %s has expired: Apache will not start; "
                "download the current one from Azure", label);
 }
@@ -411,6 +413,8 @@ int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)
     c.now = apr_time_now();
     c.nservers = conf.server_labels->nelts;
     c.servers = apr_pcalloc(p, sizeof(server_state_t) * (apr_size_t)c.nservers);
+    for (i = 0; i < c.nservers; i++)
+        c.servers[i].allow_expired = -1;
     for (i = 0; i < conf.problems->nelts; i++) {
         printf("%s\n", APR_ARRAY_IDX(conf.problems, i, const char *));
         c.problems++;

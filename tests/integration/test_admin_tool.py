@@ -429,6 +429,25 @@ class Check(unittest.TestCase):
         self.assertNotIn("%s:23:" % conf, out)
         self.assertIn("7 problem(s), 1 warning(s)", out)   # the SP pair is judged once
 
+    def test_only_expired_idp_certificates(self):
+        _, old = az.make_expired_keypair(self.dir)
+        lines = ["SequrSAMLSPEntityID https://sp.example/",
+                 "SequrSAMLIdPSSOURL https://login.example/saml2",
+                 "SequrSAMLIdPEntityID https://sts.windows.net/t/",
+                 "SequrSAMLIdPCertificateFile %s" % old,
+                 "<Location />", "AuthType sequr-saml", "</Location>"]
+        conf = self.write("e.conf", "\n".join(lines) + "\n")
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertEqual(rc, 2, out)
+        self.assertIn("e.conf:4: warning: IdP certificate %s" % old, out)
+        self.assertIn("e.conf:6: problem: every IdP certificate of main server has expired", out)
+        # The admin's override counts wherever it stands.
+        conf = self.write("e.conf", "\n".join(lines) +
+                          "\nSequrSAMLAllowExpiredIdPCertificate On\n")
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("0 problem(s), 1 warning(s)", out)
+
     def test_usage_and_unreadable_config(self):
         rc, out, err = admin("check", "--config", os.path.join(self.dir, "none.conf"))
         self.assertEqual(rc, 3, err)
