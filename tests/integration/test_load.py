@@ -52,7 +52,7 @@ GROWTH_RATIO = 0.05
 EVENT_MPM = """\
 LoadModule mpm_event_module {mods}/mod_mpm_event.so
 StartServers 2
-ServerLimit 2
+ServerLimit {limit}
 ThreadLimit {threads}
 ThreadsPerChild {threads}
 MaxRequestWorkers {workers}
@@ -114,7 +114,10 @@ end
 
 
 class EventApache(Apache):
-    """harness.Apache with the event MPM and a fixed number of children."""
+    """harness.Apache with the event MPM and a fixed number of children.
+    server_limit above 2 leaves room for a new generation to start while the
+    old one finishes its connections after a graceful restart."""
+    server_limit = 2
 
     def conf_text(self, saml_conf, listen_extra=""):
         text = super().conf_text(saml_conf, listen_extra)
@@ -124,7 +127,8 @@ class EventApache(Apache):
         return text.replace("LoadModule mpm_prefork_module %s/mod_mpm_prefork.so\n" %
                             harness.MODULES,
                             EVENT_MPM.format(mods=harness.MODULES, threads=THREADS_PER_CHILD,
-                                             workers=2 * THREADS_PER_CHILD))
+                                             workers=2 * THREADS_PER_CHILD,
+                                             limit=self.server_limit))
 
 
 def children_of(pid):

@@ -42,6 +42,8 @@ Alias /static "{root}/htdocs"
 LOAD_BEFORE = float(os.environ.get("SEQUR_RELOAD_LOAD_BEFORE", "1.5"))
 LOAD_AFTER = float(os.environ.get("SEQUR_RELOAD_LOAD_AFTER", "2.5"))
 SESSIONS = 8
+GET_WORKERS, ACS_WORKERS = 3, 2
+PREFORK_CHILDREN = GET_WORKERS + ACS_WORKERS + 3
 CRASH = re.compile(r"exit signal|Segmentation fault|AddressSanitizer|child process \d+ "
                    r"still did not exit")
 
@@ -72,7 +74,9 @@ class ReloadUnderLoad(unittest.TestCase):
     # ---------------------------------------------------------------- helpers
 
     def start_apache(self, saml_conf, extra="", extra_modules=""):
-        self.apache = self.apache_class(servers=2, extra_modules=extra_modules)
+        # prefork: a kept-alive connection holds a child, and children are added
+        # at one, two, four... a second: start enough for every load connection.
+        self.apache = self.apache_class(servers=PREFORK_CHILDREN, extra_modules=extra_modules)
         self.apache.extra = EXTRA.format(root=self.apache.root) + extra
         self.apache.write_conf(saml_conf)
         self.apache.start()
@@ -114,7 +118,7 @@ class ReloadUnderLoad(unittest.TestCase):
     def start_load(self, users, cookies, key=None, cert=None):
         self.gen = loadgen.LoadGen(self.apache.port, cookies,
                                    self.signer(key or self.key, cert or self.cert), users,
-                                   get_workers=3, acs_workers=2)
+                                   get_workers=GET_WORKERS, acs_workers=ACS_WORKERS)
         self.log_mark = self.apache.log_mark()
         return self.gen.start()
 
@@ -288,11 +292,18 @@ class ReloadUnderLoad(unittest.TestCase):
         self.assert_sessions_valid(made_before, "made under load before the stop")
 
 
+class ReloadEventApache(EventApache):
+    # Slots for the new generation while the old one finishes its requests:
+    # with ServerLimit = StartServers, a graceful waits for old processes to
+    # exit before new ones start, and requests queue for about two seconds.
+    server_limit = 4
+
+
 class ReloadUnderLoadEventMPM(ReloadUnderLoad):
     """The same under the event MPM (Debian's default: threads, and a graceful
     restart that lets the old generation finish its connections while the new
     one already serves)."""
-    apache_class = EventApache
+    apache_class = ReloadEventApache
 
     def test_metadata_file_replaced(self):
         self.skipTest("prefork only: the reload path is the certificate case's")
