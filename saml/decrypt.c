@@ -453,6 +453,44 @@ static xmlNodePtr only_assertion(const xmlNode *wrapper)
     return saml_xml_is(found, SAML_NS_ASSERTION, "Assertion") ? found : NULL;
 }
 
+static int declared_between(const xmlNode *node, const xmlNs *ns, const xmlNode *top)
+{
+    const xmlNs *d;
+    for (; node; node = node->parent) {
+        for (d = node->nsDef; d; d = d->next)
+            if (d == ns)
+                return 1;
+        if (node == top)
+            break;
+    }
+    return 0;
+}
+
+int saml_decrypted_self_contained(const xmlNode *assertion)
+{
+    const xmlNode *n = assertion;
+
+    while (n) {
+        if (n->type == XML_ELEMENT_NODE) {
+            const xmlAttr *a;
+            if (n->ns && !declared_between(n, n->ns, assertion))
+                return 0;
+            for (a = n->properties; a; a = a->next)
+                if (a->ns && !(a->ns->prefix && !strcmp((const char *)a->ns->prefix, "xml")) &&
+                    !declared_between(n, a->ns, assertion))
+                    return 0;
+            if (n->children) {
+                n = n->children;
+                continue;
+            }
+        }
+        while (n != assertion && n->next == NULL)
+            n = n->parent;
+        n = n == assertion ? NULL : n->next;
+    }
+    return 1;
+}
+
 apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
                                     const xmlNode *encrypted_assertion,
                                     const saml_xml_limits_t *limits,

@@ -37,6 +37,13 @@ apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
                                     const saml_xml_limits_t *limits,
                                     xmlNodePtr *assertion, saml_err_t *err);
 
+/* True when every namespace the decrypted Assertion's elements and attributes
+ * use is declared inside it. Namespaces it takes from the EncryptedData's
+ * context are covered by no Response signature (exclusive c14n leaves out a
+ * declaration the signed elements do not use, so one could be added there to
+ * rebind a prefix); only the Assertion's own signature covers them. */
+int saml_decrypted_self_contained(const xmlNode *assertion);
+
 /* The one detail of every ciphertext-dependent failure (tests compare it). */
 #define SAML_DECRYPT_FAILED "the EncryptedAssertion does not decrypt with the SP key into one " \
     "Assertion (Entra ID has another token encryption certificate, or the data was altered)"

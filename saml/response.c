@@ -279,6 +279,10 @@ static apr_status_t verify_encrypted(validation_t *v, xmlNodePtr response_sig)
     if (assertion_sig == NULL && response_sig == NULL)
         return FAIL(v, SAML_EREJECTED, "encryption", "decrypted Assertion: signature-missing: "
                     "neither the Response nor the decrypted Assertion is signed");
+    if (assertion_sig == NULL && !saml_decrypted_self_contained(v->assertion))
+        return FAIL(v, SAML_EREJECTED, "encryption", "decrypted Assertion: signature-missing: "
+                    "it uses namespaces declared outside the encrypted data, which only its "
+                    "own signature would cover, and it is not signed");
     if (assertion_sig &&
         saml_signature_verify(v->p, v->pol->verifier, v->assertion, assertion_sig,
                               &inner) != APR_SUCCESS)

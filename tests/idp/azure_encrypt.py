@@ -41,10 +41,6 @@ def encrypt_assertion(resp, sp_cert, content="aes256-cbc", key_transport="rsa-oa
     assertion = resp.find("{%s}Assertion" % az.SAML)
     if assertion is None:
         raise ValueError("no Assertion to encrypt")
-    wrapper = etree.Element("{%s}EncryptedAssertion" % az.SAML, nsmap={None: az.SAML})
-    assertion.addprevious(wrapper)
-    wrapper.append(assertion)
-
     data = xmlsec.template.encrypted_data_create(
         resp, CONTENT[content], type=xmlsec.constants.TypeEncElement, ns="xenc")
     xmlsec.template.encrypted_data_ensure_cipher_value(data)
@@ -58,7 +54,12 @@ def encrypt_assertion(resp, sp_cert, content="aes256-cbc", key_transport="rsa-oa
     bits = 128 if "128" in content else 256
     ctx.key = xmlsec.Key.generate(xmlsec.constants.KeyDataAes, bits,
                                   xmlsec.constants.KeyDataTypeSession)
-    ctx.encrypt_xml(data, assertion)
+    # Encrypted where it stands, so the plaintext is the Assertion with its own
+    # namespace declarations (Entra serialises it on its own), then wrapped.
+    data = ctx.encrypt_xml(data, assertion)
+    wrapper = etree.Element("{%s}EncryptedAssertion" % az.SAML, nsmap={None: az.SAML})
+    data.addprevious(wrapper)
+    wrapper.append(data)
 
     # Entra names the certificate it encrypted for; the SP must not rely on it.
     enc_key_node = wrapper.find(".//{%s}EncryptedKey" % XENC)

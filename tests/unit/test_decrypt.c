@@ -373,6 +373,24 @@ START_TEST(plaintext_read_in_its_namespace_context)
 }
 END_TEST
 
+/* Exclusive c14n leaves out a declaration no signed element uses: one added
+ * to the EncryptedData could rebind what a context-dependent plaintext means.
+ * The Response's signature does not cover that; the Assertion's own does. */
+START_TEST(context_namespaces_need_the_assertions_own_signature)
+{
+    spec_t s;
+    const char *xml, *bare;
+    spec_defaults(&s);
+    o.sign = TK_SIGN_NONE;
+    xml = tk_response_build(tk_pool(), &o);
+    bare = tk_replace(tk_pool(), assertion_of(xml), " xmlns=\"" SAML_NS_ASSERTION "\"", "");
+    xml = tk_replace(tk_pool(), encrypt_as(xml, &s, bare), "<saml:EncryptedAssertion ",
+                     "<saml:EncryptedAssertion xmlns=\"" SAML_NS_ASSERTION "\" ");
+    refused_naming(tk_sign(tk_pool(), xml, o.response_id, idp, NULL, NULL), "encryption",
+                   "declared outside the encrypted data");
+}
+END_TEST
+
 /* ---- what must be refused ------------------------------------------------- */
 
 START_TEST(rsa_1_5_refused)
@@ -682,6 +700,7 @@ int main(void)
     tcase_add_test(tc, encrypted_key_beside_or_retrieved_accepted);
     tcase_add_test(tc, response_signature_over_encrypted_assertion_accepted);
     tcase_add_test(tc, plaintext_read_in_its_namespace_context);
+    tcase_add_test(tc, context_namespaces_need_the_assertions_own_signature);
     tcase_add_test(tc, rsa_1_5_refused);
     tcase_add_test(tc, other_algorithms_and_shapes_refused);
     tcase_add_test(tc, retrieval_method_leaving_the_encrypted_assertion_refused);
