@@ -493,6 +493,42 @@ START_TEST(keys_spread_over_servers)
 }
 END_TEST
 
+/* One of two servers dies: its keys fail, the other's keep working, and no
+ * key is quietly answered by the survivor instead. */
+START_TEST(one_server_down_fails_only_its_keys)
+{
+    sc_server_t one = { 0, 0 }, two = { 0, 0 };
+    saml_store_t *both, *only_two;
+    int i, worked = 0, failed = 0;
+
+    sc_server_start(&one);
+    sc_server_start(&two);
+    both = open_with_timeout(&one, &two, SHORT_TIMEOUT);
+    only_two = open_with_timeout(&two, NULL, SHORT_TIMEOUT);
+    for (i = 0; i < 32; i++)
+        ck_assert_int_eq(put(both, key(apr_psprintf(tk_pool(), "half%d", i)), "v",
+                             in_seconds(60)), APR_SUCCESS);
+    sc_server_stop(&one);
+    for (i = 0; i < 32; i++) {
+        const char *k = key(apr_psprintf(tk_pool(), "half%d", i));
+        char *val;
+        apr_size_t len;
+        int on_two = saml_store_get(only_two, k, tk_pool(), &val, &len) == APR_SUCCESS;
+        apr_status_t rv = saml_store_add(both, k, "w", 1, in_seconds(60));
+        if (on_two) {
+            ck_assert_int_eq(rv, APR_EEXIST);
+            worked++;
+        } else {
+            ck_assert_msg(is_store_failure(rv), "%s: add on a dead server said %d", k, rv);
+            failed++;
+        }
+    }
+    ck_assert_int_gt(worked, 4);
+    ck_assert_int_gt(failed, 4);
+    sc_server_stop(&two);
+}
+END_TEST
+
 /* ---- failures ----------------------------------------------------------------- */
 
 static void assert_every_operation_fails(saml_store_t *st, const char *k)
@@ -686,6 +722,7 @@ Suite *sc_suite(const sc_backend_t *b)
     tcase_add_test(tc, take_race_has_one_winner);
     tcase_add_test(tc, threads_share_one_store);
     tcase_add_test(tc, keys_spread_over_servers);
+    tcase_add_test(tc, one_server_down_fails_only_its_keys);
     tcase_add_test(tc, dead_server_is_an_error_then_recovers);
     tcase_add_test(tc, restart_between_operations_is_invisible);
     tcase_add_test(tc, hung_server_times_out);
