@@ -432,30 +432,59 @@ static const char *index_key(apr_pool_t *p, const char *scope, const char *name_
     return apr_pstrcat(p, INDEX_PREFIX, saml_base64url_encode(p, md, mdlen), NULL);
 }
 
-/* Entry value: session keys separated by ' ' (base64url never holds one). */
+/* Entry value: "KEY@EXPIRY" items (store key of a session, its hard expiry
+ * in hex microseconds) separated by ' ' (base64url holds neither '@' nor ' '). */
+typedef struct index_item {
+    const char *key;
+    apr_time_t expires;
+} index_item_t;
+
+static void parse_index(apr_pool_t *p, char *val, apr_array_header_t *items)
+{
+    char *tok, *last = NULL, *at, *end;
+
+    for (tok = val ? apr_strtok(val, " ", &last) : NULL; tok; tok = apr_strtok(NULL, " ", &last)) {
+        index_item_t *it;
+        if ((at = strchr(tok, '@')) == NULL)
+            continue;
+        *at = '\0';
+        it = &APR_ARRAY_PUSH(items, index_item_t);
+        it->key = apr_pstrdup(p, tok);
+        it->expires = (apr_time_t)apr_strtoi64(at + 1, &end, 16);
+        if (*end != '\0')
+            it->expires = 0;
+    }
+}
+
 static apr_status_t index_append(apr_pool_t *p, saml_store_t *st, const char *key,
                                  const char *session_key, apr_time_t expires)
 {
-    char *old = NULL, *tok, *last = NULL;
+    char *old = NULL;
     apr_size_t len = 0;
-    apr_array_header_t *keys = apr_array_make(p, 4, sizeof(const char *));
-    const char *val = session_key;
-    int i, skip;
+    apr_array_header_t *items = apr_array_make(p, 4, sizeof(index_item_t));
+    const char *val = apr_psprintf(p, "%s@%" APR_UINT64_T_HEX_FMT, session_key,
+                                   (apr_uint64_t)expires);
+    apr_time_t now = apr_time_now(), until = expires;
+    int i, kept = 1;
     apr_status_t rv = saml_store_get(st, key, p, &old, &len);
 
     if (rv != APR_SUCCESS && rv != APR_NOTFOUND)
         return rv;
-    for (tok = rv == APR_SUCCESS ? apr_strtok(old, " ", &last) : NULL; tok;
-         tok = apr_strtok(NULL, " ", &last))
-        APR_ARRAY_PUSH(keys, const char *) = tok;
-    /* Keep the newest: an old entry past the cap is most likely ended already. */
-    skip = keys->nelts >= SAML_SESSION_INDEX_MAX ? keys->nelts - SAML_SESSION_INDEX_MAX + 1 : 0;
-    for (i = keys->nelts - 1; i >= skip; i--)
-        val = apr_pstrcat(p, APR_ARRAY_IDX(keys, i, const char *), " ", val, NULL);
-    /* The entry expires with the newest session. Sessions of one scope share
-     * a max age, so that is also the longest, unless an IdP shortened the
-     * newest with SessionNotOnOrAfter. */
-    return saml_store_set(st, key, val, strlen(val), expires);
+    parse_index(p, rv == APR_SUCCESS ? old : NULL, items);
+    /* Newest first; sessions already over are dropped, and past the cap the
+     * oldest go (most likely ended already). */
+    for (i = items->nelts - 1; i >= 0 && kept < SAML_SESSION_INDEX_MAX; i--) {
+        const index_item_t *it = &APR_ARRAY_IDX(items, i, index_item_t);
+        if (it->expires <= now)
+            continue;
+        val = apr_psprintf(p, "%s@%" APR_UINT64_T_HEX_FMT " %s", it->key,
+                           (apr_uint64_t)it->expires, val);
+        if (it->expires > until)
+            until = it->expires;
+        kept++;
+    }
+    /* The entry lives as long as the longest session it names. */
+    return saml_store_set(st, key, val, strlen(val), until);
 }
 
 apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
@@ -478,10 +507,11 @@ apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const cha
                                       int *ended)
 {
     const char *key;
-    char *val = NULL, *tok, *last = NULL;
+    char *val = NULL;
     apr_size_t len = 0;
+    apr_array_header_t *items;
     apr_status_t rv;
-    int n = 0;
+    int i, n = 0;
 
     if (ended)
         *ended = 0;
@@ -493,11 +523,14 @@ apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const cha
         return APR_SUCCESS;
     if (rv != APR_SUCCESS)
         return rv;
-    for (tok = apr_strtok(val, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
+    items = apr_array_make(p, 4, sizeof(index_item_t));
+    parse_index(p, val, items);
+    for (i = 0; i < items->nelts; i++) {
+        const char *skey = APR_ARRAY_IDX(items, i, index_item_t).key;
         /* Only session keys: the store may be shared with other software. */
-        if (strncmp(tok, "s:", 2))
+        if (strncmp(skey, "s:", 2))
             continue;
-        if ((rv = saml_store_remove(st, tok)) != APR_SUCCESS)
+        if ((rv = saml_store_remove(st, skey)) != APR_SUCCESS)
             return rv;
         n++;
     }

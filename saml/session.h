@@ -52,12 +52,15 @@ apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id
 /* ---- finding sessions by who they belong to (IdP-initiated logout) ----
  * Two index entries per session with a NameID: one for (scope, NameID,
  * SessionIndex) and one for (scope, NameID) alone, each under "x:" +
- * base64url(SHA-256(...)) and holding the store keys (never the ids) of at
- * most SAML_SESSION_INDEX_MAX sessions, newest last. O(1): no scan. */
+ * base64url(SHA-256(...)) and holding the store keys (never the ids) and
+ * expiry of at most SAML_SESSION_INDEX_MAX live sessions, newest last; the
+ * entry expires with the longest-lived of them. O(1): no scan. Two sign-ins
+ * of one user racing in two processes may leave one out of the NameID-only
+ * entry (get + set); the SessionIndex entry of each is its own. */
 #define SAML_SESSION_INDEX_MAX 16
 
-/* Add s (already saved) to its index entries, until s->expires. A session
- * without name_id is not indexed. */
+/* Add s (already saved) to its index entries. A session without name_id is
+ * not indexed. */
 apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
 
 /* Remove every session of name_id in scope, only those of session_index when

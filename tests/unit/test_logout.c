@@ -595,8 +595,9 @@ END_TEST
 
 /* ---- the session index ------------------------------------------------------ */
 
-static const char *open_session(apr_pool_t *p, saml_store_t *st, const char *scope,
-                                const char *name_id, const char *session_index)
+static const char *open_session_until(apr_pool_t *p, saml_store_t *st, const char *scope,
+                                      const char *name_id, const char *session_index,
+                                      apr_interval_time_t lifetime)
 {
     saml_session_t s = {0};
     apr_time_t now = apr_time_now();
@@ -608,10 +609,16 @@ static const char *open_session(apr_pool_t *p, saml_store_t *st, const char *sco
     s.session_index = session_index;
     s.scope = scope;
     s.created = s.last_access = now;
-    s.expires = now + apr_time_from_sec(3600);
+    s.expires = now + lifetime;
     ck_assert_int_eq(saml_session_save(p, st, &s), APR_SUCCESS);
     ck_assert_int_eq(saml_session_index_add(p, st, &s), APR_SUCCESS);
     return s.id;
+}
+
+static const char *open_session(apr_pool_t *p, saml_store_t *st, const char *scope,
+                                const char *name_id, const char *session_index)
+{
+    return open_session_until(p, st, scope, name_id, session_index, apr_time_from_sec(3600));
 }
 
 static int alive(apr_pool_t *p, saml_store_t *st, const char *scope, const char *id)
@@ -665,6 +672,23 @@ START_TEST(index_keeps_the_newest)
 }
 END_TEST
 
+/* A newer session cut short by the IdP (SessionNotOnOrAfter) must not take
+ * the index entry of an older, longer one with it. */
+START_TEST(index_outlives_a_shorter_newer_session)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = file_store(p);
+    const char *longer = open_session(p, st, SCOPE, USER, NULL);
+    int ended;
+
+    open_session_until(p, st, SCOPE, USER, NULL, apr_time_from_msec(300));
+    apr_sleep(apr_time_from_msec(600));
+    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, USER, NULL, &ended), APR_SUCCESS);
+    ck_assert_int_ge(ended, 1);
+    ck_assert(!alive(p, st, SCOPE, longer));
+}
+END_TEST
+
 static Suite *logout_suite(void)
 {
     Suite *s = suite_create("logout");
@@ -692,6 +716,7 @@ static Suite *logout_suite(void)
     tcase_add_test(tc, idp_request_acted_on_once);
     tcase_add_test(tc, index_ends_the_named_sessions_only);
     tcase_add_test(tc, index_keeps_the_newest);
+    tcase_add_test(tc, index_outlives_a_shorter_newer_session);
     suite_add_tcase(s, tc);
     return s;
 }
