@@ -1,8 +1,9 @@
 """SAML Single Logout with the Azure-shaped IdP: SP-initiated round trip
 (LogoutRequest over Redirect, Entra's LogoutResponse with its
 login.microsoftonline.com Issuer), IdP-initiated LogoutRequests ending the
-named sessions at any time, SequrSAMLLogoutSignatures required, a deflate bomb
-that leaves the worker alive, and ReturnTo that never leaves the site."""
+named sessions at any time (also through another node of a farm sharing
+memcached), SequrSAMLLogoutSignatures required, a deflate bomb that leaves the
+worker alive, and ReturnTo that never leaves the site."""
 import base64
 import re
 import unittest
@@ -12,6 +13,7 @@ import zlib
 import azure_idp as az
 from harness import (Apache, IdPProcess, SamlTestCase, SP_ENTITY_ID, USER, curl,
                      module_available, saml_directives, tempdir)
+from cacheserver import CacheServer
 
 OTHER_USER = "bob.jones@contoso.example"
 
@@ -129,6 +131,19 @@ class SPInitiated(LogoutBase):
         r = curl(az.redirect_url(self.logout_url, "SAMLResponse", az.serialize(doc), relay))
         self.assertEqual(r.status, 303, r)
         self.assertEqual(path_of(r.location), "/bye")
+
+    def test_idp_reporting_failure_is_shown(self):
+        jar = self.signed_in()
+        out = self.get("/saml/logout?ReturnTo=%2Fbye", jar=jar)
+        req = message(out.location, "SAMLRequest")
+        relay = query(out.location)["RelayState"][0]
+        doc = az.build_logout_response(req["id"], self.logout_url, self.idp.tenant,
+                                       status=az.STATUS_REQUESTER)
+        mark = self.apache.log_mark()
+        r = curl(az.redirect_url(self.logout_url, "SAMLResponse", az.serialize(doc), relay))
+        self.assert_refused(r, 403, "status", mark)
+        self.assertIn("signed out of this site", r.text)
+        self.assert_signed_out(jar)
 
     def test_off_site_return_to_never_followed(self):
         for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
@@ -272,3 +287,44 @@ class SignaturesRequired(LogoutBase):
         mark = self.apache.log_mark()
         self.assert_refused(curl(url.replace("RelayState=a", "RelayState=b")), 403, "signature",
                             mark)
+
+
+class FarmLogout(LogoutBase):
+    """Two Apaches sharing memcached behind one public name: an IdP
+    LogoutRequest that reaches node B ends the session the user holds through
+    node A, and is not accepted twice anywhere (the replay entry is shared)."""
+
+    @classmethod
+    def setUpClass(cls):
+        why = module_available()
+        if why:
+            raise unittest.SkipTest(why)
+        cls.cache = CacheServer("memcache").start()
+        cls.apache, cls.b = Apache(servers=1), Apache(servers=1)
+        cls.public = cls.apache.url
+        cls.idp = IdPProcess(cls.public + "/saml/acs")
+        for ap in (cls.apache, cls.b):
+            ap.extra = "ServerName %s\nUseCanonicalName On" % cls.public
+            ap.write_conf(saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
+                                          Cache=cls.cache.spec))
+            ap.start()
+        cls.tmp = tempdir("sequr-test-")
+        cls.logout_url = cls.public + "/saml/logout"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.apache.stop()
+        cls.b.stop()
+        cls.idp.stop()
+        cls.cache.stop()
+
+    def test_idp_logout_on_one_node_ends_the_session_on_the_other(self):
+        jar = self.signed_in(session_index="_farm-1")
+        self.assertEqual(curl(self.b.url + "/protected/slo", jar=jar).status, 200)
+        url = self.idp_request(USER, "_farm-1")
+        out = curl(url.replace(self.public, self.b.url, 1))
+        self.assertEqual(out.status, 303, out)
+        self.assertEqual(message(out.location, "SAMLResponse")["status"], az.STATUS_SUCCESS)
+        self.assert_signed_out(jar)
+        mark = self.apache.log_mark()
+        self.assert_refused(curl(url), 403, "replay", mark)
