@@ -21,7 +21,8 @@ APLOG_USE_MODULE(sequr_saml);
 
 static int is_configured(const sequr_server_conf_t *c)
 {
-    return c->sp_entity_id && c->idp_sso_url && c->idp_entity_id && c->verifier && c->store;
+    return c->sp_entity_id && c->idp->sso_url && c->idp->entity_id && c->idp->verifier &&
+           c->store;
 }
 
 /* The value of attribute `name` kept in the session, or NULL. */

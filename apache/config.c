@@ -50,11 +50,19 @@ void *sequr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->max_response_size = SEQUR_UNSET;
     c->request_lifetime = SEQUR_UNSET;
     c->cache_entries = SEQUR_UNSET;
-    c->idp_from_metadata = SEQUR_UNSET;
+    c->idp = apr_pcalloc(p, sizeof(*c->idp));
+    c->idp->name = "";
+    c->idp->from_metadata = SEQUR_UNSET;
     c->user_store = SEQUR_UNSET;
     c->user_recheck_interval = SEQUR_UNSET;
     c->logout_signatures = SEQUR_UNSET;
     return c;
+}
+
+/* Whether the directives gave this IdP anything but a logout URL. */
+static int idp_is_named(const sequr_idp_t *idp)
+{
+    return idp->sso_url || idp->entity_id || idp->certs;
 }
 
 #define MERGE_PTR(f) m->f = add->f ? add->f : base->f
@@ -88,28 +96,12 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(public_base_url);
     MERGE_PTR(trusted_proxies);
     /* The IdP is one unit: a vhost that names any part of its own IdP does not
-     * inherit certificates or URLs of the main server's IdP piecemeal. */
-    if (add->idp_sso_url || add->idp_entity_id || add->idp_certs) {
-        m->idp_sso_url = add->idp_sso_url;
-        m->idp_entity_id = add->idp_entity_id;
-        m->idp_slo_url = add->idp_slo_url;
-        m->idp_certs = add->idp_certs;
-        m->idp_cert_names = add->idp_cert_names;
-        m->idp_cert_source = add->idp_cert_source;
-        m->idp_from_metadata = add->idp_from_metadata;
-    }
-    else {
-        m->idp_sso_url = base->idp_sso_url;
-        m->idp_entity_id = base->idp_entity_id;
-        m->idp_slo_url = base->idp_slo_url;
-        m->idp_certs = base->idp_certs;
-        m->idp_cert_names = base->idp_cert_names;
-        m->idp_cert_source = base->idp_cert_source;
-        m->idp_from_metadata = base->idp_from_metadata;
-    }
+     * inherit certificates or URLs of the main server's IdP piecemeal. Each
+     * server gets its own copy, since its verifier is built into it. */
+    m->idp = apr_pmemdup(p, idp_is_named(add->idp) ? add->idp : base->idp, sizeof(*m->idp));
     /* A vhost may name only its own logout URL (or none) for the IdP it inherits. */
-    if (add->idp_slo_url)
-        m->idp_slo_url = add->idp_slo_url;
+    if (add->idp->slo_url)
+        m->idp->slo_url = add->idp->slo_url;
     m->cache_spec = base->cache_spec;   /* one store per server process */
     m->cache_entries = base->cache_entries;
     return m;
@@ -191,6 +183,12 @@ static sequr_server_conf_t *cmd_server_conf(cmd_parms *cmd)
     return sequr_server_conf(cmd->server);
 }
 
+/* The IdP an IdP directive describes. */
+static sequr_idp_t *cmd_idp(cmd_parms *cmd)
+{
+    return cmd_server_conf(cmd)->idp;
+}
+
 static const char *where(cmd_parms *cmd)
 {
     return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename, cmd->directive->line_num);
@@ -240,20 +238,20 @@ static const char *set_url(cmd_parms *cmd, void *dc, const char *arg)
     if (!strcasecmp(name, D_SP_ENTITY_ID))
         return parse_url(cmd, arg, &c->sp_entity_id);
     if (!strcasecmp(name, D_IDP_SSO_URL))
-        return parse_url(cmd, arg, &c->idp_sso_url);
+        return parse_url(cmd, arg, &cmd_idp(cmd)->sso_url);
     if (!strcasecmp(name, D_IDP_SLO_URL)) {
         if (!strcasecmp(arg, "none")) {
-            c->idp_slo_url = "";      /* local logout only, even with metadata */
+            cmd_idp(cmd)->slo_url = "";      /* local logout only, even with metadata */
             return NULL;
         }
-        return parse_url(cmd, arg, &c->idp_slo_url);
+        return parse_url(cmd, arg, &cmd_idp(cmd)->slo_url);
     }
     if (!strcasecmp(name, D_IDP_ENTITY_ID)) {
         /* Azure's Issuer is a URL; other IdPs may use a URN. Refuse only what
          * cannot be an entity id at all. */
         if (*arg == '\0' || strlen(arg) > 1024 || strpbrk(arg, " \t\r\n\"<>"))
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid entity id", name, arg);
-        c->idp_entity_id = arg;
+        cmd_idp(cmd)->entity_id = arg;
         return NULL;
     }
     return "unknown URL directive";
@@ -281,32 +279,32 @@ static apr_status_t keep_error(cmd_parms *cmd, apr_status_t rv, const saml_err_t
 
 static const char *set_idp_certificate(cmd_parms *cmd, void *dc, const char *arg)
 {
-    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    sequr_idp_t *c = cmd_idp(cmd);
     const char *file = ap_server_root_relative(cmd->pool, arg);
     const char *msg = NULL;
     saml_err_t err = {0};
     X509 *cert;
     (void)dc;
 
-    if (c->idp_from_metadata == 1)
+    if (c->from_metadata == 1)
         return apr_psprintf(cmd->pool, "%s: this server already takes its IdP from "
                             D_IDP_METADATA_FILE "; use one or the other", cmd->cmd->name);
     if (keep_error(cmd, saml_cert_load_file(cmd->pool, file, &cert, &err), &err, file, &msg))
         return msg;
-    if (c->idp_certs == NULL) {
-        c->idp_certs = apr_array_make(cmd->pool, 2, sizeof(X509 *));
-        c->idp_cert_names = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    if (c->certs == NULL) {
+        c->certs = apr_array_make(cmd->pool, 2, sizeof(X509 *));
+        c->cert_names = apr_array_make(cmd->pool, 2, sizeof(const char *));
     }
-    APR_ARRAY_PUSH(c->idp_certs, X509 *) = cert;
-    APR_ARRAY_PUSH(c->idp_cert_names, const char *) = file;
-    c->idp_cert_source = where(cmd);
-    c->idp_from_metadata = 0;
+    APR_ARRAY_PUSH(c->certs, X509 *) = cert;
+    APR_ARRAY_PUSH(c->cert_names, const char *) = file;
+    c->cert_source = where(cmd);
+    c->from_metadata = 0;
     return NULL;
 }
 
 static const char *set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
 {
-    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    sequr_idp_t *c = cmd_idp(cmd);
     const char *file = ap_server_root_relative(cmd->pool, arg);
     const char *msg = NULL;
     saml_err_t err = {0};
@@ -314,23 +312,23 @@ static const char *set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
     int i;
     (void)dc;
 
-    if (c->idp_from_metadata == 0 || c->idp_sso_url || c->idp_entity_id)
+    if (c->from_metadata == 0 || c->sso_url || c->entity_id)
         return apr_psprintf(cmd->pool, "%s: this server already names its IdP with "
                             D_IDP_SSO_URL "/" D_IDP_ENTITY_ID "/" D_IDP_CERTIFICATE_FILE
                             "; use one or the other", cmd->cmd->name);
     if (keep_error(cmd, saml_idp_metadata_load_file(cmd->pool, file, &md, &err), &err, file, &msg))
         return msg;
-    c->idp_entity_id = md->entity_id;
-    c->idp_sso_url = md->sso_url;
-    if (c->idp_slo_url == NULL)       /* SequrSAMLIdPSLOURL wins */
-        c->idp_slo_url = md->slo_url;
-    c->idp_certs = md->certs;
-    c->idp_cert_names = apr_array_make(cmd->pool, md->certs->nelts, sizeof(const char *));
+    c->entity_id = md->entity_id;
+    c->sso_url = md->sso_url;
+    if (c->slo_url == NULL)       /* SequrSAMLIdPSLOURL wins */
+        c->slo_url = md->slo_url;
+    c->certs = md->certs;
+    c->cert_names = apr_array_make(cmd->pool, md->certs->nelts, sizeof(const char *));
     for (i = 0; i < md->certs->nelts; i++)
-        APR_ARRAY_PUSH(c->idp_cert_names, const char *) =
+        APR_ARRAY_PUSH(c->cert_names, const char *) =
             apr_psprintf(cmd->pool, "signing certificate %d of %s", i + 1, file);
-    c->idp_cert_source = where(cmd);
-    c->idp_from_metadata = 1;
+    c->cert_source = where(cmd);
+    c->from_metadata = 1;
     return NULL;
 }
 

@@ -20,16 +20,30 @@ typedef enum {
     SEQUR_UNAUTH_401
 } sequr_unauth_action_t;
 
+/* One identity provider (an Azure tenant): where browsers sign in, what its
+ * responses must say and the keys they must be signed with. Each server has a
+ * default one (the server-level directives, name "") and may have named ones
+ * (<SequrSAMLTenant NAME>). */
+typedef struct sequr_idp {
+    const char *name;                 /* "" for the server's default IdP */
+    const char *sso_url;
+    const char *entity_id;
+    const char *slo_url;              /* "": SequrSAMLIdPSLOURL none */
+    apr_array_header_t *certs;        /* X509*, loaded when the directive is read */
+    apr_array_header_t *cert_names;   /* const char*: where each came from, for logs */
+    const char *cert_source;          /* "file:line" of the directive that gave the IdP */
+    const char *section;              /* "file:line" of its <SequrSAMLTenant>, NULL for the default */
+    int from_metadata;
+
+    /* prepared in check_config */
+    saml_verifier_t *verifier;
+    int expired_certs;                /* configured but left out of the verifier */
+} sequr_idp_t;
+
 typedef struct sequr_server_conf {
     const char *sp_entity_id;
     const char *endpoint_path;
-    const char *idp_sso_url;
-    const char *idp_entity_id;
-    const char *idp_slo_url;             /* "": SequrSAMLIdPSLOURL none */
-    apr_array_header_t *idp_certs;       /* X509*, loaded when the directive is read */
-    apr_array_header_t *idp_cert_names;  /* const char*: where each came from, for logs */
-    const char *idp_cert_source;         /* "file:line" of the directive that gave the IdP */
-    int idp_from_metadata;
+    sequr_idp_t *idp;                    /* the default IdP; never NULL */
     X509 *sp_cert;
     EVP_PKEY *sp_key;
     const char *user_attribute;
@@ -54,8 +68,8 @@ typedef struct sequr_server_conf {
     apr_array_header_t *trusted_proxies; /* apr_ipsubnet_t*: peers whose X-Forwarded-* count */
 
     /* prepared in check_config / post_config */
-    saml_verifier_t *verifier;
-    int expired_idp_certs;               /* configured but left out of the verifier */
+    saml_verifier_t *verifier;           /* non-NULL when an IdP of this server can verify
+                                            responses, so the ACS is served */
     saml_store_t *store;
 } sequr_server_conf_t;
 

@@ -59,11 +59,11 @@ static const char *missing_piece(const sequr_server_conf_t *c)
 {
     if (c->sp_entity_id == NULL)
         return "no " D_SP_ENTITY_ID;
-    if (c->idp_sso_url == NULL)
+    if (c->idp->sso_url == NULL)
         return "no IdP: set " D_IDP_SSO_URL " (or " D_IDP_METADATA_FILE ")";
-    if (c->idp_entity_id == NULL)
+    if (c->idp->entity_id == NULL)
         return "no IdP: set " D_IDP_ENTITY_ID " (or " D_IDP_METADATA_FILE ")";
-    if (c->idp_certs == NULL || c->idp_certs->nelts == 0)
+    if (c->idp->certs == NULL || c->idp->certs->nelts == 0)
         return "no IdP certificate: set " D_IDP_CERTIFICATE_FILE " (or " D_IDP_METADATA_FILE ")";
     return NULL;
 }
@@ -118,22 +118,22 @@ static int check_auth_types(apr_pool_t *ptemp, server_rec *main_server, const ap
  * otherwise. One that expires soon is kept, with a warning each start
  * (sequr_warn_expiring_certificates). */
 static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
-                                               sequr_server_conf_t *c)
+                                               const sequr_server_conf_t *c, sequr_idp_t *idp)
 {
-    apr_array_header_t *usable = apr_array_make(p, c->idp_certs->nelts, sizeof(X509 *));
+    apr_array_header_t *usable = apr_array_make(p, idp->certs->nelts, sizeof(X509 *));
     apr_time_t now = apr_time_now();
     const char *host = s->server_hostname ? s->server_hostname : "(main)";
     int i;
 
-    c->expired_idp_certs = 0;
-    for (i = 0; i < c->idp_certs->nelts; i++) {
-        X509 *cert = APR_ARRAY_IDX(c->idp_certs, i, X509 *);
-        const char *name = APR_ARRAY_IDX(c->idp_cert_names, i, const char *);
+    idp->expired_certs = 0;
+    for (i = 0; i < idp->certs->nelts; i++) {
+        X509 *cert = APR_ARRAY_IDX(idp->certs, i, X509 *);
+        const char *name = APR_ARRAY_IDX(idp->cert_names, i, const char *);
         apr_time_t not_after = saml_cert_not_after(cert);
         apr_interval_time_t left = not_after - now;
 
         if (left <= 0 && !c->allow_expired_idp_cert) {
-            c->expired_idp_certs++;
+            idp->expired_certs++;
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
                          SEQLOGNO(01604) "server %s: IdP certificate %s (%s) expired on %s: not "
                          "used (" D_ALLOW_EXPIRED_IDP_CERT " On keeps it)", host, name,
@@ -145,27 +145,28 @@ static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
     return usable;
 }
 
-static int prepare_verifier(apr_pool_t *pconf, server_rec *s, sequr_server_conf_t *c)
+static int prepare_verifier(apr_pool_t *pconf, server_rec *s, const sequr_server_conf_t *c,
+                            sequr_idp_t *idp)
 {
     saml_verifier_options_t opts = {0};
     saml_err_t err = {0};
     apr_array_header_t *certs;
 
-    if (c->idp_certs == NULL || c->idp_certs->nelts == 0)
+    if (idp->certs == NULL || idp->certs->nelts == 0)
         return OK;
-    certs = usable_certificates(pconf, s, c);
+    certs = usable_certificates(pconf, s, c, idp);
     if (certs->nelts == 0) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      SEQLOGNO(01606) "server %s: every IdP certificate (given at %s) has expired; "
                      "download the current one from Azure", s->server_hostname ? s->server_hostname
-                     : "(main)", c->idp_cert_source ? c->idp_cert_source : "?");
+                     : "(main)", idp->cert_source ? idp->cert_source : "?");
         return !OK;
     }
     opts.allow_sha1 = c->allow_sha1;
-    if (saml_verifier_create(pconf, certs, &opts, &c->verifier, &err) != APR_SUCCESS) {
+    if (saml_verifier_create(pconf, certs, &opts, &idp->verifier, &err) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      SEQLOGNO(01602) "IdP certificates given at %s for server %s cannot verify "
-                     "signatures: %s", c->idp_cert_source ? c->idp_cert_source : "?",
+                     "signatures: %s", idp->cert_source ? idp->cert_source : "?",
                      s->server_hostname ? s->server_hostname : "(main)", err.detail);
         return !OK;
     }
@@ -222,14 +223,14 @@ void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, in
         const ap_directive_t *d;
         const char *args;
 
-        for (i = 0; c->idp_certs && i < c->idp_certs->nelts; i++) {
-            X509 *cert = APR_ARRAY_IDX(c->idp_certs, i, X509 *);
+        for (i = 0; c->idp->certs && i < c->idp->certs->nelts; i++) {
+            X509 *cert = APR_ARRAY_IDX(c->idp->certs, i, X509 *);
             if (apr_hash_get(seen, &cert, sizeof(cert)) || saml_cert_not_after(cert) <
                 apr_time_now())   /* expired ones: SEQ01604 says what happens to them */
                 continue;
             apr_hash_set(seen, apr_pmemdup(p, &cert, sizeof(cert)), sizeof(cert), "");
             warn_if_ending(p, s, console, "IdP certificate",
-                           APR_ARRAY_IDX(c->idp_cert_names, i, const char *), cert,
+                           APR_ARRAY_IDX(c->idp->cert_names, i, const char *), cert,
                            "add its successor from Azure now");
         }
         if (c->sp_cert == NULL || apr_hash_get(seen, &c->sp_cert, sizeof(X509 *)))
@@ -262,8 +263,9 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     for (vs = s; vs; vs = vs->next) {
         sequr_server_conf_t *c = sequr_server_conf(vs);
         apply_defaults(c);
-        if (prepare_verifier(pconf, vs, c) != OK)
+        if (prepare_verifier(pconf, vs, c, c->idp) != OK)
             return HTTP_INTERNAL_SERVER_ERROR;
+        c->verifier = c->idp->verifier;
         if ((c->sp_key == NULL) != (c->sp_cert == NULL)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                          SEQLOGNO(01603) "server %s: " D_SP_CERTIFICATE_FILE " and "

@@ -30,8 +30,8 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_acs_p
     memset(pol, 0, sizeof(*pol));
     pol->response.sp_entity_id = c->sp_entity_id;
     pol->response.acs_url = sequr_endpoint_url(r, c, "acs");
-    pol->response.idp_entity_id = c->idp_entity_id;
-    pol->response.verifier = c->verifier;
+    pol->response.idp_entity_id = c->idp->entity_id;
+    pol->response.verifier = c->idp->verifier;
     pol->response.skew = sequr_clock_skew(c);
     pol->response.now = apr_time_now();
     pol->response.user_attribute = c->user_attribute;
@@ -115,9 +115,9 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
         rv = saml_acs_consume(r->pool, c->store, &policy, xml, xml_len, relay, &result, &err);
     }
     if (rv != APR_SUCCESS) {
-        if (err.check && !strcmp(err.check, "signature") && c->expired_idp_certs)
+        if (err.check && !strcmp(err.check, "signature") && c->idp->expired_certs)
             err.detail = apr_psprintf(r->pool, "%s; %d configured IdP certificate(s) expired and "
-                                      "are not used", err.detail, c->expired_idp_certs);
+                                      "are not used", err.detail, c->idp->expired_certs);
         return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response", err.detail);
     }
 

@@ -74,7 +74,7 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     req.id = saml_random_id(r->pool, "_");
     req.sp_entity_id = c->sp_entity_id;
     req.acs_url = sequr_endpoint_url(r, c, "acs");
-    req.idp_sso_url = c->idp_sso_url;
+    req.idp_sso_url = c->idp->sso_url;
     req.name_id_format = c->name_id_format;
     req.relay_state = saml_random_id(r->pool, "");
     req.now = apr_time_now();

@@ -32,7 +32,7 @@ APLOG_USE_MODULE(sequr_saml);
 /* The IdP's logout URL, or NULL: SequrSAMLIdPSLOURL none turns SLO off. */
 static const char *idp_slo_url(const sequr_server_conf_t *c)
 {
-    return c->idp_slo_url && *c->idp_slo_url ? c->idp_slo_url : NULL;
+    return c->idp->slo_url && *c->idp->slo_url ? c->idp->slo_url : NULL;
 }
 
 /* ReturnTo from the query string, percent-decoded, if it is a local path. */
@@ -58,9 +58,9 @@ static const char *return_to(request_rec *r, const sequr_server_conf_t *c)
 static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_logout_policy_t *pol)
 {
     memset(pol, 0, sizeof(*pol));
-    pol->idp_entity_id = c->idp_entity_id;
+    pol->idp_entity_id = c->idp->entity_id;
     pol->logout_url = sequr_endpoint_url(r, c, "logout");
-    pol->verifier = c->verifier;
+    pol->verifier = c->idp->verifier;
     pol->require_signature = c->logout_signatures == 1;
     pol->skew = sequr_clock_skew(c);
     pol->now = apr_time_now();
@@ -76,8 +76,8 @@ static apr_array_header_t *usable_certs(request_rec *r, const sequr_server_conf_
     apr_time_t now = apr_time_now();
     int i;
 
-    for (i = 0; c->idp_certs && i < c->idp_certs->nelts; i++) {
-        X509 *cert = APR_ARRAY_IDX(c->idp_certs, i, X509 *);
+    for (i = 0; c->idp->certs && i < c->idp->certs->nelts; i++) {
+        X509 *cert = APR_ARRAY_IDX(c->idp->certs, i, X509 *);
         if (c->allow_expired_idp_cert || saml_cert_not_after(cert) > now)
             APR_ARRAY_PUSH(certs, X509 *) = cert;
     }
@@ -227,7 +227,7 @@ static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
     res.id = saml_random_id(r->pool, "_");
     res.sp_entity_id = c->sp_entity_id;
     /* Azure's Logout URL is its sign-on URL: answer there when none is set. */
-    res.destination = idp_slo_url(c) ? idp_slo_url(c) : c->idp_sso_url;
+    res.destination = idp_slo_url(c) ? idp_slo_url(c) : c->idp->sso_url;
     res.in_response_to = m->id;
     xml = saml_logout_response_xml(r->pool, &res);
     if (xml == NULL ||
@@ -348,12 +348,12 @@ int sequr_handle_logout(request_rec *r, const sequr_server_conf_t *c)
     int saml = saml_redirect_has_message(r->args);
 
     if (saml && r->method_number == M_GET) {
-        if (!c->idp_entity_id || !c->verifier)
+        if (!c->idp->entity_id || !c->idp->verifier)
             return sequr_fail(r, HTTP_INTERNAL_SERVER_ERROR, "configuration",
                               "logout message received, but no IdP is configured");
         return handle_redirect(r, c);
     }
-    if (r->method_number == M_POST && c->idp_entity_id && c->verifier) {
+    if (r->method_number == M_POST && c->idp->entity_id && c->idp->verifier) {
         int rc = handle_post(r, c);
         if (rc != HTTP_METHOD_NOT_ALLOWED)
             return rc;
