@@ -129,16 +129,27 @@ static authz_status check_user(request_rec *r, const char *line, const void *par
  * would only bring the same user back: the answer is 403. authz_core tells us
  * through ap_note_auth_failure, the error response is made later. */
 #define NOTE_FORBIDDEN "sequr-saml-authz-denied"
-#define FORBIDDEN_PAGE "\"<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head>" \
+#define FORBIDDEN_PAGE "<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head>" \
     "<body><h1>Forbidden</h1><p>You are signed in, but this page is not open to your " \
     "account.</p></body></html>\n"
+
+/* Chosen here, before ap_die looks at ErrorDocument 401: an admin's
+ * `ErrorDocument 401 /url` (meant for API clients) would otherwise answer,
+ * with a 401, before the error filter turns the refusal into a 403.
+ * ap_custom_response adds the leading quote that marks a text page. */
+static void choose_forbidden_page(request_rec *r)
+{
+    ap_custom_response(r, HTTP_UNAUTHORIZED, FORBIDDEN_PAGE);
+}
 
 static int note_auth_failure(request_rec *r, const char *type)
 {
     if (strcasecmp(type, SEQUR_AUTH_TYPE))
         return DECLINED;
-    if (remembered_session(r) && r->user)
+    if (remembered_session(r) && r->user) {
         apr_table_setn(r->notes, NOTE_FORBIDDEN, "1");
+        choose_forbidden_page(r);
+    }
     return OK;
 }
 
@@ -148,7 +159,6 @@ static void insert_error_filter(request_rec *r)
         return;
     r->status = HTTP_FORBIDDEN;
     r->status_line = NULL;
-    ap_custom_response(r, HTTP_UNAUTHORIZED, FORBIDDEN_PAGE);
 }
 
 static const authz_provider attribute_provider = {&check_attribute, &parse_attribute_rule};

@@ -37,6 +37,8 @@ class RequireProviders(SamlTestCase):
                      "        Require saml-attribute groups %s\n"
                      "        Require saml-attribute GivenName Alice\n"
                      "        Require not sequr-user %s\n    </RequireAll>\n" % (STAFF, BOB)),
+            location("/protected/errdoc401", "    Require saml-attribute groups %s\n"
+                     "    ErrorDocument 401 /cgi-bin-401-page\n" % ADMINS),
         ])
         super().setUpClass()
 
@@ -57,6 +59,7 @@ class RequireProviders(SamlTestCase):
         self.assertIsNone(r.location, r)
         self.assertNotIn(self.idp.sso_url, r.text)
         self.assertIn("Forbidden", r.text)
+        self.assertTrue(r.text.startswith("<!DOCTYPE html>"), r.text[:40])
         self.assertIsNone(r.header("WWW-Authenticate"), r)
 
     def test_group_member_gets_in(self):
@@ -68,6 +71,12 @@ class RequireProviders(SamlTestCase):
         self.assert_forbidden("/protected/admins/x", jar)
         jar = self.signed_in(groups=None)
         self.assert_forbidden("/protected/admins/x", jar)
+
+    def test_error_document_401_does_not_pre_empt_the_403(self):
+        # An admin's ErrorDocument 401 (for the API clients' 401) must not turn a
+        # signed-in user's refusal back into a 401 answered by that document.
+        jar = self.signed_in(groups=[STAFF])
+        self.assert_forbidden("/protected/errdoc401/x", jar)
 
     def test_without_a_session_the_browser_is_sent_to_sign_in(self):
         for path in ("/protected/admins/x", "/protected/alice", "/protected/any",
