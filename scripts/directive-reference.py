@@ -53,7 +53,7 @@ LoadModule sequr_saml_module {module}
     lines = out.splitlines()
     found = []
     for i, line in enumerate(lines):
-        if not line.startswith("SequrSAML") or "(mod_sequr_saml.c)" not in line:
+        if not line.lstrip("<").startswith("SequrSAML") or "(mod_sequr_saml.c)" not in line:
             continue
         name = line.split()[0]
         help_text = lines[i + 1].strip()
@@ -73,7 +73,8 @@ def render(directives):
     for name, help_text, where in directives:
         help_text = (help_text.replace("|", "\\|").replace("<", "&lt;")
                      .replace(">", "&gt;"))
-        out.append(f"| `{name}` | {where} | {help_text} |")
+        shown = name + ">" if name.startswith("<") else name
+        out.append(f"| `{shown}` | {where} | {help_text} |")
     out += ["", "Authorization providers (for `Require`): `saml-attribute NAME VALUE...`,",
             "`sequr-user USERNAME...`; authentication type: `AuthType sequr-saml`.", ""]
     return "\n".join(out)

@@ -21,7 +21,7 @@ def compiled_reference():
 
 
 def compiled_names(reference):
-    return re.findall(r"^\| `(SequrSAML\w+)` \|", reference, re.M)
+    return re.findall(r"^\| `<?(SequrSAML\w+)>?` \|", reference, re.M)
 
 
 def readme_directive_rows():
