@@ -170,14 +170,16 @@ static apr_status_t end_named_sessions(request_rec *r, const sequr_server_conf_t
                                        const saml_logout_message_t *m, int *ended)
 {
     const char *scope = sequr_session_scope(r, c);
+    const char *idp = c->idp->entity_id;   /* the IdP whose rules accepted m */
     apr_status_t rv = APR_SUCCESS;
     int i, n;
 
     *ended = 0;
     if (m->session_indexes->nelts == 0)
-        return saml_session_end_by_name(r->pool, c->store, scope, m->name_id, NULL, ended);
+        return saml_session_end_by_name(r->pool, c->store, scope, idp, m->name_id, NULL,
+                                        ended);
     for (i = 0; i < m->session_indexes->nelts && rv == APR_SUCCESS; i++) {
-        rv = saml_session_end_by_name(r->pool, c->store, scope, m->name_id,
+        rv = saml_session_end_by_name(r->pool, c->store, scope, idp, m->name_id,
                                       APR_ARRAY_IDX(m->session_indexes, i, const char *), &n);
         *ended += n;
     }

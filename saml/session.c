@@ -406,22 +406,23 @@ apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id
 
 /* Parts joined with a separator no XML text can hold ('\0' is impossible in
  * XML, so it cannot be forged to make two tuples collide). */
-static const char *index_key(apr_pool_t *p, const char *scope, const char *name_id,
-                             const char *session_index)
+static const char *index_key(apr_pool_t *p, const char *scope, const char *idp,
+                             const char *name_id, const char *session_index)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    const char *parts[3];
+    const char *parts[4];
     int i, ok;
 
     parts[0] = scope ? scope : "";
-    parts[1] = name_id;
-    parts[2] = session_index ? session_index : "";
+    parts[1] = idp ? idp : "";
+    parts[2] = name_id;
+    parts[3] = session_index ? session_index : "";
     if (ctx == NULL)
         abort();
     ok = EVP_DigestInit_ex(ctx, sha256(), NULL) == 1;
-    for (i = 0; i < 3 && ok; i++)
+    for (i = 0; i < 4 && ok; i++)
         ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1) == 1;
     /* "no SessionIndex" and "empty SessionIndex" must differ. */
     ok = ok && EVP_DigestUpdate(ctx, session_index ? "i" : "n", 1) == 1 &&
@@ -495,16 +496,17 @@ apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_
     if (s->name_id == NULL || !saml_session_id_is_wellformed(s->id))
         return APR_SUCCESS;
     skey = saml_session_key(p, s->id);
-    rv = index_append(p, st, index_key(p, s->scope, s->name_id, NULL), skey, s->expires);
+    rv = index_append(p, st, index_key(p, s->scope, s->idp_entity_id, s->name_id, NULL), skey, s->expires);
     if (rv == APR_SUCCESS && s->session_index)
-        rv = index_append(p, st, index_key(p, s->scope, s->name_id, s->session_index), skey,
+        rv = index_append(p, st, index_key(p, s->scope, s->idp_entity_id, s->name_id,
+                                                 s->session_index), skey,
                           s->expires);
     return rv;
 }
 
 apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const char *scope,
-                                      const char *name_id, const char *session_index,
-                                      int *ended)
+                                      const char *idp_entity_id, const char *name_id,
+                                      const char *session_index, int *ended)
 {
     const char *key;
     char *val = NULL;
@@ -517,7 +519,7 @@ apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const cha
         *ended = 0;
     if (name_id == NULL)
         return APR_SUCCESS;
-    key = index_key(p, scope, name_id, session_index);
+    key = index_key(p, scope, idp_entity_id, name_id, session_index);
     rv = saml_store_take(st, key, p, &val, &len);
     if (rv == APR_NOTFOUND)
         return APR_SUCCESS;

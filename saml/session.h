@@ -50,8 +50,8 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
 apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id);
 
 /* ---- finding sessions by who they belong to (IdP-initiated logout) ----
- * Two index entries per session with a NameID: one for (scope, NameID,
- * SessionIndex) and one for (scope, NameID) alone, each under "x:" +
+ * Two index entries per session with a NameID: one for (scope, IdP entity id,
+ * NameID, SessionIndex) and one for (scope, IdP entity id, NameID) alone, each under "x:" +
  * base64url(SHA-256(...)) and holding the store keys (never the ids) and
  * expiry of at most SAML_SESSION_INDEX_MAX live sessions, newest last; the
  * entry expires with the longest-lived of them. O(1): no scan. Two sign-ins
@@ -63,10 +63,12 @@ apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id
  * not indexed. */
 apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
 
-/* Remove every session of name_id in scope, only those of session_index when
- * it is not NULL. *ended (if non-NULL) counts the sessions listed. */
+/* Remove every session that idp_entity_id (the session's idp_entity_id, as
+ * the assertion's Issuer wrote it) signed name_id into in scope, only those of
+ * session_index when it is not NULL: one IdP cannot end another's sessions
+ * for the same NameID. *ended (if non-NULL) counts the sessions listed. */
 apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const char *scope,
-                                      const char *name_id, const char *session_index,
-                                      int *ended);
+                                      const char *idp_entity_id, const char *name_id,
+                                      const char *session_index, int *ended);
 
 #endif

@@ -595,6 +595,8 @@ END_TEST
 
 /* ---- the session index ------------------------------------------------------ */
 
+static const char *idp_of_next_session = TK_IDP_ENTITY_ID;
+
 static const char *open_session_until(apr_pool_t *p, saml_store_t *st, const char *scope,
                                       const char *name_id, const char *session_index,
                                       apr_interval_time_t lifetime)
@@ -604,7 +606,7 @@ static const char *open_session_until(apr_pool_t *p, saml_store_t *st, const cha
 
     s.id = saml_session_new_id(p);
     s.user = name_id;
-    s.idp_entity_id = TK_IDP_ENTITY_ID;
+    s.idp_entity_id = idp_of_next_session;
     s.name_id = name_id;
     s.session_index = session_index;
     s.scope = scope;
@@ -631,28 +633,36 @@ START_TEST(index_ends_the_named_sessions_only)
 {
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
+    const char *other_idp;
     const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
     const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
     const char *b = open_session(p, st, SCOPE, "bob@contoso.example", "_s1");
     const char *elsewhere = open_session(p, st, "other-vhost", USER, "_s1");
     int ended;
 
-    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, USER, "_s1", &ended), APR_SUCCESS);
+    /* The same NameID and SessionIndex from another IdP (another tenant). */
+    idp_of_next_session = "https://sts.windows.net/0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/";
+    other_idp = open_session(p, st, SCOPE, USER, "_s1");
+    idp_of_next_session = TK_IDP_ENTITY_ID;
+
+    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, TK_IDP_ENTITY_ID, USER, "_s1", &ended), APR_SUCCESS);
     ck_assert_int_eq(ended, 1);
     ck_assert(!alive(p, st, SCOPE, a1));
     ck_assert(alive(p, st, SCOPE, a2));
     ck_assert(alive(p, st, SCOPE, b));
     ck_assert(alive(p, st, "other-vhost", elsewhere));
+    ck_assert(alive(p, st, SCOPE, other_idp));
     /* Without a SessionIndex: every session of the user in this scope. */
-    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, USER, NULL, &ended), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, TK_IDP_ENTITY_ID, USER, NULL, &ended), APR_SUCCESS);
     ck_assert_int_eq(ended, 2);      /* a1 (already gone) and a2 */
     ck_assert(!alive(p, st, SCOPE, a2));
     ck_assert(alive(p, st, SCOPE, b));
     ck_assert(alive(p, st, "other-vhost", elsewhere));
     /* Nothing left to end: fine, and nothing else touched. */
-    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, USER, NULL, &ended), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, TK_IDP_ENTITY_ID, USER, NULL, &ended), APR_SUCCESS);
     ck_assert_int_eq(ended, 0);
     ck_assert(alive(p, st, SCOPE, b));
+    ck_assert(alive(p, st, SCOPE, other_idp));
 }
 END_TEST
 
@@ -665,7 +675,7 @@ START_TEST(index_keeps_the_newest)
 
     for (i = 0; i < SAML_SESSION_INDEX_MAX + 2; i++)
         ids[i] = open_session(p, st, SCOPE, USER, NULL);
-    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, USER, NULL, &ended), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, TK_IDP_ENTITY_ID, USER, NULL, &ended), APR_SUCCESS);
     ck_assert_int_eq(ended, SAML_SESSION_INDEX_MAX);
     ck_assert(alive(p, st, SCOPE, ids[0]));
     ck_assert(!alive(p, st, SCOPE, ids[SAML_SESSION_INDEX_MAX + 1]));
@@ -683,7 +693,7 @@ START_TEST(index_outlives_a_shorter_newer_session)
 
     open_session_until(p, st, SCOPE, USER, NULL, apr_time_from_msec(300));
     apr_sleep(apr_time_from_msec(600));
-    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, USER, NULL, &ended), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_end_by_name(p, st, SCOPE, TK_IDP_ENTITY_ID, USER, NULL, &ended), APR_SUCCESS);
     ck_assert_int_ge(ended, 1);
     ck_assert(!alive(p, st, SCOPE, longer));
 }
