@@ -39,6 +39,21 @@ static void build_b64_table(void)
         b64_table[c] = b64_class((unsigned char)c);
 }
 
+/* One more digit; every fourth completes three bytes. Returns the new n. */
+static apr_size_t put_digit(unsigned char *buf, apr_size_t n, unsigned char c,
+                            unsigned long *acc, int *quad)
+{
+    *acc = (*acc << 6) | c;
+    if (++*quad == 4) {
+        buf[n++] = (unsigned char)(*acc >> 16);
+        buf[n++] = (unsigned char)(*acc >> 8);
+        buf[n++] = (unsigned char)*acc;
+        *acc = 0;
+        *quad = 0;
+    }
+    return n;
+}
+
 apr_status_t saml_base64_decode(apr_pool_t *p, const char *in, apr_size_t inlen,
                                 apr_size_t max_out, unsigned char **out,
                                 apr_size_t *outlen, saml_err_t *err)
@@ -52,24 +67,29 @@ apr_status_t saml_base64_decode(apr_pool_t *p, const char *in, apr_size_t inlen,
         return saml_fail(p, err, SAML_EMALFORMED, "base64", "no input");
     pthread_once(&b64_table_once, build_b64_table);
 
-    /* First pass: validate and count, so the output is allocated once and
-     * never bigger than the cap allows. */
+    /* When even an input of nothing but digits decodes within the cap, the
+     * output is allocated at that bound and decoded while validating: one
+     * pass. Otherwise the first pass only validates and counts, so the output
+     * is allocated once and never bigger than the cap allows. */
+    buf = inlen / 4 * 3 <= max_out ? apr_palloc(p, inlen / 4 * 3 + 3) : NULL;
     for (i = 0; i < inlen; i++) {
         unsigned char c = b64_table[(unsigned char)in[i]];
+        if (c < 64) {
+            if (pads)
+                return saml_fail(p, err, SAML_EMALFORMED, "base64",
+                                 "data after '=' padding at offset %" APR_SIZE_T_FMT, i);
+            digits++;
+            if (buf)
+                n = put_digit(buf, n, c, &acc, &quad);
+            continue;
+        }
         if (c == B64_SKIP)
             continue;
         if (c == B64_BAD)
             return saml_fail(p, err, SAML_EMALFORMED, "base64",
                              "byte 0x%02x at offset %" APR_SIZE_T_FMT " is not base64",
                              (unsigned char)in[i], i);
-        if (c == B64_PAD) {
-            pads++;
-            continue;
-        }
-        if (pads)
-            return saml_fail(p, err, SAML_EMALFORMED, "base64",
-                             "data after '=' padding at offset %" APR_SIZE_T_FMT, i);
-        digits++;
+        pads++;
     }
     if (digits % 4 == 1)
         return saml_fail(p, err, SAML_EMALFORMED, "base64",
@@ -85,18 +105,12 @@ apr_status_t saml_base64_decode(apr_pool_t *p, const char *in, apr_size_t inlen,
                          "decodes to %" APR_SIZE_T_FMT " bytes, limit %" APR_SIZE_T_FMT,
                          size, max_out);
 
-    buf = apr_palloc(p, size + 1);
-    for (i = 0; i < inlen; i++) {
-        unsigned char c = b64_table[(unsigned char)in[i]];
-        if (c >= 64)
-            continue;
-        acc = (acc << 6) | c;
-        if (++quad == 4) {
-            buf[n++] = (unsigned char)(acc >> 16);
-            buf[n++] = (unsigned char)(acc >> 8);
-            buf[n++] = (unsigned char)acc;
-            acc = 0;
-            quad = 0;
+    if (buf == NULL) {
+        buf = apr_palloc(p, size + 1);
+        for (i = 0; i < inlen; i++) {
+            unsigned char c = b64_table[(unsigned char)in[i]];
+            if (c < 64)
+                n = put_digit(buf, n, c, &acc, &quad);
         }
     }
     /* Leftover bits of a short final group must be zero, or two different

@@ -7,14 +7,12 @@
 #include <apr_strings.h>
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,111 +29,6 @@
 
 static const sc_backend_t *B;
 static sc_server_t shared_a, shared_b;
-
-/* ---- servers ----------------------------------------------------------------- */
-
-static int free_port(void)
-{
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0
-        || getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        perror("free port");
-        exit(1);
-    }
-    port = ntohs(sa.sin_port);
-    close(fd);
-    return port;
-}
-
-static int can_connect(int port)
-{
-    struct sockaddr_in sa;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((unsigned short)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    close(fd);
-    return ok;
-}
-
-static int refusing;      /* start B->argv_refusing instead of B->argv */
-
-/* Fork and exec the server on s->port; 1 when it accepts connections, 0 when
- * it exited at start (the port was taken meanwhile). */
-static int try_start(sc_server_t *s)
-{
-    pid_t parent = getpid();
-    int i;
-
-    s->pid = fork();
-    if (s->pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        /* Never outlive the test program, whatever happens to it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execv(B->binary, refusing ? B->argv_refusing(s->port) : B->argv(s->port));
-        _exit(127);
-    }
-    for (i = 0; i < 500; i++) {
-        int status;
-        if (can_connect(s->port))
-            return 1;
-        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-            s->pid = 0;
-            return 0;
-        }
-        usleep(10000);
-    }
-    fprintf(stderr, "%s: %s does not accept connections on port %d\n", B->name, B->binary,
-            s->port);
-    exit(1);
-}
-
-void sc_server_start(sc_server_t *s)
-{
-    int attempt, chosen = s->port == 0;
-
-    if (access(B->binary, X_OK) != 0) {
-        fprintf(stderr, "%s: %s is missing: these tests need it (scripts/install-deps.sh "
-                "installs it)\n", B->name, B->binary);
-        exit(1);
-    }
-    /* A free port may be taken by another test program before the server
-     * binds it: then try another one. */
-    for (attempt = 0; attempt < 5; attempt++) {
-        if (chosen)
-            s->port = free_port();
-        if (try_start(s))
-            return;
-        if (!chosen)
-            usleep(100000);
-    }
-    fprintf(stderr, "%s: %s exits at start on port %d\n", B->name, B->binary, s->port);
-    exit(1);
-}
-
-/* SIGKILL: the server dies as in a crash, without a goodbye to its clients. */
-void sc_server_stop(sc_server_t *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGKILL);
-        waitpid(s->pid, NULL, 0);
-    }
-    s->pid = 0;
-}
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -497,12 +390,12 @@ END_TEST
  * key is quietly answered by the survivor instead. */
 START_TEST(one_server_down_fails_only_its_keys)
 {
-    sc_server_t one = { 0, 0 }, two = { 0, 0 };
+    sc_server_t one = { 0, 0, 0 }, two = { 0, 0, 0 };
     saml_store_t *both, *only_two;
     int i, worked = 0, failed = 0;
 
-    sc_server_start(&one);
-    sc_server_start(&two);
+    sc_server_start(B, &one);
+    sc_server_start(B, &two);
     both = open_with_timeout(&one, &two, SHORT_TIMEOUT);
     only_two = open_with_timeout(&two, NULL, SHORT_TIMEOUT);
     for (i = 0; i < 32; i++)
@@ -545,21 +438,21 @@ static void assert_every_operation_fails(saml_store_t *st, const char *k)
 
 START_TEST(dead_server_is_an_error_then_recovers)
 {
-    sc_server_t own = { 0, 0 };
+    sc_server_t own = { 0, 0, 0 };
     saml_store_t *st;
     apr_time_t deadline;
     char *val;
     apr_size_t len;
     apr_status_t rv;
 
-    sc_server_start(&own);
+    sc_server_start(B, &own);
     st = open_with_timeout(&own, NULL, SHORT_TIMEOUT);
     ck_assert_int_eq(put(st, key("before"), "v", in_seconds(60)), APR_SUCCESS);
     sc_server_stop(&own);
     assert_every_operation_fails(st, key("before"));
     assert_every_operation_fails(st, key("other"));
 
-    sc_server_start(&own);              /* same port, empty */
+    sc_server_start(B, &own);              /* same port, empty */
     deadline = apr_time_now() + apr_time_from_sec(3);
     do {
         rv = saml_store_get(st, key("before"), tk_pool(), &val, &len);
@@ -577,16 +470,16 @@ END_TEST
  * and the next operation must notice, reconnect and answer. */
 START_TEST(restart_between_operations_is_invisible)
 {
-    sc_server_t own = { 0, 0 };
+    sc_server_t own = { 0, 0, 0 };
     saml_store_t *st;
     int i;
 
-    sc_server_start(&own);
+    sc_server_start(B, &own);
     st = open_with_timeout(&own, NULL, SHORT_TIMEOUT);
     for (i = 0; i < 3; i++)             /* a few pooled connections */
         ck_assert_int_eq(put(st, key("x"), "v", in_seconds(60)), APR_SUCCESS);
     sc_server_stop(&own);
-    sc_server_start(&own);
+    sc_server_start(B, &own);
     assert_absent(st, key("x"));
     ck_assert_int_eq(put(st, key("x"), "w", in_seconds(60)), APR_SUCCESS);
     assert_value(st, key("x"), "w", 1);
@@ -601,7 +494,7 @@ START_TEST(hung_server_times_out)
     struct sockaddr_in sa;
     socklen_t salen = sizeof(sa);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sc_server_t fake = { 0, 0 };
+    sc_server_t fake = { 0, 0, 0 };
     saml_store_t *st;
     apr_time_t t0;
     char *val;
@@ -660,14 +553,13 @@ END_TEST
  * error of its own kind, never success, never "already there". */
 START_TEST(error_answers_are_errors)
 {
-    sc_server_t own = { 0, 0 };
+    sc_server_t own = { 0, 0, 0 };
     saml_store_t *st;
     apr_size_t n = 2000;
     char *v = apr_pcalloc(tk_pool(), n), text[120];
 
-    refusing = 1;
-    sc_server_start(&own);
-    refusing = 0;
+    own.refusing = 1;
+    sc_server_start(B, &own);
     st = open_on(&own, NULL);
     memset(v, 'v', n);
     ck_assert_int_eq(saml_store_set(st, key("big"), v, n, in_seconds(60)), SAML_NET_EREMOTE);
@@ -739,8 +631,8 @@ int sc_main(const sc_backend_t *b)
 
     B = b;
     /* Apache ignores SIGPIPE; the store must not depend on it, so neither do we. */
-    sc_server_start(&shared_a);
-    sc_server_start(&shared_b);
+    sc_server_start(B, &shared_a);
+    sc_server_start(B, &shared_b);
     rc = tk_run_suite(sc_suite(b));
     sc_server_stop(&shared_a);
     sc_server_stop(&shared_b);

@@ -9,11 +9,6 @@
 
 #include "store.h"
 
-typedef struct sc_server {
-    int port;
-    pid_t pid;
-} sc_server_t;
-
 typedef struct sc_backend {
     const char *name;               /* "memcache", "redis" */
     const char *binary;             /* /usr/bin/memcached ... */
@@ -26,10 +21,18 @@ typedef struct sc_backend {
                          saml_store_t **out, saml_err_t *err);
 } sc_backend_t;
 
-/* Start a server on a free port (or on s->port when non-zero) and wait until it
- * accepts connections; the server dies with the process that started it.
- * Aborts the test program with a clear message when the binary is missing. */
-void sc_server_start(sc_server_t *s);
+typedef struct sc_server {
+    int port;                       /* 0: a free one is chosen at start */
+    pid_t pid;
+    int refusing;                   /* run b->argv_refusing */
+} sc_server_t;
+
+/* (cache_server.c) Start b's server on a free port (or on s->port when
+ * non-zero) and wait until it accepts connections; the server dies with the
+ * process that started it. Exits the test program with a clear message when
+ * the binary is missing. */
+void sc_server_start(const sc_backend_t *b, sc_server_t *s);
+/* SIGKILL: the server dies as in a crash. */
 void sc_server_stop(sc_server_t *s);
 
 /* The contract suite for backend b; shared servers are started by the caller
