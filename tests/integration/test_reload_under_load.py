@@ -15,6 +15,7 @@ import re
 import time
 import unittest
 import urllib.parse
+import uuid
 
 import harness
 import loadgen
@@ -42,6 +43,14 @@ Alias /static "{root}/htdocs"
 LOAD_BEFORE = float(os.environ.get("SEQUR_RELOAD_LOAD_BEFORE", "1.5"))
 LOAD_AFTER = float(os.environ.get("SEQUR_RELOAD_LOAD_AFTER", "2.5"))
 SESSIONS = 8
+FABRIKAM_LOCATION = """
+Alias /fabrikam "{root}/htdocs"
+<Location /fabrikam>
+    AuthType sequr-saml
+    SequrSAMLTenantName fabrikam
+    Require valid-user
+</Location>
+"""
 GET_WORKERS, ACS_WORKERS = 3, 2
 PREFORK_CHILDREN = GET_WORKERS + ACS_WORKERS + 3
 CRASH = re.compile(r"exit signal|Segmentation fault|AddressSanitizer|child process \d+ "
@@ -84,29 +93,29 @@ class ReloadUnderLoad(unittest.TestCase):
     def cert_conf(self, certs):
         return harness.saml_directives(self.sso_url, certs, self.issuer)
 
-    def signer(self, key, cert):
+    def signer(self, key, cert, tenant=None):
         acs = self.apache.acs_url
 
         def sign(user, in_response_to):
             return az.make_response(user, acs, SP_ENTITY_ID, in_response_to, key=key, cert=cert,
-                                    tenant=self.tenant)
+                                    tenant=tenant or self.tenant)
         return sign
 
-    def sign_in(self, user, key=None, cert=None, expect=303):
+    def sign_in(self, user, key=None, cert=None, expect=303, tenant=None,
+                relay="/static/index.html"):
         """An unsolicited sign-in on its own connection: the session cookie."""
         client = loadgen.Client(self.apache.port)
-        saml = self.signer(key or self.key, cert or self.cert)(user, None)
-        body = urllib.parse.urlencode({"SAMLResponse": saml, "RelayState": "/static/index.html"})
+        saml = self.signer(key or self.key, cert or self.cert, tenant)(user, None)
+        body = urllib.parse.urlencode({"SAMLResponse": saml, "RelayState": relay})
         answer, _ = client.send("POST", "/saml/acs", body,
                                 {"Content-Type": "application/x-www-form-urlencoded"})
         client.close()
         self.assertEqual(answer.status, expect, answer.body[:500])
         return answer.cookie()
 
-    def status_with(self, cookie):
+    def status_with(self, cookie, path="/static/index.html"):
         client = loadgen.Client(self.apache.port)
-        answer, _ = client.send("GET", "/static/index.html", headers={"Cookie": cookie,
-                                                                     "Accept": "text/html"})
+        answer, _ = client.send("GET", path, headers={"Cookie": cookie, "Accept": "text/html"})
         client.close()
         return answer.status
 
@@ -239,8 +248,39 @@ class ReloadUnderLoad(unittest.TestCase):
         self.assert_sessions_valid([c for _, c in self.gen.new_cookies], "made under load")
 
     def test_tenant_added(self):
-        self.skipTest("multi-tenant configuration does not exist in the module yet "
-                      "(no directive for a second tenant); add this case with it")
+        """A second Azure tenant (a <SequrSAMLTenant> section and a location
+        signing in with it) added by reload: its users sign in from then on,
+        and nobody of the server's own IdP notices."""
+        self.start_apache(self.cert_conf([self.cert]))
+        fab_tenant = str(uuid.uuid4())
+        fab_key, fab_cert = az.make_keypair(self.tmp, "fabrikam")
+        with_tenant = self.cert_conf([self.cert]) + (
+            '\n<SequrSAMLTenant fabrikam>\n    SequrSAMLIdPSSOURL http://localhost:9/%s/saml2\n'
+            '    SequrSAMLIdPEntityID %s\n    SequrSAMLIdPCertificateFile "%s"\n'
+            '</SequrSAMLTenant>\n' % (fab_tenant, az.entra_issuer(fab_tenant), fab_cert))
+        location = FABRIKAM_LOCATION.format(root=self.apache.root)
+        self.apache.extra += location
+        rc, out = self.apache.configtest(self.apache.conf_text(with_tenant))
+        self.apache.extra = self.apache.extra[:-len(location)]
+        if rc != 0 and re.search(r"Invalid command '<?SequrSAMLTenant", out):
+            self.skipTest("this module has no <SequrSAMLTenant> yet")
+        self.assertEqual(rc, 0, out)
+        fab = {"key": fab_key, "cert": fab_cert, "tenant": fab_tenant,
+               "relay": "/fabrikam/index.html"}
+        self.sign_in("eve@fabrikam.example", expect=403, **fab)
+        users = ["tn%d@contoso.example" % i for i in range(SESSIONS)]
+        cookies = self.premade_sessions(users)
+        self.start_load(users, cookies)
+        time.sleep(LOAD_BEFORE)
+        self.apache.extra += location
+        self.apache.write_conf(with_tenant)
+        self.graceful_like_apachectl()
+        fab_cookies = [self.sign_in("user%d@fabrikam.example" % i, **fab) for i in range(3)]
+        self.finish_load()
+        for c in fab_cookies:
+            self.assertEqual(self.status_with(c, "/fabrikam/index.html"), 200)
+        self.assert_sessions_valid(cookies, "made before the reload")
+        self.assert_sessions_valid([c for _, c in self.gen.new_cookies], "made under load")
 
     def test_stop_and_start_with_file_store(self):
         """A full `apachectl stop` and `start` under load: the file store is on
