@@ -7,6 +7,11 @@ what pysaml2 produces unmodified.
 
     idp = Pysaml2IdP(workdir, key, cert, sp_metadata_xml, entity_id, sso_url)
     b64 = idp.make_response(saml_request_b64_or_None, "alice@example.org", acs_url=...)
+
+With slo_url, it also speaks Single Logout over HTTP-Redirect (query-signed):
+    url = idp.logout_request_url(sp_logout_url, sp_entity_id, "alice@example.org")
+    url = idp.logout_response_url(saml_request_b64, relay_state)   # answering the SP
+    msg = idp.parse_logout_response(saml_response_b64)              # the SP's answer
 """
 import base64
 import os
@@ -41,7 +46,7 @@ class Pysaml2IdP:
     """A pysaml2 Server configured at runtime for one SP."""
 
     def __init__(self, workdir, key, cert, sp_metadata, entity_id, sso_url,
-                 sign_response=False, sign_assertion=True):
+                 sign_response=False, sign_assertion=True, slo_url=None):
         """sp_metadata: the SP's metadata XML (str or bytes), e.g. fetched from the
         module's PATH/metadata. It is written to workdir for pysaml2's mdstore."""
         os.makedirs(workdir, exist_ok=True)
@@ -55,8 +60,11 @@ class Pysaml2IdP:
             "entityid": entity_id,
             "service": {"idp": {
                 "name": "pysaml2 interop IdP",
-                "endpoints": {"single_sign_on_service": [(sso_url, BINDING_HTTP_REDIRECT),
-                                                         (sso_url, BINDING_HTTP_POST)]},
+                "endpoints": dict(
+                    {"single_sign_on_service": [(sso_url, BINDING_HTTP_REDIRECT),
+                                                (sso_url, BINDING_HTTP_POST)]},
+                    **({"single_logout_service": [(slo_url, BINDING_HTTP_REDIRECT)]}
+                       if slo_url else {})),
                 "policy": {"default": {"lifetime": {"minutes": 15},
                                        "attribute_restrictions": None,
                                        "name_form": NAME_FORMAT_URI}},
@@ -103,6 +111,40 @@ class Pysaml2IdP:
             sign_response=self.sign_response, sign_assertion=self.sign_assertion,
             sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
         return base64.b64encode(str(resp).encode("utf-8")).decode("ascii")
+
+
+    # ------------------------------------------------------------------ logout
+
+    def logout_request_url(self, sp_logout_url, sp_entity_id, user, session_indexes=None,
+                           relay_state=None):
+        """An IdP-initiated LogoutRequest, Redirect binding, query-signed (rsa-sha256)."""
+        _, req = self.server.create_logout_request(
+            sp_logout_url, sp_entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user),
+            session_indexes=session_indexes, sign=False)
+        info = self.server.apply_binding(BINDING_HTTP_REDIRECT, str(req), sp_logout_url,
+                                         relay_state, sigalg=SIG_RSA_SHA256, sign=True)
+        return dict(info["headers"])["Location"]
+
+    def parse_logout_request(self, saml_request_b64):
+        """The SP's LogoutRequest as pysaml2 reads it (Redirect binding)."""
+        return self.server.parse_logout_request(saml_request_b64, BINDING_HTTP_REDIRECT).message
+
+    def logout_response_url(self, saml_request_b64, relay_state=None):
+        """pysaml2's LogoutResponse to the SP's LogoutRequest, to the SP's
+        SingleLogoutService (Redirect binding, query-signed)."""
+        req = self.parse_logout_request(saml_request_b64)
+        resp = self.server.create_logout_response(req, [BINDING_HTTP_REDIRECT], sign=False)
+        dest = self.server.metadata.single_logout_service(
+            req.issuer.text, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
+        info = self.server.apply_binding(BINDING_HTTP_REDIRECT, str(resp), dest, relay_state,
+                                         response=True, sigalg=SIG_RSA_SHA256, sign=True)
+        return dict(info["headers"])["Location"]
+
+    def parse_logout_response(self, saml_response_b64):
+        """The SP's LogoutResponse as pysaml2 reads it (Redirect binding)."""
+        return self.server.parse_logout_request_response(saml_response_b64,
+                                                          BINDING_HTTP_REDIRECT).response
 
 
 if __name__ == "__main__":

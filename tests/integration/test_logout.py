@@ -3,8 +3,10 @@
 login.microsoftonline.com Issuer), IdP-initiated LogoutRequests ending the
 named sessions at any time (also through another node of a farm sharing
 memcached), SequrSAMLLogoutSignatures required, a deflate bomb that leaves the
-worker alive, and ReturnTo that never leaves the site."""
+worker alive, ReturnTo that never leaves the site, and both directions with
+an independent implementation (pysaml2)."""
 import base64
+import os
 import re
 import unittest
 import urllib.parse
@@ -328,3 +330,75 @@ class FarmLogout(LogoutBase):
         self.assert_signed_out(jar)
         mark = self.apache.log_mark()
         self.assert_refused(curl(url), 403, "replay", mark)
+
+
+class Pysaml2Logout(LogoutBase):
+    """Interoperability with an independent SAML implementation (Debian's pysaml2):
+    its query-signed LogoutRequest ends our session and it reads our answer; it
+    reads our signed LogoutRequest and we accept its signed LogoutResponse."""
+    IDP = "https://pysaml2-idp.example/"
+    PS_USER = "alice@example.org"
+
+    @classmethod
+    def setUpClass(cls):
+        why = module_available()
+        if why:
+            raise unittest.SkipTest(why)
+        from pysaml2_idp import Pysaml2IdP
+        d = tempdir("sequr-pysaml2-")
+        key, cert = az.make_keypair(d, "ps")
+        cls.sp_key, cls.sp_cert = az.make_keypair(d, "sp", cn="sequr sp")
+        cls.slo_url = "http://localhost:9/pysaml2/slo"
+        cls.apache = Apache(servers=2)
+        cls.apache.write_conf(saml_directives(
+            "http://localhost:9/pysaml2/sso", cert, cls.IDP, IdPSLOURL=cls.slo_url,
+            LogoutSignatures="required", SPCertificateFile=cls.sp_cert,
+            SPPrivateKeyFile=cls.sp_key))
+        cls.apache.start()
+        cls.tmp = tempdir("sequr-test-")
+        cls.logout_url = cls.apache.url + "/saml/logout"
+        md = curl(cls.apache.url + "/saml/metadata").body
+        cls.ps = Pysaml2IdP(os.path.join(d, "work"), key, cert, md, cls.IDP,
+                            "http://localhost:9/pysaml2/sso", slo_url=cls.slo_url)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.apache.stop()
+
+    def ps_signed_in(self):
+        jar = self.jar()
+        b64 = self.ps.make_response(None, self.PS_USER, acs_url=self.apache.acs_url,
+                                    sp_entity_id=SP_ENTITY_ID)
+        r = self.post_acs(b64, "/protected/ps", jar=jar)
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(self.get("/protected/ps", jar=jar).status, 200)
+        return jar
+
+    def test_pysaml2_logout_request_ends_the_session(self):
+        jar = self.ps_signed_in()
+        url = self.ps.logout_request_url(self.logout_url, SP_ENTITY_ID, self.PS_USER,
+                                         relay_state="ps-1")
+        out = curl(url, jar=jar)
+        self.assertEqual(out.status, 303, out)
+        self.assertTrue(out.location.startswith(self.slo_url + "?SAMLResponse="), out.location)
+        self.assertEqual(self.get("/protected/ps", jar=jar).status, 302)
+        q = urllib.parse.urlsplit(out.location).query
+        self.assertTrue(az.verify_redirect_query(q, self.sp_cert))
+        resp = self.ps.parse_logout_response(query(out.location)["SAMLResponse"][0])
+        self.assertEqual(resp.status.status_code.value, az.STATUS_SUCCESS)
+        self.assertEqual(resp.issuer.text, SP_ENTITY_ID)
+
+    def test_our_logout_request_answered_by_pysaml2(self):
+        jar = self.ps_signed_in()
+        out = self.get("/saml/logout?ReturnTo=%2Fbye", jar=jar)
+        self.assertEqual(out.status, 303, out)
+        self.assertTrue(out.location.startswith(self.slo_url + "?SAMLRequest="), out.location)
+        self.assertTrue(az.verify_redirect_query(urllib.parse.urlsplit(out.location).query,
+                                                 self.sp_cert))
+        q = query(out.location)
+        req = self.ps.parse_logout_request(q["SAMLRequest"][0])
+        self.assertEqual(req.name_id.text, self.PS_USER)
+        self.assertEqual(req.issuer.text, SP_ENTITY_ID)
+        back = curl(self.ps.logout_response_url(q["SAMLRequest"][0], q["RelayState"][0]))
+        self.assertEqual(back.status, 303, back)
+        self.assertEqual(path_of(back.location), "/bye")
