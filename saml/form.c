@@ -4,6 +4,7 @@
 #include "form.h"
 
 #include <apr_strings.h>
+#include <string.h>
 
 static int hex_value(char c)
 {
@@ -54,19 +55,19 @@ apr_status_t saml_form_parse(apr_pool_t *p, const char *body, apr_size_t len,
         return saml_fail(p, err, SAML_EMALFORMED, "form", "no body");
 
     while (start < len) {
-        apr_size_t end = start, eq;
+        const char *amp = memchr(body + start, '&', len - start), *eqp;
+        apr_size_t end, eq;
         char *name, *value;
         apr_status_t rv;
 
-        while (end < len && body[end] != '&')
-            end++;
+        end = amp ? (apr_size_t)(amp - body) : len;
         /* "a=1&&b=2" or a trailing '&' carries no field: nothing to confuse. */
         if (end == start) {
             start = end + 1;
             continue;
         }
-        for (eq = start; eq < end && body[eq] != '='; eq++)
-            ;
+        eqp = memchr(body + start, '=', end - start);
+        eq = eqp ? (apr_size_t)(eqp - body) : end;
         if (eq == start)
             return saml_fail(p, err, SAML_EMALFORMED, "form",
                              "field without a name at offset %" APR_SIZE_T_FMT, start);
