@@ -244,6 +244,9 @@ ScriptAlias /protected "{root}/cgi/whoami"
     AuthType sequr-saml
     Require valid-user
 </Location>
+# A small file store: the default 1 GiB sparse file is slow to delete after
+# every test server; a test's own SequrSAMLCacheEntries below wins.
+SequrSAMLCacheEntries 8192
 {saml}
 """
 
