@@ -19,10 +19,16 @@
 
 APLOG_USE_MODULE(sequr_saml);
 
-static int is_configured(const sequr_server_conf_t *c)
+static int is_configured(const sequr_server_conf_t *c, const sequr_idp_t *idp)
 {
-    return c->sp_entity_id && c->idp->sso_url && c->idp->entity_id && c->idp->verifier &&
+    return c->sp_entity_id && idp && idp->sso_url && idp->entity_id && idp->verifier &&
            c->store;
+}
+
+/* NULL and "" both name the default IdP. */
+static int same_tenant(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
 /* The value of attribute `name` kept in the session, or NULL. */
@@ -59,6 +65,9 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
     /* Also sets SEQUR_SAML_IDP, _NAME_ID and _SESSION_INDEX, which win any
      * name clash with an attribute. */
     sequr_export_attributes(r, s);
+    if (s->tenant && *s->tenant)
+        apr_table_set(r->subprocess_env, apr_pstrcat(r->pool, sequr_env_prefix(r), "TENANT",
+                                                     NULL), s->tenant);
     return OK;
 }
 
@@ -116,19 +125,23 @@ int sequr_check_user_id(request_rec *r)
 {
     const char *type = ap_auth_type(r);
     const sequr_server_conf_t *c;
+    const sequr_idp_t *idp;
     apr_array_header_t *ids;
-    int i;
+    int i, other_tenant = 0;
 
     if (type == NULL || strcasecmp(type, SEQUR_AUTH_TYPE))
         return DECLINED;
     remove_spoofed_headers(r);
     c = sequr_server_conf(r->server);
-    if (!is_configured(c)) {
+    idp = sequr_location_idp(r, c);
+    if (!is_configured(c, idp)) {
         /* configtest catches this for the main config; .htaccess can still get here. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       SEQLOGNO(01101) "AuthType " SEQUR_AUTH_TYPE " used for %s but server %s has no "
-                      "complete SP/IdP configuration (" D_SP_ENTITY_ID ", IdP, store)",
-                      sequr_log_value(r, r->uri), r->server->server_hostname);
+                      "complete SP/IdP configuration (" D_SP_ENTITY_ID ", IdP%s%s, store)",
+                      sequr_log_value(r, r->uri), r->server->server_hostname,
+                      sequr_dir_conf(r)->tenant ? " of tenant " : "",
+                      sequr_dir_conf(r)->tenant ? sequr_dir_conf(r)->tenant : "");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -142,6 +155,17 @@ int sequr_check_user_id(request_rec *r)
             continue;
         rv = saml_session_load(r->pool, c->store, id, sequr_session_scope(r, c),
                                apr_time_from_sec(c->session_idle_timeout), apr_time_now(), &s);
+        /* Another tenant's session is no session here, and is left alone:
+         * this location's users are the ones its own tenant signs in. */
+        if (rv == APR_SUCCESS && !same_tenant(s->tenant, idp->name)) {
+            other_tenant = 1;
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          SEQLOGNO(01106) "session of %s is tenant %s's; %s signs in with %s",
+                          sequr_log_value(r, s->user),
+                          s->tenant && *s->tenant ? sequr_log_value(r, s->tenant) : "(default IdP)",
+                          sequr_log_value(r, r->uri), sequr_idp_label(idp));
+            continue;
+        }
         if (rv == APR_SUCCESS) {
             int rc = sequr_user_recheck(r, c, s);
             return rc == OK ? admit(r, c, s) : rc;
@@ -154,7 +178,7 @@ int sequr_check_user_id(request_rec *r)
             return DONE;
         }
     }
-    if (ids->nelts)
+    if (ids->nelts && !other_tenant)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       SEQLOGNO(01103) "session cookie present but no valid session (expired, "
                       "logged out, idle, or issued for another site)");

@@ -65,6 +65,37 @@ static int idp_is_named(const sequr_idp_t *idp)
     return idp->sso_url || idp->entity_id || idp->certs;
 }
 
+static int find_tenant(const apr_array_header_t *tenants, const char *name)
+{
+    int i;
+    for (i = 0; tenants && i < tenants->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(tenants, i, sequr_idp_t *)->name, name))
+            return i;
+    return -1;
+}
+
+/* A vhost has its own tenants and the main server's (its own win by name),
+ * each a copy, since each server builds its own verifiers. */
+static apr_array_header_t *merge_tenants(apr_pool_t *p, const apr_array_header_t *base,
+                                         const apr_array_header_t *add)
+{
+    apr_array_header_t *m;
+    int i;
+
+    if (base == NULL && add == NULL)
+        return NULL;
+    m = apr_array_make(p, 4, sizeof(sequr_idp_t *));
+    for (i = 0; add && i < add->nelts; i++)
+        APR_ARRAY_PUSH(m, sequr_idp_t *) =
+            apr_pmemdup(p, APR_ARRAY_IDX(add, i, sequr_idp_t *), sizeof(sequr_idp_t));
+    for (i = 0; base && i < base->nelts; i++) {
+        const sequr_idp_t *t = APR_ARRAY_IDX(base, i, sequr_idp_t *);
+        if (find_tenant(add, t->name) < 0)
+            APR_ARRAY_PUSH(m, sequr_idp_t *) = apr_pmemdup(p, t, sizeof(*t));
+    }
+    return m;
+}
+
 #define MERGE_PTR(f) m->f = add->f ? add->f : base->f
 #define MERGE_INT(f) m->f = add->f != SEQUR_UNSET ? add->f : base->f
 
@@ -102,6 +133,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     /* A vhost may name only its own logout URL (or none) for the IdP it inherits. */
     if (add->idp->slo_url)
         m->idp->slo_url = add->idp->slo_url;
+    m->tenants = merge_tenants(p, base->tenants, add->tenants);
     m->cache_spec = base->cache_spec;   /* one store per server process */
     m->cache_entries = base->cache_entries;
     return m;
@@ -126,6 +158,7 @@ void *sequr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(env_separator);
     MERGE_INT(request_headers);
     MERGE_PTR(request_header_prefix);
+    MERGE_PTR(tenant);
     return m;
 }
 
@@ -176,6 +209,41 @@ const char *sequr_request_header_prefix(const request_rec *r)
     return d && d->request_header_prefix ? d->request_header_prefix : DEFAULT_HEADER_PREFIX;
 }
 
+sequr_idp_t *sequr_tenant(const sequr_server_conf_t *c, const char *name)
+{
+    int i;
+    if (name == NULL || *name == '\0')
+        return c->idp;
+    i = find_tenant(c->tenants, name);
+    return i < 0 ? NULL : APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *);
+}
+
+sequr_idp_t *sequr_location_idp(const request_rec *r, const sequr_server_conf_t *c)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    return sequr_tenant(c, d ? d->tenant : NULL);
+}
+
+sequr_idp_t *sequr_idp_by_issuer(const sequr_server_conf_t *c, const char *issuer)
+{
+    int i;
+    if (issuer == NULL)
+        return NULL;
+    if (c->idp->entity_id && !strcmp(c->idp->entity_id, issuer))
+        return c->idp;
+    for (i = 0; c->tenants && i < c->tenants->nelts; i++) {
+        sequr_idp_t *t = APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *);
+        if (t->entity_id && !strcmp(t->entity_id, issuer))
+            return t;
+    }
+    return NULL;
+}
+
+const char *sequr_idp_label(const sequr_idp_t *idp)
+{
+    return idp && idp->name && *idp->name ? idp->name : "(default IdP)";
+}
+
 /* ---- value parsing ------------------------------------------------------- */
 
 static sequr_server_conf_t *cmd_server_conf(cmd_parms *cmd)
@@ -183,10 +251,12 @@ static sequr_server_conf_t *cmd_server_conf(cmd_parms *cmd)
     return sequr_server_conf(cmd->server);
 }
 
-/* The IdP an IdP directive describes. */
+/* The IdP an IdP directive describes: the tenant whose section is being
+ * read, else the server's default IdP. */
 static sequr_idp_t *cmd_idp(cmd_parms *cmd)
 {
-    return cmd_server_conf(cmd)->idp;
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    return c->reading_tenant ? c->reading_tenant : c->idp;
 }
 
 static const char *where(cmd_parms *cmd)
@@ -581,6 +651,94 @@ static const char *set_request_headers(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+/* ---- tenants ---------------------------------------------------------------- */
+
+static int is_tenant_name(const char *name)
+{
+    apr_size_t n = strlen(name);
+    return n >= 1 && n <= 64 &&
+           name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")]
+           == '\0';
+}
+
+static const char *const tenant_directives[] = {
+    D_IDP_SSO_URL, D_IDP_ENTITY_ID, D_IDP_CERTIFICATE_FILE, D_IDP_METADATA_FILE, D_IDP_SLO_URL,
+    NULL
+};
+
+/* Only what describes the tenant's IdP: anything else would silently apply
+ * to the whole server while reading as if it were the tenant's. */
+static const char *check_tenant_children(cmd_parms *cmd, const char *name)
+{
+    const ap_directive_t *d;
+    int i;
+
+    for (d = cmd->directive->first_child; d; d = d->next) {
+        for (i = 0; tenant_directives[i] && strcasecmp(d->directive, tenant_directives[i]); i++)
+            ;
+        if (tenant_directives[i] == NULL) {
+            cmd->err_directive = (ap_directive_t *)d;
+            return apr_psprintf(cmd->pool, "%s is not allowed inside " D_TENANT_SECTION " %s> "
+                                "(line %d of %s): only " D_IDP_METADATA_FILE ", " D_IDP_SSO_URL
+                                ", " D_IDP_ENTITY_ID ", " D_IDP_CERTIFICATE_FILE " and "
+                                D_IDP_SLO_URL, d->directive, name, d->line_num, d->filename);
+        }
+    }
+    return NULL;
+}
+
+static const char *start_tenant(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
+    const char *endp = ap_strrchr_c(arg, '>');
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    const char *args;
+    char *name;
+    sequr_idp_t *t;
+
+    if (err)
+        return err;
+    if (endp == NULL)
+        return D_TENANT_SECTION "> directive missing closing '>'";
+    args = apr_pstrndup(cmd->temp_pool, arg, endp - arg);
+    name = ap_getword_conf(cmd->pool, &args);
+    if (!is_tenant_name(name) || *args)
+        return apr_psprintf(cmd->pool, D_TENANT_SECTION " %s>: the name must be 1 to 64 letters, "
+                            "digits, '.', '_' or '-'", apr_pstrndup(cmd->pool, arg, endp - arg));
+    if (c->reading_tenant)
+        return D_TENANT_SECTION "> cannot be nested";
+    if (find_tenant(c->tenants, name) >= 0)
+        return apr_psprintf(cmd->pool, D_TENANT_SECTION " %s>: this server already has a tenant "
+                            "named %s", name, name);
+    if ((err = check_tenant_children(cmd, name)) != NULL)
+        return err;
+
+    t = apr_pcalloc(cmd->pool, sizeof(*t));
+    t->name = name;
+    t->from_metadata = SEQUR_UNSET;
+    t->section = where(cmd);
+    if (c->tenants == NULL)
+        c->tenants = apr_array_make(cmd->pool, 4, sizeof(sequr_idp_t *));
+    APR_ARRAY_PUSH(c->tenants, sequr_idp_t *) = t;
+    c->reading_tenant = t;
+    err = ap_walk_config(cmd->directive->first_child, cmd, cmd->context);
+    c->reading_tenant = NULL;
+    (void)dc;
+    return err;
+}
+
+/* Whether the name is a tenant of the server is checked at start-up, when
+ * every section has been read (sequr_check_config). */
+static const char *set_tenant_name(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_dir_conf_t *d = dc;
+    if (!is_tenant_name(arg))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a tenant name (1 to 64 letters, digits, "
+                            "'.', '_' or '-')", cmd->cmd->name, arg);
+    d->tenant = arg;
+    return NULL;
+}
+
 #define SRV RSRC_CONF
 const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_SP_ENTITY_ID, set_url, NULL, SRV,
@@ -651,5 +809,11 @@ const command_rec sequr_directives[] = {
                  "(default Off)"),
     AP_INIT_TAKE1(D_REQUEST_HEADER_PREFIX, set_request_header_prefix, NULL, SRV | ACCESS_CONF,
                   "Prefix of those request headers (default Sequr-SAML-)"),
+    AP_INIT_RAW_ARGS(D_TENANT_SECTION, start_tenant, NULL, SRV,
+                     "<SequrSAMLTenant NAME>: an Azure tenant (IdP) of this server, described "
+                     "by the IdP directives inside"),
+    AP_INIT_TAKE1(D_TENANT_NAME, set_tenant_name, NULL, ACCESS_CONF | OR_AUTHCFG,
+                  "The tenant (<SequrSAMLTenant NAME>) this location signs in with; default: "
+                  "the server's own IdP directives"),
     {NULL}
 };

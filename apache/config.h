@@ -44,6 +44,10 @@ typedef struct sequr_server_conf {
     const char *sp_entity_id;
     const char *endpoint_path;
     sequr_idp_t *idp;                    /* the default IdP; never NULL */
+    apr_array_header_t *tenants;         /* sequr_idp_t*: <SequrSAMLTenant NAME>, a vhost's
+                                            own and then the main server's; or NULL */
+    sequr_idp_t *reading_tenant;         /* while its section is read: where IdP
+                                            directives go */
     X509 *sp_cert;
     EVP_PKEY *sp_key;
     const char *user_attribute;
@@ -80,6 +84,7 @@ typedef struct sequr_dir_conf {
     const char *env_separator;           /* between the values of PREFIX + NAME */
     int request_headers;                 /* 1: attributes also as request headers (proxy) */
     const char *request_header_prefix;   /* their names: PREFIX + NAME */
+    const char *tenant;                  /* SequrSAMLTenantName; NULL: the default IdP */
 } sequr_dir_conf_t;
 
 extern const command_rec sequr_directives[];
@@ -101,6 +106,20 @@ const char *sequr_env_prefix(const request_rec *r);
 const char *sequr_env_separator(const request_rec *r);
 int sequr_request_headers_on(const request_rec *r);
 const char *sequr_request_header_prefix(const request_rec *r);
+
+/* The IdP named name ("" or NULL: the default one), or NULL when this server
+ * has no such tenant. */
+sequr_idp_t *sequr_tenant(const sequr_server_conf_t *c, const char *name);
+
+/* The IdP a protected location signs in with (SequrSAMLTenantName), or NULL
+ * when it names a tenant this server lacks (possible only from .htaccess). */
+sequr_idp_t *sequr_location_idp(const request_rec *r, const sequr_server_conf_t *c);
+
+/* The IdP whose entity id is exactly issuer (the default one or a tenant), or NULL. */
+sequr_idp_t *sequr_idp_by_issuer(const sequr_server_conf_t *c, const char *issuer);
+
+/* Tenant names for messages: "contoso", or "(default IdP)". */
+const char *sequr_idp_label(const sequr_idp_t *idp);
 
 /* check_config: every location using AuthType sequr-saml must sit in a server
  * with an SP entity ID and a complete IdP; builds each server's verifier.

@@ -54,18 +54,33 @@ static void apply_defaults(sequr_server_conf_t *c)
         c->user_store_contact = DEFAULT_USER_STORE_CONTACT;
 }
 
-/* What is missing for this server to sign anyone in, or NULL. */
-static const char *missing_piece(const sequr_server_conf_t *c)
+/* What is missing for this IdP to sign anyone in, or NULL. */
+static const char *missing_idp_piece(const sequr_idp_t *idp)
+{
+    if (idp->sso_url == NULL)
+        return "no IdP: set " D_IDP_SSO_URL " (or " D_IDP_METADATA_FILE ")";
+    if (idp->entity_id == NULL)
+        return "no IdP: set " D_IDP_ENTITY_ID " (or " D_IDP_METADATA_FILE ")";
+    if (idp->certs == NULL || idp->certs->nelts == 0)
+        return "no IdP certificate: set " D_IDP_CERTIFICATE_FILE " (or " D_IDP_METADATA_FILE ")";
+    return NULL;
+}
+
+/* What is missing for this server to sign anyone in with the IdP named
+ * tenant (NULL: the default; a tenant's own gaps are reported with its
+ * section), or NULL. */
+static const char *missing_piece(const sequr_server_conf_t *c, const char *tenant)
 {
     if (c->sp_entity_id == NULL)
         return "no " D_SP_ENTITY_ID;
-    if (c->idp->sso_url == NULL)
-        return "no IdP: set " D_IDP_SSO_URL " (or " D_IDP_METADATA_FILE ")";
-    if (c->idp->entity_id == NULL)
-        return "no IdP: set " D_IDP_ENTITY_ID " (or " D_IDP_METADATA_FILE ")";
-    if (c->idp->certs == NULL || c->idp->certs->nelts == 0)
-        return "no IdP certificate: set " D_IDP_CERTIFICATE_FILE " (or " D_IDP_METADATA_FILE ")";
-    return NULL;
+    if (tenant)
+        return NULL;
+    return missing_idp_piece(c->idp);
+}
+
+static const char *host_of(const server_rec *s)
+{
+    return s->server_hostname ? s->server_hostname : "(main)";
 }
 
 static server_rec *server_of_section(server_rec *main_server, const ap_directive_t *vhost)
@@ -78,25 +93,55 @@ static server_rec *server_of_section(server_rec *main_server, const ap_directive
     return main_server;
 }
 
+/* The SequrSAMLTenantName among a section's directives, else the one it
+ * inherits. */
+static const char *tenant_named_in(apr_pool_t *ptemp, const ap_directive_t *first,
+                                   const char *inherited)
+{
+    for (; first; first = first->next)
+        if (!strcasecmp(first->directive, D_TENANT_NAME) && first->args) {
+            const char *args = first->args;
+            return ap_getword_conf(ptemp, &args);
+        }
+    return inherited;
+}
+
 /* Walk the configuration tree for "AuthType sequr-saml" and check the server
- * each one belongs to. */
+ * each one belongs to, and for SequrSAMLTenantName naming a tenant the server
+ * does not have. */
 static int check_auth_types(apr_pool_t *ptemp, server_rec *main_server, const ap_directive_t *node,
-                            const ap_directive_t *vhost)
+                            const ap_directive_t *vhost, const char *tenant)
 {
     int ok = 1;
+    const char *here = tenant_named_in(ptemp, node, tenant);
+
     for (; node; node = node->next) {
         if (!strcasecmp(node->directive, "<VirtualHost")) {
-            ok &= check_auth_types(ptemp, main_server, node->first_child, node);
+            ok &= check_auth_types(ptemp, main_server, node->first_child, node, NULL);
             continue;
         }
+        if (!strcasecmp(node->directive, D_TENANT_SECTION))
+            continue;     /* its IdP directives are checked with the tenant */
         if (node->first_child)
-            ok &= check_auth_types(ptemp, main_server, node->first_child, vhost);
+            ok &= check_auth_types(ptemp, main_server, node->first_child, vhost, here);
+        if (!strcasecmp(node->directive, D_TENANT_NAME) && node->args) {
+            const char *args = node->args;
+            const char *name = ap_getword_conf(ptemp, &args);
+            server_rec *s = server_of_section(main_server, vhost);
+            if (sequr_tenant(sequr_server_conf(s), name) == NULL) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                             SEQLOGNO(01608) D_TENANT_NAME " %s on line %d of %s: server %s has "
+                             "no " D_TENANT_SECTION " %s>", name, node->line_num, node->filename,
+                             host_of(s), name);
+                ok = 0;
+            }
+        }
         if (!strcasecmp(node->directive, "AuthType") && node->args) {
             const char *args = node->args;
             const char *type = ap_getword_conf(ptemp, &args);
             if (!strcasecmp(type, SEQUR_AUTH_TYPE)) {
                 server_rec *s = server_of_section(main_server, vhost);
-                const char *missing = missing_piece(sequr_server_conf(s));
+                const char *missing = missing_piece(sequr_server_conf(s), here);
                 if (missing) {
                     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                                  SEQLOGNO(01601) "AuthType " SEQUR_AUTH_TYPE " on line %d of %s: "
@@ -135,8 +180,9 @@ static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
         if (left <= 0 && !c->allow_expired_idp_cert) {
             idp->expired_certs++;
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
-                         SEQLOGNO(01604) "server %s: IdP certificate %s (%s) expired on %s: not "
-                         "used (" D_ALLOW_EXPIRED_IDP_CERT " On keeps it)", host, name,
+                         SEQLOGNO(01604) "server %s: %sIdP certificate %s (%s) expired on %s: not "
+                         "used (" D_ALLOW_EXPIRED_IDP_CERT " On keeps it)", host,
+                         *idp->name ? apr_psprintf(p, "tenant %s ", idp->name) : "", name,
                          saml_cert_subject(p, cert), saml_time_format(p, not_after));
             continue;
         }
@@ -169,6 +215,46 @@ static int prepare_verifier(apr_pool_t *pconf, server_rec *s, const sequr_server
                      "signatures: %s", idp->cert_source ? idp->cert_source : "?",
                      s->server_hostname ? s->server_hostname : "(main)", err.detail);
         return !OK;
+    }
+    return OK;
+}
+
+/* Each tenant complete, with its verifier; no two IdPs with one entity id
+ * (a response could not be routed to one of them). c->verifier: the first
+ * IdP that can verify, so the ACS is served. */
+static int prepare_tenants(apr_pool_t *pconf, server_rec *s, sequr_server_conf_t *c)
+{
+    int i, j;
+
+    c->verifier = c->idp->verifier;
+    for (i = 0; c->tenants && i < c->tenants->nelts; i++) {
+        sequr_idp_t *t = APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *);
+        const char *missing = missing_idp_piece(t);
+        const sequr_idp_t *same = NULL;
+
+        if (missing) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                         SEQLOGNO(01609) D_TENANT_SECTION " %s> (%s), server %s: %s inside the "
+                         "section", t->name, t->section, host_of(s), missing);
+            return !OK;
+        }
+        if (c->idp->entity_id && !strcmp(c->idp->entity_id, t->entity_id))
+            same = c->idp;
+        for (j = 0; same == NULL && j < i; j++)
+            if (!strcmp(APR_ARRAY_IDX(c->tenants, j, sequr_idp_t *)->entity_id, t->entity_id))
+                same = APR_ARRAY_IDX(c->tenants, j, sequr_idp_t *);
+        if (same) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                         SEQLOGNO(01610) D_TENANT_SECTION " %s> (%s), server %s: IdP entity ID %s "
+                         "is already %s's; responses are routed to their tenant by Issuer, so "
+                         "each tenant needs its own", t->name, t->section, host_of(s),
+                         t->entity_id, sequr_idp_label(same));
+            return !OK;
+        }
+        if (prepare_verifier(pconf, s, c, t) != OK)
+            return !OK;
+        if (c->verifier == NULL)
+            c->verifier = t->verifier;
     }
     return OK;
 }
@@ -216,22 +302,26 @@ void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, in
 {
     apr_hash_t *seen = apr_hash_make(p);
     server_rec *s;
-    int i;
+    int i, j;
 
     for (s = main_server; s; s = s->next) {
         const sequr_server_conf_t *c = sequr_server_conf(s);
         const ap_directive_t *d;
         const char *args;
 
-        for (i = 0; c->idp->certs && i < c->idp->certs->nelts; i++) {
-            X509 *cert = APR_ARRAY_IDX(c->idp->certs, i, X509 *);
-            if (apr_hash_get(seen, &cert, sizeof(cert)) || saml_cert_not_after(cert) <
-                apr_time_now())   /* expired ones: SEQ01604 says what happens to them */
-                continue;
-            apr_hash_set(seen, apr_pmemdup(p, &cert, sizeof(cert)), sizeof(cert), "");
-            warn_if_ending(p, s, console, "IdP certificate",
-                           APR_ARRAY_IDX(c->idp->cert_names, i, const char *), cert,
-                           "add its successor from Azure now");
+        for (j = -1; j < (c->tenants ? c->tenants->nelts : 0); j++) {
+            const sequr_idp_t *idp = j < 0 ? c->idp : APR_ARRAY_IDX(c->tenants, j, sequr_idp_t *);
+            for (i = 0; idp->certs && i < idp->certs->nelts; i++) {
+                X509 *cert = APR_ARRAY_IDX(idp->certs, i, X509 *);
+                if (apr_hash_get(seen, &cert, sizeof(cert)) || saml_cert_not_after(cert) <
+                    apr_time_now())   /* expired ones: SEQ01604 says what happens to them */
+                    continue;
+                apr_hash_set(seen, apr_pmemdup(p, &cert, sizeof(cert)), sizeof(cert), "");
+                warn_if_ending(p, s, console, j < 0 ? "IdP certificate" :
+                               apr_psprintf(p, "tenant %s IdP certificate", idp->name),
+                               APR_ARRAY_IDX(idp->cert_names, i, const char *), cert,
+                               "add its successor from Azure now");
+            }
         }
         if (c->sp_cert == NULL || apr_hash_get(seen, &c->sp_cert, sizeof(X509 *)))
             continue;
@@ -263,9 +353,8 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     for (vs = s; vs; vs = vs->next) {
         sequr_server_conf_t *c = sequr_server_conf(vs);
         apply_defaults(c);
-        if (prepare_verifier(pconf, vs, c, c->idp) != OK)
+        if (prepare_verifier(pconf, vs, c, c->idp) != OK || prepare_tenants(pconf, vs, c) != OK)
             return HTTP_INTERNAL_SERVER_ERROR;
-        c->verifier = c->idp->verifier;
         if ((c->sp_key == NULL) != (c->sp_cert == NULL)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                          SEQLOGNO(01603) "server %s: " D_SP_CERTIFICATE_FILE " and "
@@ -283,7 +372,7 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    if (!check_auth_types(ptemp, s, ap_conftree, NULL))
+    if (!check_auth_types(ptemp, s, ap_conftree, NULL, NULL))
         return HTTP_INTERNAL_SERVER_ERROR;
     /* At start-up the error log gets these (post_config); configtest shows them. */
     if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST)

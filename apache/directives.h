@@ -38,5 +38,8 @@
 #define D_TRUST_FORWARDED_HEADERS       "SequrSAMLTrustForwardedHeaders"
 #define D_REQUEST_HEADERS               "SequrSAMLRequestHeaders"
 #define D_REQUEST_HEADER_PREFIX         "SequrSAMLRequestHeaderPrefix"
+#define D_TENANT_SECTION                "<SequrSAMLTenant"
+#define D_TENANT_SECTION_END            "</SequrSAMLTenant>"
+#define D_TENANT_NAME                   "SequrSAMLTenantName"
 
 #endif

@@ -25,13 +25,28 @@ static int is_form_post(request_rec *r)
            (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
 }
 
-static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_acs_policy_t *pol)
+static apr_array_header_t *tenant_names(apr_pool_t *p, const sequr_server_conf_t *c)
+{
+    apr_array_header_t *names = apr_array_make(p, c->tenants ? c->tenants->nelts : 1,
+                                               sizeof(const char *));
+    int i;
+    for (i = 0; c->tenants && i < c->tenants->nelts; i++)
+        APR_ARRAY_PUSH(names, const char *) = APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *)->name;
+    return names;
+}
+
+/* Everything is checked against idp only: its entity id as the Issuer, its
+ * certificates for the signature. */
+static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequr_idp_t *idp,
+                        saml_acs_policy_t *pol)
 {
     memset(pol, 0, sizeof(*pol));
     pol->response.sp_entity_id = c->sp_entity_id;
     pol->response.acs_url = sequr_endpoint_url(r, c, "acs");
-    pol->response.idp_entity_id = c->idp->entity_id;
-    pol->response.verifier = c->idp->verifier;
+    pol->response.idp_entity_id = idp->entity_id;
+    pol->response.verifier = idp->verifier;
+    pol->tenant = idp->name;
+    pol->tenants = c->tenants ? tenant_names(r->pool, c) : NULL;
     pol->response.skew = sequr_clock_skew(c);
     pol->response.now = apr_time_now();
     pol->response.user_attribute = c->user_attribute;
@@ -46,7 +61,40 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_acs_p
 /* The session a verified assertion earns: a fresh id (a cookie the browser
  * brought is never adopted), bounded by our max age and the IdP's
  * SessionNotOnOrAfter. */
+/* Which of this server's IdPs the response is for. With tenants, the Issuer
+ * it claims (untrusted: it only chooses whose keys and rules decide). *idp is
+ * NULL when the response was refused (and answered: return what we return). */
+static int choose_idp(request_rec *r, const sequr_server_conf_t *c, const char *xml,
+                      apr_size_t len, const sequr_idp_t **idp)
+{
+    saml_xml_limits_t limits = { (apr_size_t)c->max_response_size, SAML_XML_DEFAULT_MAX_DEPTH };
+    const char *issuer;
+    saml_err_t err = {0};
+    apr_status_t rv;
+
+    *idp = c->idp;
+    if (c->tenants == NULL || c->tenants->nelts == 0)
+        return OK;
+    *idp = NULL;
+    rv = saml_response_claimed_issuer(r->pool, xml, len, &limits, &issuer, &err);
+    if (rv != APR_SUCCESS)
+        return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response",
+                          err.detail);
+    *idp = sequr_idp_by_issuer(c, issuer);
+    if (*idp && (*idp)->verifier == NULL)
+        *idp = NULL;
+    if (*idp == NULL)
+        return sequr_fail(r, HTTP_FORBIDDEN, "issuer",
+                          apr_psprintf(r->pool, "Issuer \"%s\" is no configured IdP or tenant",
+                                       issuer ? sequr_log_value(r, issuer) : "(none)"));
+    SAML_TRACE(sequr_trace(r), r->pool, "tenant", "Issuer %s claims tenant %s: verifying with "
+               "its certificates and rules only", sequr_log_value(r, issuer),
+               sequr_idp_label(*idp));
+    return OK;
+}
+
 static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
+                                 const sequr_idp_t *idp,
                                  const saml_assertion_t *a, const char *user, const char **id)
 {
     saml_session_t s = {0};
@@ -60,6 +108,7 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
     s.name_id_format = a->name_id_format;
     s.session_index = a->session_index;
     s.scope = sequr_session_scope(r, c);
+    s.tenant = idp->name;
     s.created = now;
     s.last_access = now;
     if (c->user_store)
@@ -78,6 +127,7 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
 {
     saml_acs_policy_t policy;
     saml_acs_result_t *result;
+    const sequr_idp_t *idp = c->idp;
     saml_err_t err = {0};
     apr_table_t *form;
     const char *b64, *relay, *session_id, *user;
@@ -111,13 +161,19 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
 
     rv = saml_response_decode(r->pool, b64, (apr_size_t)c->max_response_size, &xml, &xml_len, &err);
     if (rv == APR_SUCCESS) {
-        fill_policy(r, c, &policy);
+        rc = choose_idp(r, c, xml, xml_len, &idp);
+        if (idp == NULL)
+            return rc;
+        fill_policy(r, c, idp, &policy);
         rv = saml_acs_consume(r->pool, c->store, &policy, xml, xml_len, relay, &result, &err);
     }
     if (rv != APR_SUCCESS) {
-        if (err.check && !strcmp(err.check, "signature") && c->idp->expired_certs)
+        if (err.check && !strcmp(err.check, "signature") && idp->expired_certs)
             err.detail = apr_psprintf(r->pool, "%s; %d configured IdP certificate(s) expired and "
-                                      "are not used", err.detail, c->idp->expired_certs);
+                                      "are not used", err.detail, idp->expired_certs);
+        if (c->tenants && c->tenants->nelts)
+            err.detail = apr_psprintf(r->pool, "%s (tenant %s)", err.detail,
+                                      sequr_idp_label(idp));
         return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response", err.detail);
     }
 
@@ -128,7 +184,7 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
     SAML_TRACE(sequr_trace(r), r->pool, "user-mapping", "IdP user %s is Sequr user %s (%s)",
                sequr_log_value(r, result->assertion->user), sequr_log_value(r, user),
                c->user_store ? "active in the user store" : "no user store: taken as is");
-    rv = open_session(r, c, result->assertion, user, &session_id);
+    rv = open_session(r, c, idp, result->assertion, user, &session_id);
     if (rv != APR_SUCCESS)
         return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the new session");
     SAML_TRACE(sequr_trace(r), r->pool, "session",
@@ -138,11 +194,12 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
 
     sequr_cookie_set(r, c, session_id);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  SEQLOGNO(01301) "signed in %s (%s, assertion %s from %s), continuing to %s",
+                  SEQLOGNO(01301) "signed in %s (%s, assertion %s from %s%s%s), continuing to %s",
                   sequr_log_value(r, user),
                   result->solicited ? "SP-initiated" : "IdP-initiated",
                   sequr_log_value(r, result->assertion->assertion_id),
-                  sequr_log_value(r, result->assertion->issuer), sequr_log_value(r, result->return_to));
+                  sequr_log_value(r, result->assertion->issuer), *idp->name ? ", tenant " : "",
+                  idp->name, sequr_log_value(r, result->return_to));
     sequr_log_attribute_notes(r, user, result->assertion->attributes);
     return sequr_see_other(r, result->return_to);
 }

@@ -61,7 +61,8 @@ static const char *return_path(request_rec *r, const sequr_server_conf_t *c)
 int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
 {
     saml_authn_request_t req = {0};
-    saml_pending_request_t pending;
+    saml_pending_request_t pending = {0};
+    const sequr_idp_t *idp = sequr_location_idp(r, c);
     const char *url;
     apr_status_t rv;
 
@@ -74,7 +75,7 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     req.id = saml_random_id(r->pool, "_");
     req.sp_entity_id = c->sp_entity_id;
     req.acs_url = sequr_endpoint_url(r, c, "acs");
-    req.idp_sso_url = c->idp->sso_url;
+    req.idp_sso_url = idp->sso_url;
     req.name_id_format = c->name_id_format;
     req.relay_state = saml_random_id(r->pool, "");
     req.now = apr_time_now();
@@ -82,6 +83,7 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     pending.request_id = req.id;
     pending.relay_state = req.relay_state;
     pending.return_to = return_path(r, c);
+    pending.tenant = idp->name;     /* the response must come from this tenant */
     rv = saml_pending_save(r->pool, c->store, &pending,
                            req.now + apr_time_from_sec(c->request_lifetime));
     if (rv != APR_SUCCESS) {
@@ -99,8 +101,8 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  SEQLOGNO(01203) "no session: sending the browser to the IdP with request %s for %s",
-                  req.id, sequr_log_value(r, pending.return_to));
+                  SEQLOGNO(01203) "no session: sending the browser to the IdP %s with request %s "
+                  "for %s", sequr_idp_label(idp), req.id, sequr_log_value(r, pending.return_to));
     apr_table_setn(r->headers_out, "Location", url);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     return HTTP_MOVED_TEMPORARILY;

@@ -8,7 +8,9 @@
  * answered once even when two processes race with two answers.
  *
  * Pending record: u32 length + relay_state (0xFFFFFFFF: none), u32 length +
- * return_to, big-endian, nothing after. */
+ * return_to, then (only for a tenant) u32 length + tenant, big-endian, nothing
+ * after. Records without the tenant are the default IdP's, so requests
+ * pending across an upgrade by graceful restart are still answered. */
 #include "acs.h"
 
 #include <apr_strings.h>
@@ -19,6 +21,7 @@
 #include "codec.h"
 #include "relay_state.h"
 #include "time.h"
+#include "xml.h"
 
 #define PENDING_PREFIX "q:"
 #define REPLAY_PREFIX  "r:"
@@ -53,15 +56,18 @@ apr_status_t saml_pending_save(apr_pool_t *p, saml_store_t *st,
     const char *key = pending_key(p, req->request_id);
     apr_size_t relay_len = req->relay_state ? strlen(req->relay_state) : 0;
     apr_size_t return_len = req->return_to ? strlen(req->return_to) : 0;
+    apr_size_t tenant_len = req->tenant ? strlen(req->tenant) : 0;
     unsigned char *rec;
     apr_size_t len;
 
     if (key == NULL || req->return_to == NULL || relay_len >= NO_STRING
-        || return_len >= NO_STRING)
+        || return_len >= NO_STRING || tenant_len >= NO_STRING)
         return APR_EINVAL;
-    rec = apr_palloc(p, 8 + relay_len + return_len);
+    rec = apr_palloc(p, 12 + relay_len + return_len + tenant_len);
     len = put_string(rec, req->relay_state);
     len += put_string(rec + len, req->return_to);
+    if (tenant_len)
+        len += put_string(rec + len, req->tenant);
     return saml_store_set(st, key, (const char *)rec, len, expiry);
 }
 
@@ -97,6 +103,7 @@ static apr_status_t decode_pending(apr_pool_t *p, const char *buf, apr_size_t le
 
     req->relay_state = get_string(p, rec, len, &pos, &ok);
     req->return_to = get_string(p, rec, len, &pos, &ok);
+    req->tenant = ok && pos < len ? get_string(p, rec, len, &pos, &ok) : NULL;
     return ok && req->return_to && pos == len ? APR_SUCCESS : SAML_EMALFORMED;
 }
 
@@ -107,6 +114,90 @@ static int same_relay_state(const char *sent, const char *received)
     if (sent == NULL || received == NULL)
         return sent == received;
     return strcmp(sent, received) == 0;
+}
+
+/* NULL and "" both name the default IdP. */
+static int same_tenant(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static const char *tenant_label(const char *t)
+{
+    return t && *t ? t : "(default IdP)";
+}
+
+static int is_configured_tenant(const apr_array_header_t *tenants, const char *name)
+{
+    int i;
+    for (i = 0; tenants && i < tenants->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(tenants, i, const char *), name))
+            return 1;
+    return 0;
+}
+
+/* IdP-initiated: Azure's "Relay State" box of tenant B must not be usable
+ * with tenant A's responses. Before sign-in the admin tool printed
+ * "/?sequr_tenant=NAME" for the single IdP too: the default IdP may keep a
+ * name that is no configured tenant's. */
+static apr_status_t check_relay_state_tenant(apr_pool_t *p, const saml_acs_policy_t *policy,
+                                             const char *relay_state, saml_err_t *err)
+{
+    const char *named = saml_relay_state_tenant(p, relay_state);
+
+    if (named == NULL || same_tenant(named, policy->tenant))
+        return APR_SUCCESS;
+    if ((policy->tenant == NULL || *policy->tenant == '\0') &&
+        !is_configured_tenant(policy->tenants, named))
+        return APR_SUCCESS;
+    return saml_fail(p, err, SAML_EREJECTED, "tenant",
+                     "RelayState names tenant %s but the response's Issuer is tenant %s's",
+                     saml_log_escape(p, named, 64), tenant_label(policy->tenant));
+}
+
+/* The Issuer of the root element (one of names), else, when fallback names
+ * a child element, that child's Issuer. */
+static apr_status_t claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                   const saml_xml_limits_t *limits, const char *const *names,
+                                   const char *fallback, const char **issuer, saml_err_t *err)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root, node;
+    apr_status_t rv;
+    int i;
+
+    *issuer = NULL;
+    if ((rv = saml_xml_parse(p, xml, xml_len, limits, &doc, err)) != APR_SUCCESS)
+        return rv;
+    root = xmlDocGetRootElement(doc);
+    for (i = 0; root && names[i] && !saml_xml_is(root, SAML_NS_PROTOCOL, names[i]); i++)
+        ;
+    if (root == NULL || names[i] == NULL)
+        return saml_fail(p, err, SAML_EMALFORMED, "shape", "the document is not a %s", names[0]);
+    node = saml_xml_child(root, SAML_NS_ASSERTION, "Issuer", NULL);
+    if (node == NULL && fallback) {
+        xmlNodePtr child = saml_xml_child(root, SAML_NS_ASSERTION, fallback, NULL);
+        node = child ? saml_xml_child(child, SAML_NS_ASSERTION, "Issuer", NULL) : NULL;
+    }
+    if (node && saml_xml_text(p, node, issuer, err) != APR_SUCCESS)
+        *issuer = NULL;   /* the validation that follows says what is wrong with it */
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_response_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                          const saml_xml_limits_t *limits, const char **issuer,
+                                          saml_err_t *err)
+{
+    static const char *const names[] = { "Response", NULL };
+    return claimed_issuer(p, xml, xml_len, limits, names, "Assertion", issuer, err);
+}
+
+apr_status_t saml_logout_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                        const saml_xml_limits_t *limits, const char **issuer,
+                                        saml_err_t *err)
+{
+    static const char *const names[] = { "LogoutRequest", "LogoutResponse", NULL };
+    return claimed_issuer(p, xml, xml_len, limits, names, NULL, issuer, err);
 }
 
 /* Issuer and ID together: two IdPs may well use the same assertion ID. */
@@ -155,6 +246,7 @@ static apr_status_t remember_assertion(apr_pool_t *p, saml_store_t *st,
 }
 
 static apr_status_t answer_pending_request(apr_pool_t *p, saml_store_t *st,
+                                           const saml_acs_policy_t *policy,
                                            const saml_assertion_t *a,
                                            const char *relay_state, const char *landing,
                                            const char **return_to, saml_err_t *err)
@@ -179,6 +271,11 @@ static apr_status_t answer_pending_request(apr_pool_t *p, saml_store_t *st,
         return saml_fail(p, err, SAML_EREJECTED, "relay-state",
                          "RelayState \"%s\" is not the one sent with request %s",
                          relay_state ? saml_log_escape(p, relay_state, 128) : "(none)", irt);
+    if (!same_tenant(req.tenant, policy->tenant))
+        return saml_fail(p, err, SAML_EREJECTED, "tenant",
+                         "request %s was sent to tenant %s but answered by tenant %s", irt,
+                         saml_log_escape(p, tenant_label(req.tenant), 64),
+                         tenant_label(policy->tenant));
     /* Written by us, but checked again: a store shared with other software
      * must not become a way to redirect our users. */
     *return_to = saml_is_local_path(req.return_to) ? req.return_to : landing;
@@ -201,13 +298,16 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
     if (a->in_response_to == NULL && !policy->allow_unsolicited)
         return saml_fail(p, err, SAML_EREJECTED, "unsolicited",
                          "response without InResponseTo, and unsolicited responses are off");
+    if (a->in_response_to == NULL &&
+        (rv = check_relay_state_tenant(p, policy, relay_state, err)) != APR_SUCCESS)
+        return rv;
     if ((rv = remember_assertion(p, st, policy, a, err)) != APR_SUCCESS)
         return rv;
 
     res = apr_pcalloc(p, sizeof(*res));
     res->assertion = a;
     if (a->in_response_to) {
-        rv = answer_pending_request(p, st, a, relay_state, landing, &res->return_to, err);
+        rv = answer_pending_request(p, st, policy, a, relay_state, landing, &res->return_to, err);
         if (rv != APR_SUCCESS)
             return rv;
         res->solicited = 1;

@@ -12,6 +12,7 @@ typedef struct saml_pending_request {
     const char *request_id;   /* AuthnRequest ID, the InResponseTo to expect */
     const char *relay_state;  /* the opaque handle sent with it */
     const char *return_to;    /* local path + query the browser wanted */
+    const char *tenant;       /* the IdP the request went to: NULL or "" the default */
 } saml_pending_request_t;
 
 /* Remember an AuthnRequest until expiry, keyed by its ID. */
@@ -22,6 +23,12 @@ typedef struct saml_acs_policy {
     saml_response_policy_t response;
     int allow_unsolicited;
     const char *landing_path;       /* for unsolicited responses without a local RelayState */
+    /* Several IdPs (tenants) on one SP: the response was routed by its Issuer
+     * to tenant (NULL or "": the default IdP) and response.idp_entity_id and
+     * response.verifier are that tenant's. tenants: const char*, the name of
+     * every configured tenant (may be NULL). */
+    const char *tenant;
+    const apr_array_header_t *tenants;
 } saml_acs_policy_t;
 
 typedef struct saml_acs_result {
@@ -37,8 +44,24 @@ typedef struct saml_acs_result {
  *  - absent: refused unless allow_unsolicited; a RelayState that is a local
  *    path is honoured, anything else lands on landing_path;
  *  - the assertion ID (with its Issuer) is added to the replay cache until it
- *    expires; already there = SAML_EREPLAY.
+ *    expires; already there = SAML_EREPLAY;
+ *  - tenants (check "tenant"): a solicited response must come from the tenant
+ *    the request was sent to; an unsolicited one whose RelayState names a
+ *    tenant (saml_relay_state_tenant) must come from that tenant, except that
+ *    the default IdP may keep a name that is no configured tenant's.
  * relay_state may be NULL. */
+/* The Issuer a response claims (the Response's, else its Assertion's), read
+ * from the untrusted document ONLY to choose which IdP's keys and rules
+ * saml_acs_consume then applies: nothing else may be based on it. *issuer is
+ * NULL when there is none; errors are the parser's (size, DTD, shape). */
+apr_status_t saml_response_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                          const saml_xml_limits_t *limits, const char **issuer,
+                                          saml_err_t *err);
+/* The same for a LogoutRequest or LogoutResponse (its own Issuer). */
+apr_status_t saml_logout_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                        const saml_xml_limits_t *limits, const char **issuer,
+                                        saml_err_t *err);
+
 apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_policy_t *policy,
                               const char *xml, apr_size_t xml_len, const char *relay_state,
                               saml_acs_result_t **out, saml_err_t *err);

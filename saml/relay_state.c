@@ -6,6 +6,7 @@
  * starts with a single '/', and demand it survives two rounds of decoding. */
 #include "relay_state.h"
 
+#include <apr_strings.h>
 #include <string.h>
 
 static int hex_value(char c)
@@ -87,4 +88,34 @@ int saml_is_local_path(const char *s)
            has_local_path_shape(once, once_len, 1) &&
            percent_decode(once, once_len, twice, 0, &twice_len) &&
            has_local_path_shape(twice, twice_len, 1);
+}
+
+#define TENANT_PARAM "sequr_tenant="
+
+const char *saml_relay_state_tenant(apr_pool_t *p, const char *relay_state)
+{
+    const char *query, *found = NULL;
+    char *copy, *pair, *last = NULL;
+
+    if (!saml_is_local_path(relay_state) || (query = strchr(relay_state, '?')) == NULL)
+        return NULL;
+    copy = apr_pstrdup(p, query + 1);
+    if ((pair = strchr(copy, '#')) != NULL)
+        *pair = '\0';
+    for (pair = apr_strtok(copy, "&;", &last); pair; pair = apr_strtok(NULL, "&;", &last)) {
+        apr_size_t len = strlen(pair) - (sizeof(TENANT_PARAM) - 1), n;
+        char *value;
+
+        if (strncmp(pair, TENANT_PARAM, sizeof(TENANT_PARAM) - 1))
+            continue;
+        value = apr_palloc(p, len + 1);
+        /* A broken escape names nobody; a decoded NUL would shorten the name. */
+        if (!percent_decode(pair + sizeof(TENANT_PARAM) - 1, len, value, 1, &n) ||
+            strlen(value) != n)
+            return "?";
+        if (found && strcmp(found, value))
+            return "?";
+        found = value;
+    }
+    return found;
 }

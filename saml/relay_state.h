@@ -12,4 +12,11 @@
  * still holds after percent-decoding once and twice (so "%2F%2Fevil" and "/%5Cevil" are refused). */
 int saml_is_local_path(const char *s);
 
+/* The tenant a relay state names: the value of "sequr_tenant" in the query of
+ * a local path ("/?sequr_tenant=contoso", as `sequr-saml-admin relay-state`
+ * prints), percent-decoded; NULL when it names none (not a local path, no
+ * such parameter). A parameter given twice with different values yields "?",
+ * which is no tenant's name. */
+const char *saml_relay_state_tenant(apr_pool_t *p, const char *relay_state);
+
 #endif

@@ -2,9 +2,10 @@
  * under a key derived from the id, and the rules that make a record usable
  * (hard expiry, idle timeout, scope).
  *
- * Record format, version 2 (all integers big-endian):
- *   'S' 0x02
+ * Record format, version 2 or 3 (all integers big-endian):
+ *   'S' 0x02 or 0x03
  *   strings: user, idp_entity_id, name_id, name_id_format, session_index, scope
+ *   version 3 only: string tenant
  *   int64: created, expires, last_access, user_checked (apr_time_t, microseconds)
  *   u32 attribute count, then per attribute: name, u32 value count, values
  * A string is a u32 length and that many bytes; length 0xFFFFFFFF is NULL.
@@ -27,6 +28,10 @@
 /* Version 1 lacked user_checked: such records are unreadable, so sessions
  * made before an upgrade sign in again rather than skip the user check. */
 #define SESSION_VERSION  2
+/* Version 3 adds the tenant. A default-IdP session is still written as
+ * version 2, so children of the release before tenants read it during a
+ * graceful upgrade; a tenant's session is refused by them (not found). */
+#define SESSION_VERSION_TENANT 3
 #define SESSION_ID_BYTES 32
 #define SESSION_ID_CHARS 43
 #define NULL_STRING      0xFFFFFFFFu
@@ -164,13 +169,18 @@ static void put_count(writer_t *w, const apr_array_header_t *a)
     put_u32(w, a ? (uint32_t)a->nelts : 0);
 }
 
+static int has_tenant(const saml_session_t *s)
+{
+    return s->tenant && *s->tenant;
+}
+
 static void write_session(writer_t *w, const saml_session_t *s)
 {
     int i, j;
 
     if (w->buf) {
         w->buf[0] = SESSION_MAGIC;
-        w->buf[1] = SESSION_VERSION;
+        w->buf[1] = has_tenant(s) ? SESSION_VERSION_TENANT : SESSION_VERSION;
     }
     w->pos = 2;
     put_required(w, s->user);
@@ -179,6 +189,8 @@ static void write_session(writer_t *w, const saml_session_t *s)
     put_string(w, s->name_id_format);
     put_string(w, s->session_index);
     put_string(w, s->scope);
+    if (has_tenant(s))
+        put_string(w, s->tenant);
     put_time(w, s->created);
     put_time(w, s->expires);
     put_time(w, s->last_access);
@@ -307,7 +319,8 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     reader_t r = { (const unsigned char *)buf, 2, len, 0 };
     saml_session_t *s;
 
-    if (buf == NULL || len < 2 || r.buf[0] != SESSION_MAGIC || r.buf[1] != SESSION_VERSION)
+    if (buf == NULL || len < 2 || r.buf[0] != SESSION_MAGIC ||
+        (r.buf[1] != SESSION_VERSION && r.buf[1] != SESSION_VERSION_TENANT))
         return SAML_EMALFORMED;
     s = apr_pcalloc(p, sizeof(*s));
     s->user = get_string(p, &r, 0);
@@ -316,6 +329,11 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     s->name_id_format = get_string(p, &r, 1);
     s->session_index = get_string(p, &r, 1);
     s->scope = get_string(p, &r, 1);
+    if (r.buf[1] == SESSION_VERSION_TENANT) {
+        s->tenant = get_string(p, &r, 0);
+        if (s->tenant && *s->tenant == '\0')
+            r.bad = 1;    /* the writer never makes it: a forged record */
+    }
     s->created = get_time(&r);
     s->expires = get_time(&r);
     s->last_access = get_time(&r);

@@ -17,6 +17,8 @@ typedef struct saml_session {
     const char *session_index;   /* may be NULL */
     const char *scope;           /* the vhost and cookie this session was issued for;
                                     a session presented elsewhere is refused */
+    const char *tenant;          /* the <SequrSAMLTenant> that signed the user in;
+                                    NULL or "": the server's default IdP */
     apr_time_t created;
     apr_time_t expires;          /* hard end: min(max lifetime, SessionNotOnOrAfter) */
     apr_time_t last_access;      /* for the idle timeout */
