@@ -16,6 +16,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
+#include "acs.h"
 #include "certificate.h"
 #include "form.h"
 #include "log.h"
@@ -30,9 +31,40 @@
 APLOG_USE_MODULE(sequr_saml);
 
 /* The IdP's logout URL, or NULL: SequrSAMLIdPSLOURL none turns SLO off. */
-static const char *idp_slo_url(const sequr_server_conf_t *c)
+static const char *idp_slo_url(const sequr_idp_t *idp)
 {
-    return c->idp->slo_url && *c->idp->slo_url ? c->idp->slo_url : NULL;
+    return idp && idp->slo_url && *idp->slo_url ? idp->slo_url : NULL;
+}
+
+/* Which IdP sent a logout message: with tenants, the one its (not yet
+ * verified) Issuer names, by saml_logout_issuer_ok (Entra writes
+ * login.microsoftonline.com/<tenant-id>/ there); then only that IdP's keys
+ * and rules decide. NULL: refused and answered. */
+static const sequr_idp_t *choose_idp(request_rec *r, const sequr_server_conf_t *c,
+                                     const char *xml, apr_size_t len)
+{
+    saml_xml_limits_t limits = { (apr_size_t)c->max_response_size, SAML_XML_DEFAULT_MAX_DEPTH };
+    const char *issuer;
+    saml_err_t err = {0};
+    int i;
+
+    if (c->tenants == NULL || c->tenants->nelts == 0)
+        return c->idp;
+    if (saml_logout_claimed_issuer(r->pool, xml, len, &limits, &issuer, &err) != APR_SUCCESS) {
+        sequr_fail_with_text(r, HTTP_BAD_REQUEST, err.check ? err.check : "logout-message",
+                             err.detail, "The sign-out message could not be read.");
+        return NULL;
+    }
+    for (i = -1; issuer && i < c->tenants->nelts; i++) {
+        const sequr_idp_t *idp = i < 0 ? c->idp : APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *);
+        if (idp->verifier && saml_logout_issuer_ok(idp->entity_id, issuer))
+            return idp;
+    }
+    sequr_fail_with_text(r, HTTP_FORBIDDEN, "issuer",
+                         apr_psprintf(r->pool, "logout Issuer \"%s\" is no configured IdP or "
+                                      "tenant", issuer ? sequr_log_value(r, issuer) : "(none)"),
+                         "The sign-out message was refused.");
+    return NULL;
 }
 
 /* ReturnTo from the query string, percent-decoded, if it is a local path. */
@@ -55,12 +87,13 @@ static const char *return_to(request_rec *r, const sequr_server_conf_t *c)
     return c->landing_path;
 }
 
-static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_logout_policy_t *pol)
+static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequr_idp_t *idp,
+                        saml_logout_policy_t *pol)
 {
     memset(pol, 0, sizeof(*pol));
-    pol->idp_entity_id = c->idp->entity_id;
+    pol->idp_entity_id = idp->entity_id;
     pol->logout_url = sequr_endpoint_url(r, c, "logout");
-    pol->verifier = c->idp->verifier;
+    pol->verifier = idp->verifier;
     pol->require_signature = c->logout_signatures == 1;
     pol->skew = sequr_clock_skew(c);
     pol->now = apr_time_now();
@@ -70,14 +103,15 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, saml_logou
 
 /* The certificates a query signature may verify with: those the verifier
  * uses (expired ones left out unless the admin keeps them). */
-static apr_array_header_t *usable_certs(request_rec *r, const sequr_server_conf_t *c)
+static apr_array_header_t *usable_certs(request_rec *r, const sequr_server_conf_t *c,
+                                        const sequr_idp_t *idp)
 {
     apr_array_header_t *certs = apr_array_make(r->pool, 2, sizeof(X509 *));
     apr_time_t now = apr_time_now();
     int i;
 
-    for (i = 0; c->idp->certs && i < c->idp->certs->nelts; i++) {
-        X509 *cert = APR_ARRAY_IDX(c->idp->certs, i, X509 *);
+    for (i = 0; idp->certs && i < idp->certs->nelts; i++) {
+        X509 *cert = APR_ARRAY_IDX(idp->certs, i, X509 *);
         if (c->allow_expired_idp_cert || saml_cert_not_after(cert) > now)
             APR_ARRAY_PUSH(certs, X509 *) = cert;
     }
@@ -111,7 +145,7 @@ static int refuse(request_rec *r, apr_status_t rv, const saml_err_t *err, const 
 /* ---- SP-initiated: our LogoutRequest, and the IdP's answer ---------------- */
 
 static int send_logout_request(request_rec *r, const sequr_server_conf_t *c,
-                               const saml_session_t *s, const char *back)
+                               const sequr_idp_t *idp, const saml_session_t *s, const char *back)
 {
     saml_logout_request_t req = {0};
     saml_err_t err = {0};
@@ -121,7 +155,7 @@ static int send_logout_request(request_rec *r, const sequr_server_conf_t *c,
 
     req.id = saml_random_id(r->pool, "_");
     req.sp_entity_id = c->sp_entity_id;
-    req.destination = idp_slo_url(c);
+    req.destination = idp_slo_url(idp);
     req.name_id = s->name_id;
     req.name_id_format = s->name_id_format;
     req.session_index = s->session_index;
@@ -167,10 +201,11 @@ static int finish_logout(request_rec *r, const sequr_server_conf_t *c,
 /* ---- IdP-initiated: end the sessions named, answer ------------------------ */
 
 static apr_status_t end_named_sessions(request_rec *r, const sequr_server_conf_t *c,
-                                       const saml_logout_message_t *m, int *ended)
+                                       const sequr_idp_t *from, const saml_logout_message_t *m,
+                                       int *ended)
 {
     const char *scope = sequr_session_scope(r, c);
-    const char *idp = c->idp->entity_id;   /* the IdP whose rules accepted m */
+    const char *idp = from->entity_id;   /* the IdP whose rules accepted m */
     apr_status_t rv = APR_SUCCESS;
     int i, n;
 
@@ -204,7 +239,8 @@ static void clear_dead_cookie(request_rec *r, const sequr_server_conf_t *c)
 }
 
 static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
-                                 const saml_logout_message_t *m, const char *relay,
+                                 const sequr_idp_t *idp, const saml_logout_message_t *m,
+                                 const char *relay,
                                  int query_signed)
 {
     saml_logout_response_t res = {0};
@@ -217,7 +253,7 @@ static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
                                       apr_time_from_sec(c->request_lifetime), &err);
     if (rv != APR_SUCCESS)
         return refuse(r, rv, &err, "replay");
-    rv = end_named_sessions(r, c, m, &ended);
+    rv = end_named_sessions(r, c, idp, m, &ended);
     res.status = SAML_STATUS_SUCCESS;
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
@@ -229,7 +265,7 @@ static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
     res.id = saml_random_id(r->pool, "_");
     res.sp_entity_id = c->sp_entity_id;
     /* Azure's Logout URL is its sign-on URL: answer there when none is set. */
-    res.destination = idp_slo_url(c) ? idp_slo_url(c) : c->idp->sso_url;
+    res.destination = idp_slo_url(idp) ? idp_slo_url(idp) : idp->sso_url;
     res.in_response_to = m->id;
     xml = saml_logout_response_xml(r->pool, &res);
     if (xml == NULL ||
@@ -248,8 +284,9 @@ static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
 
 /* ---- both bindings ------------------------------------------------------------ */
 
-static int handle_message(request_rec *r, const sequr_server_conf_t *c, const char *param,
-                          const char *xml, apr_size_t len, const char *relay, int query_signed)
+static int handle_message(request_rec *r, const sequr_server_conf_t *c, const sequr_idp_t *idp,
+                          const char *param, const char *xml, apr_size_t len, const char *relay,
+                          int query_signed)
 {
     saml_logout_policy_t pol;
     saml_logout_message_t *m;
@@ -257,7 +294,7 @@ static int handle_message(request_rec *r, const sequr_server_conf_t *c, const ch
     apr_status_t rv;
     int is_request = !strcmp(param, "SAMLRequest");
 
-    fill_policy(r, c, &pol);
+    fill_policy(r, c, idp, &pol);
     rv = saml_logout_parse(r->pool, xml, len, &pol, query_signed, &m, &err);
     if (rv != APR_SUCCESS)
         return refuse(r, rv, &err, "logout-message");
@@ -265,32 +302,37 @@ static int handle_message(request_rec *r, const sequr_server_conf_t *c, const ch
         return sequr_fail(r, HTTP_BAD_REQUEST, "shape",
                           apr_psprintf(r->pool, "%s carries a Logout%s", param,
                                        m->is_request ? "Request" : "Response"));
-    return is_request ? answer_logout_request(r, c, m, relay, query_signed)
+    return is_request ? answer_logout_request(r, c, idp, m, relay, query_signed)
                       : finish_logout(r, c, m, relay);
 }
 
 static int handle_redirect(request_rec *r, const sequr_server_conf_t *c)
 {
     saml_redirect_message_t *m;
+    const sequr_idp_t *idp;
     saml_err_t err = {0};
     apr_status_t rv;
 
     rv = saml_redirect_parse(r->pool, r->args, (apr_size_t)c->max_response_size, &m, &err);
     if (rv != APR_SUCCESS)
         return refuse(r, rv, &err, "redirect");
+    if ((idp = choose_idp(r, c, m->xml, m->xml_len)) == NULL)
+        return OK;
     /* A signature that is there must verify, required or not. */
     if (m->sig_alg) {
-        rv = saml_redirect_verify(r->pool, m, usable_certs(r, c), c->allow_sha1, &err);
+        rv = saml_redirect_verify(r->pool, m, usable_certs(r, c, idp), c->allow_sha1, &err);
         if (rv != APR_SUCCESS)
             return refuse(r, rv, &err, "signature");
     }
-    return handle_message(r, c, m->param, m->xml, m->xml_len, m->relay_state, m->sig_alg != NULL);
+    return handle_message(r, c, idp, m->param, m->xml, m->xml_len, m->relay_state,
+                          m->sig_alg != NULL);
 }
 
 static int handle_post(request_rec *r, const sequr_server_conf_t *c)
 {
     const char *type = apr_table_get(r->headers_in, "Content-Type");
     const char *param, *b64;
+    const sequr_idp_t *idp;
     apr_table_t *form;
     saml_err_t err = {0};
     char *body, *xml;
@@ -315,7 +357,9 @@ static int handle_post(request_rec *r, const sequr_server_conf_t *c)
                               &err);
     if (rv != APR_SUCCESS)
         return refuse(r, rv, &err, "base64");
-    return handle_message(r, c, param, xml, xml_len, apr_table_get(form, "RelayState"), 0);
+    if ((idp = choose_idp(r, c, xml, xml_len)) == NULL)
+        return OK;
+    return handle_message(r, c, idp, param, xml, xml_len, apr_table_get(form, "RelayState"), 0);
 }
 
 /* ---- local logout ------------------------------------------------------------- */
@@ -340,8 +384,10 @@ static int local_logout(request_rec *r, const sequr_server_conf_t *c)
             return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot remove the session");
     }
     sequr_cookie_clear(r, c);
-    if (named && idp_slo_url(c))
-        return send_logout_request(r, c, named, back);
+    /* The session's own tenant ends its SSO session; one whose tenant left
+     * the configuration ends here only. */
+    if (named && idp_slo_url(sequr_tenant(c, named->tenant)))
+        return send_logout_request(r, c, sequr_tenant(c, named->tenant), named, back);
     return sequr_see_other(r, back);
 }
 
@@ -350,12 +396,12 @@ int sequr_handle_logout(request_rec *r, const sequr_server_conf_t *c)
     int saml = saml_redirect_has_message(r->args);
 
     if (saml && r->method_number == M_GET) {
-        if (!c->idp->entity_id || !c->idp->verifier)
+        if (c->verifier == NULL)      /* no IdP of this server can verify anything */
             return sequr_fail(r, HTTP_INTERNAL_SERVER_ERROR, "configuration",
                               "logout message received, but no IdP is configured");
         return handle_redirect(r, c);
     }
-    if (r->method_number == M_POST && c->idp->entity_id && c->idp->verifier) {
+    if (r->method_number == M_POST && c->verifier) {
         int rc = handle_post(r, c);
         if (rc != HTTP_METHOD_NOT_ALLOWED)
             return rc;

@@ -94,7 +94,8 @@ class Tenants(SamlTestCase):
     @classmethod
     def conf(cls, more=""):
         return (harness.saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer) + "\n" +
-                "".join(tenant_section(n, t.sso_url, t.issuer, t.cert)
+                "".join(tenant_section(n, t.sso_url, t.issuer, t.cert,
+                                       "    SequrSAMLIdPSLOURL %s\n" % t.sso_url)
                         for n, t in sorted(cls.tenants.items())) + more)
 
     @classmethod
@@ -232,6 +233,65 @@ class Tenants(SamlTestCase):
                          r"fabrikam")
         # Not destroyed: the contoso location still takes it.
         self.assertEqual(self.env("/contoso/page", jar)["SEQUR_SAML_TENANT"], "contoso")
+
+    # ------------------------------------------------------------ logout
+
+    def tenant_session(self, name, session_index, user=USER):
+        idp, jar = self.tenants[name], self.jar()
+        rid, relay = self.start_tenant_login("/%s/page" % name, idp, jar)
+        acs = self.post_acs(self.tenant_response(idp, rid, user=user, assertion_id=session_index),
+                            relay, jar=jar)
+        self.assertEqual(acs.status, 303, acs)
+        return jar
+
+    def test_logout_goes_to_the_sessions_tenant(self):
+        for name, idp in sorted(self.tenants.items()):
+            with self.subTest(tenant=name):
+                jar = self.tenant_session(name, "_slo-%s-%s" % (name, uuid.uuid4().hex))
+                out = self.get("/saml/logout?ReturnTo=%2Fbye", jar=jar)
+                self.assertEqual(out.status, 303, out)
+                self.assertTrue(out.location.startswith(idp.sso_url + "?SAMLRequest="),
+                                out.location)
+                self.assertEqual(self.get("/%s/page" % name, jar=jar).status, 302)
+
+    def idp_logout(self, idp, session_index, key_of=None):
+        signer = key_of or idp
+        return az.make_logout_request(USER, self.apache.url + "/saml/logout", tenant=idp.tenant,
+                                      session_index=session_index, key=signer.key)
+
+    def test_idp_logout_routed_by_issuer_ends_only_that_tenants_session(self):
+        index = "_shared-" + uuid.uuid4().hex      # same user, same SessionIndex in both
+        contoso = self.tenant_session("contoso", index)
+        fabrikam = self.tenant_session("fabrikam", index)
+        out = curl(self.idp_logout(self.fabrikam, index))
+        self.assertEqual(out.status, 303, out)
+        self.assertTrue(out.location.startswith(self.fabrikam.sso_url + "?SAMLResponse="),
+                        out.location)
+        self.assertEqual(self.get("/fabrikam/page", jar=fabrikam).status, 302)
+        self.assertEqual(self.get("/contoso/page", jar=contoso).status, 200)
+
+    def test_idp_logout_with_another_tenants_key_refused(self):
+        index = "_forged-" + uuid.uuid4().hex
+        fabrikam = self.tenant_session("fabrikam", index)
+        mark = self.apache.log_mark()
+        self.assert_refused(curl(self.idp_logout(self.fabrikam, index, key_of=self.contoso)),
+                            403, "signature", mark)
+        self.assertEqual(self.get("/fabrikam/page", jar=fabrikam).status, 200)
+
+    def test_idp_logout_from_an_unknown_tenant_refused(self):
+        mark = self.apache.log_mark()
+        url = az.make_logout_request(USER, self.apache.url + "/saml/logout",
+                                     tenant=str(uuid.uuid4()), session_index="_x",
+                                     key=self.contoso.key)
+        self.assert_refused(curl(url), 403, "issuer", mark)
+
+    def test_unreadable_response_with_tenants_is_a_clean_refusal(self):
+        import base64
+        mark = self.apache.log_mark()
+        r = self.post_acs(base64.b64encode(b"<samlp:Response").decode(), jar=self.jar())
+        self.assertEqual(r.status, 400, r)
+        self.assertIsNone(r.set_cookie())
+        self.assertIn("sequr_saml", self.apache.log_since(mark, "sequr_saml"))
 
 
 class TenantConfigtest(unittest.TestCase):
