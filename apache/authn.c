@@ -43,6 +43,27 @@ static const char *session_attribute(const saml_session_t *s, const char *name)
     return NULL;
 }
 
+/* PREFIX + TENANT (and the Tenant request header when headers are on): the
+ * session's tenant, or nothing for the default IdP. Set after the attributes,
+ * so an IdP attribute that maps to the same name cannot pose as a tenant. */
+static void export_tenant(request_rec *r, const saml_session_t *s)
+{
+    const char *env = apr_pstrcat(r->pool, sequr_env_prefix(r), "TENANT", NULL);
+    const char *header = apr_pstrcat(r->pool, sequr_request_header_prefix(r), "Tenant", NULL);
+    int has = s->tenant && *s->tenant;
+
+    if (has)
+        apr_table_set(r->subprocess_env, env, s->tenant);
+    else
+        apr_table_unset(r->subprocess_env, env);
+    if (!sequr_request_headers_on(r))
+        return;
+    if (has)
+        apr_table_set(r->headers_in, header, s->tenant);
+    else
+        apr_table_unset(r->headers_in, header);
+}
+
 /* Let the request in as the session's user. A <Location> may name another
  * attribute for REMOTE_USER than the server does; the session keeps them all. */
 static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_session_t *s)
@@ -65,9 +86,7 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
     /* Also sets SEQUR_SAML_IDP, _NAME_ID and _SESSION_INDEX, which win any
      * name clash with an attribute. */
     sequr_export_attributes(r, s);
-    if (s->tenant && *s->tenant)
-        apr_table_set(r->subprocess_env, apr_pstrcat(r->pool, sequr_env_prefix(r), "TENANT",
-                                                     NULL), s->tenant);
+    export_tenant(r, s);
     return OK;
 }
 

@@ -28,6 +28,11 @@ printf 'SEQUR_SAML_IDP=%s\\n' "$SEQUR_SAML_IDP"
 LOCATIONS = """
 ScriptAlias /contoso "{root}/cgi/tenant_env"
 ScriptAlias /fabrikam "{root}/cgi/tenant_env"
+ScriptAlias /plain "{root}/cgi/tenant_env"
+<Location /plain>
+    AuthType sequr-saml
+    Require valid-user
+</Location>
 <Location /contoso>
     AuthType sequr-saml
     SequrSAMLTenantName contoso
@@ -159,6 +164,17 @@ class Tenants(SamlTestCase):
         self.assertEqual(self.whoami(self.get("/protected/page", jar=jar))["REMOTE_USER"], USER)
         # The default IdP's session is not a tenant's.
         self.assertEqual(self.get("/contoso/page", jar=jar).status, 302)
+
+    def test_an_attribute_cannot_pose_as_the_tenant(self):
+        attrs = az.default_attributes(self.contoso.tenant, USER) + [
+            ("tenant", ["fabrikam"]), ("http://schemas.example.test/claims/tenant", ["fabrikam"])]
+        for name, idp, path, want in (("contoso", self.contoso, "/contoso/a", "contoso"),
+                                      ("default", self.idp, "/plain/a", "")):
+            with self.subTest(idp=name):
+                jar = self.jar()
+                r = self.post_acs(self.tenant_response(idp, attributes=attrs), path, jar=jar)
+                self.assertEqual(r.status, 303, r)
+                self.assertEqual(self.env(path, jar)["SEQUR_SAML_TENANT"], want)
 
     def test_idp_initiated_routed_by_issuer(self):
         for name, idp in sorted(self.tenants.items()):
