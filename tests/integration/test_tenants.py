@@ -381,6 +381,32 @@ class TenantConfigtest(unittest.TestCase):
         self.assertNotEqual(rc, 0)
         self.assertIn("IdP entity ID https://sts.windows.net/same/ is already a's", out)
 
+    def vhost(self, body):
+        port = harness.free_port()
+        return ("Listen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\n    ServerName v.example\n%s"
+                "</VirtualHost>\n" % (port, port, body))
+
+    def location(self, tenant, path="/x"):
+        return ("<Location %s>\n    AuthType sequr-saml\n    SequrSAMLTenantName %s\n"
+                "    Require valid-user\n</Location>\n" % (path, tenant))
+
+    def test_vhost_inherits_the_main_servers_tenants(self):
+        rc, out = self.configtest(self.section("a", "https://sts.windows.net/a/") +
+                                  self.vhost(self.location("a", "/v")))
+        self.assertEqual(rc, 0, out)
+
+    def test_vhost_tenant_is_not_the_main_servers(self):
+        rc, out = self.configtest(self.vhost(self.section("b", "https://sts.windows.net/b/")) +
+                                  self.location("b"))
+        self.assertNotEqual(rc, 0)
+        self.assertRegex(out, r"SequrSAMLTenantName b on line \d+ .*has no <SequrSAMLTenant b>")
+
+    def test_tenant_section_not_allowed_in_a_location(self):
+        rc, out = self.configtest("<Location /x>\n" + self.section("a", "https://sts.windows.net/a/")
+                                  + "</Location>\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("<SequrSAMLTenant", out)
+
     def test_tenant_with_the_default_idps_entity_id(self):
         rc, out = self.configtest(self.section("a", "https://sts.windows.net/default/"))
         self.assertNotEqual(rc, 0)
