@@ -125,6 +125,35 @@ START_TEST(claimed_issuer_parses_safely)
 }
 END_TEST
 
+START_TEST(logout_claimed_issuer_is_the_messages_own)
+{
+    apr_pool_t *p = tk_pool();
+    const char *issuer = "x";
+    const char *req = "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+                      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_r\" "
+                      "Version=\"2.0\"><saml:Issuer>https://login.microsoftonline.com/t1/"
+                      "</saml:Issuer><saml:NameID>a</saml:NameID></samlp:LogoutRequest>";
+    const char *res = "<samlp:LogoutResponse xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+                      "ID=\"_s\" Version=\"2.0\"><Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:"
+                      "assertion\">https://login.microsoftonline.com/t2/</Issuer>"
+                      "</samlp:LogoutResponse>";
+    const char *resp = "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>";
+    saml_err_t err = {0};
+
+    ck_assert_int_eq(saml_logout_claimed_issuer(p, req, strlen(req), &limits, &issuer, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(issuer, "https://login.microsoftonline.com/t1/");
+    ck_assert_int_eq(saml_logout_claimed_issuer(p, res, strlen(res), &limits, &issuer, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(issuer, "https://login.microsoftonline.com/t2/");
+    /* A sign-in response is not a logout message, nor the other way round. */
+    ck_assert_int_ne(saml_logout_claimed_issuer(p, resp, strlen(resp), &limits, &issuer, &err),
+                     APR_SUCCESS);
+    ck_assert_int_ne(saml_response_claimed_issuer(p, req, strlen(req), &limits, &issuer, &err),
+                     APR_SUCCESS);
+}
+END_TEST
+
 /* ---- ACS rules ------------------------------------------------------------------ */
 
 static saml_acs_policy_t policy_for(apr_pool_t *p, const char *tenant)
@@ -341,6 +370,7 @@ static Suite *tenants_suite(void)
     tcase_add_test(tc, relay_state_ambiguous_tenant_names_nobody_real);
     tcase_add_test(tc, claimed_issuer_is_the_responses_then_the_assertions);
     tcase_add_test(tc, claimed_issuer_parses_safely);
+    tcase_add_test(tc, logout_claimed_issuer_is_the_messages_own);
     tcase_add_test(tc, request_answered_by_its_own_tenant);
     tcase_add_test(tc, request_answered_by_another_tenant_refused);
     tcase_add_test(tc, default_idp_request_is_not_a_tenants);
