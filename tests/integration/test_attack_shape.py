@@ -7,6 +7,7 @@ import base64
 import time
 import unittest
 import urllib.parse
+import zlib
 
 from attacks import AttackCase, VICTIM, encode, serialize, raw_request
 
@@ -56,8 +57,23 @@ class Size(AttackCase):
                 self.refused(make, 413, "size")
 
     def test_deflate_bomb_in_redirect_binding(self):
-        raise unittest.SkipTest("the module has no Redirect-binding endpoint that inflates "
-                                "a message yet (no SLO); the HTTP-POST ACS never inflates")
+        """The logout endpoint inflates Redirect-binding messages: 3 MiB of
+        XML from ~3 KB must stop at the inflate cap, for a request and for a
+        response, before any XML parsing, and leave the worker alive."""
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        bomb = c.compress(b"<samlp:LogoutResponse>" + b"A" * (3 * 1024 * 1024)) + c.flush()
+        value = urllib.parse.quote(base64.b64encode(bomb).decode(), safe="")
+        for param in ("SAMLRequest", "SAMLResponse"):
+            with self.subTest(param=param):
+                mark = self.apache.log_mark()
+                r = raw_request(self.apache.port, "GET",
+                                "/saml/logout?%s=%s&RelayState=x" % (param, value), b"", {})
+                self.assertEqual(r.status, 400, r)
+                log = self.apache.log_since(mark, expect="refused with 400")
+                self.assertRegex(log, r"refused with 400 \[check inflate-size\]")
+                self.assertNotRegex(log, r"exit signal|Segmentation")
+        self.assertEqual(raw_request(self.apache.port, "GET", "/saml/metadata", b"", {}).status,
+                         200)
 
 
 class Encoding(AttackCase):
