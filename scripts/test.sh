@@ -2,7 +2,7 @@
 # Install what is missing, build, and run every test: the check unit tests of
 # saml/, the fuzz-corpus replays and the integration suite against a real
 # Apache (`make check`); then the unit tests again under ASan+UBSan, and each
-# libFuzzer harness for FUZZ_SECONDS (default 60). SEQUR_QUICK=1 stops after
+# libFuzzer harness for FUZZ_SECONDS (default 30). SEQUR_QUICK=1 stops after
 # `make check`.
 set -u
 cd "$(dirname "$0")/.."
@@ -36,7 +36,7 @@ echo "make check: $passed passed, $failed failed"
 if [ "${SEQUR_QUICK:-0}" != 1 ]; then
     echo "--- unit tests and corpus replays under AddressSanitizer + UndefinedBehaviorSanitizer"
     if sh scripts/test-sanitizers.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); rc=1; fi
-    echo "--- fuzzing, ${FUZZ_SECONDS:-60} s per harness"
+    echo "--- fuzzing, ${FUZZ_SECONDS:-30} s per harness"
     if sh tests/fuzz/ci.sh >fuzz.log 2>&1; then
         passed=$((passed + 1))
     else
