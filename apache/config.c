@@ -1,7 +1,8 @@
-/* Directives, per-server and per-directory configuration, and the start-up
- * checks that turn a bad configuration into a configtest error naming the
- * directive and the file. */
+/* The directive table, and the per-server and per-directory configuration
+ * with its defaults. The IdP directives and <SequrSAMLTenant> sections are
+ * read in config_idp.c; the start-up checks are in config_check.c. */
 #include "config.h"
+#include "config_idp.h"
 
 #include "apr_lib.h"
 #include "apr_network_io.h"
@@ -11,7 +12,6 @@
 
 #include "certificate.h"
 #include "directives.h"
-#include "idp_metadata.h"
 #include "log.h"
 #include "relay_state.h"
 #include "store_setup.h"
@@ -59,43 +59,6 @@ void *sequr_create_server_conf(apr_pool_t *p, server_rec *s)
     return c;
 }
 
-/* Whether the directives gave this IdP anything but a logout URL. */
-static int idp_is_named(const sequr_idp_t *idp)
-{
-    return idp->sso_url || idp->entity_id || idp->certs;
-}
-
-static int find_tenant(const apr_array_header_t *tenants, const char *name)
-{
-    int i;
-    for (i = 0; tenants && i < tenants->nelts; i++)
-        if (!strcmp(APR_ARRAY_IDX(tenants, i, sequr_idp_t *)->name, name))
-            return i;
-    return -1;
-}
-
-/* A vhost has its own tenants and the main server's (its own win by name),
- * each a copy, since each server builds its own verifiers. */
-static apr_array_header_t *merge_tenants(apr_pool_t *p, const apr_array_header_t *base,
-                                         const apr_array_header_t *add)
-{
-    apr_array_header_t *m;
-    int i;
-
-    if (base == NULL && add == NULL)
-        return NULL;
-    m = apr_array_make(p, 4, sizeof(sequr_idp_t *));
-    for (i = 0; add && i < add->nelts; i++)
-        APR_ARRAY_PUSH(m, sequr_idp_t *) =
-            apr_pmemdup(p, APR_ARRAY_IDX(add, i, sequr_idp_t *), sizeof(sequr_idp_t));
-    for (i = 0; base && i < base->nelts; i++) {
-        const sequr_idp_t *t = APR_ARRAY_IDX(base, i, sequr_idp_t *);
-        if (find_tenant(add, t->name) < 0)
-            APR_ARRAY_PUSH(m, sequr_idp_t *) = apr_pmemdup(p, t, sizeof(*t));
-    }
-    return m;
-}
-
 #define MERGE_PTR(f) m->f = add->f ? add->f : base->f
 #define MERGE_INT(f) m->f = add->f != SEQUR_UNSET ? add->f : base->f
 
@@ -126,14 +89,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(logout_signatures);
     MERGE_PTR(public_base_url);
     MERGE_PTR(trusted_proxies);
-    /* The IdP is one unit: a vhost that names any part of its own IdP does not
-     * inherit certificates or URLs of the main server's IdP piecemeal. Each
-     * server gets its own copy, since its verifier is built into it. */
-    m->idp = apr_pmemdup(p, idp_is_named(add->idp) ? add->idp : base->idp, sizeof(*m->idp));
-    /* A vhost may name only its own logout URL (or none) for the IdP it inherits. */
-    if (add->idp->slo_url)
-        m->idp->slo_url = add->idp->slo_url;
-    m->tenants = merge_tenants(p, base->tenants, add->tenants);
+    sequr_merge_idps(p, m, base, add);
     m->cache_spec = base->cache_spec;   /* one store per server process */
     m->cache_entries = base->cache_entries;
     return m;
@@ -209,41 +165,6 @@ const char *sequr_request_header_prefix(const request_rec *r)
     return d && d->request_header_prefix ? d->request_header_prefix : DEFAULT_HEADER_PREFIX;
 }
 
-sequr_idp_t *sequr_tenant(const sequr_server_conf_t *c, const char *name)
-{
-    int i;
-    if (name == NULL || *name == '\0')
-        return c->idp;
-    i = find_tenant(c->tenants, name);
-    return i < 0 ? NULL : APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *);
-}
-
-sequr_idp_t *sequr_location_idp(const request_rec *r, const sequr_server_conf_t *c)
-{
-    const sequr_dir_conf_t *d = sequr_dir_conf(r);
-    return sequr_tenant(c, d ? d->tenant : NULL);
-}
-
-sequr_idp_t *sequr_idp_by_issuer(const sequr_server_conf_t *c, const char *issuer)
-{
-    int i;
-    if (issuer == NULL)
-        return NULL;
-    if (c->idp->entity_id && !strcmp(c->idp->entity_id, issuer))
-        return c->idp;
-    for (i = 0; c->tenants && i < c->tenants->nelts; i++) {
-        sequr_idp_t *t = APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *);
-        if (t->entity_id && !strcmp(t->entity_id, issuer))
-            return t;
-    }
-    return NULL;
-}
-
-const char *sequr_idp_label(const sequr_idp_t *idp)
-{
-    return idp && idp->name && *idp->name ? idp->name : "(default IdP)";
-}
-
 /* ---- value parsing ------------------------------------------------------- */
 
 static sequr_server_conf_t *cmd_server_conf(cmd_parms *cmd)
@@ -251,22 +172,9 @@ static sequr_server_conf_t *cmd_server_conf(cmd_parms *cmd)
     return sequr_server_conf(cmd->server);
 }
 
-/* The IdP an IdP directive describes: the tenant whose section is being
- * read, else the server's default IdP. */
-static sequr_idp_t *cmd_idp(cmd_parms *cmd)
-{
-    sequr_server_conf_t *c = cmd_server_conf(cmd);
-    return c->reading_tenant ? c->reading_tenant : c->idp;
-}
-
-static const char *where(cmd_parms *cmd)
-{
-    return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename, cmd->directive->line_num);
-}
-
 /* An absolute http(s) URL with a host: anything else cannot be an entity id
  * Azure accepts or a place to send a browser. */
-static const char *parse_url(cmd_parms *cmd, const char *arg, const char **out)
+const char *sequr_parse_url(cmd_parms *cmd, const char *arg, const char **out)
 {
     apr_uri_t uri;
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || uri.scheme == NULL ||
@@ -300,31 +208,10 @@ static const char *parse_local_path(cmd_parms *cmd, const char *arg, const char 
 
 /* ---- directive handlers --------------------------------------------------- */
 
-static const char *set_url(cmd_parms *cmd, void *dc, const char *arg)
+static const char *set_sp_entity_id(cmd_parms *cmd, void *dc, const char *arg)
 {
-    sequr_server_conf_t *c = cmd_server_conf(cmd);
-    const char *name = cmd->cmd->name;
     (void)dc;
-    if (!strcasecmp(name, D_SP_ENTITY_ID))
-        return parse_url(cmd, arg, &c->sp_entity_id);
-    if (!strcasecmp(name, D_IDP_SSO_URL))
-        return parse_url(cmd, arg, &cmd_idp(cmd)->sso_url);
-    if (!strcasecmp(name, D_IDP_SLO_URL)) {
-        if (!strcasecmp(arg, "none")) {
-            cmd_idp(cmd)->slo_url = "";      /* local logout only, even with metadata */
-            return NULL;
-        }
-        return parse_url(cmd, arg, &cmd_idp(cmd)->slo_url);
-    }
-    if (!strcasecmp(name, D_IDP_ENTITY_ID)) {
-        /* Azure's Issuer is a URL; other IdPs may use a URN. Refuse only what
-         * cannot be an entity id at all. */
-        if (*arg == '\0' || strlen(arg) > 1024 || strpbrk(arg, " \t\r\n\"<>"))
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid entity id", name, arg);
-        cmd_idp(cmd)->entity_id = arg;
-        return NULL;
-    }
-    return "unknown URL directive";
+    return sequr_parse_url(cmd, arg, &cmd_server_conf(cmd)->sp_entity_id);
 }
 
 static const char *set_endpoint_path(cmd_parms *cmd, void *dc, const char *arg)
@@ -338,68 +225,13 @@ static const char *set_endpoint_path(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static apr_status_t keep_error(cmd_parms *cmd, apr_status_t rv, const saml_err_t *err,
-                               const char *file, const char **msg)
+apr_status_t sequr_keep_error(cmd_parms *cmd, apr_status_t rv, const saml_err_t *err,
+                              const char *file, const char **msg)
 {
     if (rv != APR_SUCCESS)
         *msg = apr_psprintf(cmd->pool, "%s: cannot use '%s': %s", cmd->cmd->name, file,
                             err->detail ? err->detail : "unknown error");
     return rv;
-}
-
-static const char *set_idp_certificate(cmd_parms *cmd, void *dc, const char *arg)
-{
-    sequr_idp_t *c = cmd_idp(cmd);
-    const char *file = ap_server_root_relative(cmd->pool, arg);
-    const char *msg = NULL;
-    saml_err_t err = {0};
-    X509 *cert;
-    (void)dc;
-
-    if (c->from_metadata == 1)
-        return apr_psprintf(cmd->pool, "%s: this server already takes its IdP from "
-                            D_IDP_METADATA_FILE "; use one or the other", cmd->cmd->name);
-    if (keep_error(cmd, saml_cert_load_file(cmd->pool, file, &cert, &err), &err, file, &msg))
-        return msg;
-    if (c->certs == NULL) {
-        c->certs = apr_array_make(cmd->pool, 2, sizeof(X509 *));
-        c->cert_names = apr_array_make(cmd->pool, 2, sizeof(const char *));
-    }
-    APR_ARRAY_PUSH(c->certs, X509 *) = cert;
-    APR_ARRAY_PUSH(c->cert_names, const char *) = file;
-    c->cert_source = where(cmd);
-    c->from_metadata = 0;
-    return NULL;
-}
-
-static const char *set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
-{
-    sequr_idp_t *c = cmd_idp(cmd);
-    const char *file = ap_server_root_relative(cmd->pool, arg);
-    const char *msg = NULL;
-    saml_err_t err = {0};
-    saml_idp_metadata_t *md;
-    int i;
-    (void)dc;
-
-    if (c->from_metadata == 0 || c->sso_url || c->entity_id)
-        return apr_psprintf(cmd->pool, "%s: this server already names its IdP with "
-                            D_IDP_SSO_URL "/" D_IDP_ENTITY_ID "/" D_IDP_CERTIFICATE_FILE
-                            "; use one or the other", cmd->cmd->name);
-    if (keep_error(cmd, saml_idp_metadata_load_file(cmd->pool, file, &md, &err), &err, file, &msg))
-        return msg;
-    c->entity_id = md->entity_id;
-    c->sso_url = md->sso_url;
-    if (c->slo_url == NULL)       /* SequrSAMLIdPSLOURL wins */
-        c->slo_url = md->slo_url;
-    c->certs = md->certs;
-    c->cert_names = apr_array_make(cmd->pool, md->certs->nelts, sizeof(const char *));
-    for (i = 0; i < md->certs->nelts; i++)
-        APR_ARRAY_PUSH(c->cert_names, const char *) =
-            apr_psprintf(cmd->pool, "signing certificate %d of %s", i + 1, file);
-    c->cert_source = where(cmd);
-    c->from_metadata = 1;
-    return NULL;
 }
 
 static const char *set_sp_certificate(cmd_parms *cmd, void *dc, const char *arg)
@@ -409,7 +241,7 @@ static const char *set_sp_certificate(cmd_parms *cmd, void *dc, const char *arg)
     const char *msg = NULL;
     saml_err_t err = {0};
     (void)dc;
-    if (keep_error(cmd, saml_cert_load_file(cmd->pool, file, &c->sp_cert, &err), &err, file, &msg))
+    if (sequr_keep_error(cmd, saml_cert_load_file(cmd->pool, file, &c->sp_cert, &err), &err, file, &msg))
         return msg;
     return NULL;
 }
@@ -421,7 +253,7 @@ static const char *set_sp_key(cmd_parms *cmd, void *dc, const char *arg)
     const char *msg = NULL;
     saml_err_t err = {0};
     (void)dc;
-    if (keep_error(cmd, saml_key_load_file(cmd->pool, file, &c->sp_key, &err), &err, file, &msg))
+    if (sequr_keep_error(cmd, saml_key_load_file(cmd->pool, file, &c->sp_key, &err), &err, file, &msg))
         return msg;
     return NULL;
 }
@@ -595,7 +427,7 @@ static const char *set_public_base_url(cmd_parms *cmd, void *dc, const char *arg
     apr_size_t n = strlen(arg);
     (void)dc;
 
-    if (parse_url(cmd, arg, &url))
+    if (sequr_parse_url(cmd, arg, &url))
         return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute http(s) URL such as "
                             "https://sso.example.com", cmd->cmd->name, arg);
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || uri.user || uri.password ||
@@ -651,112 +483,24 @@ static const char *set_request_headers(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
-/* ---- tenants ---------------------------------------------------------------- */
-
-static int is_tenant_name(const char *name)
-{
-    apr_size_t n = strlen(name);
-    return n >= 1 && n <= 64 &&
-           name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")]
-           == '\0';
-}
-
-static const char *const tenant_directives[] = {
-    D_IDP_SSO_URL, D_IDP_ENTITY_ID, D_IDP_CERTIFICATE_FILE, D_IDP_METADATA_FILE, D_IDP_SLO_URL,
-    NULL
-};
-
-/* Only what describes the tenant's IdP: anything else would silently apply
- * to the whole server while reading as if it were the tenant's. */
-static const char *check_tenant_children(cmd_parms *cmd, const char *name)
-{
-    const ap_directive_t *d;
-    int i;
-
-    for (d = cmd->directive->first_child; d; d = d->next) {
-        for (i = 0; tenant_directives[i] && strcasecmp(d->directive, tenant_directives[i]); i++)
-            ;
-        if (tenant_directives[i] == NULL) {
-            cmd->err_directive = (ap_directive_t *)d;
-            return apr_psprintf(cmd->pool, "%s is not allowed inside " D_TENANT_SECTION " %s> "
-                                "(line %d of %s): only " D_IDP_METADATA_FILE ", " D_IDP_SSO_URL
-                                ", " D_IDP_ENTITY_ID ", " D_IDP_CERTIFICATE_FILE " and "
-                                D_IDP_SLO_URL, d->directive, name, d->line_num, d->filename);
-        }
-    }
-    return NULL;
-}
-
-static const char *start_tenant(cmd_parms *cmd, void *dc, const char *arg)
-{
-    sequr_server_conf_t *c = cmd_server_conf(cmd);
-    const char *endp = ap_strrchr_c(arg, '>');
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *args;
-    char *name;
-    sequr_idp_t *t;
-
-    if (err)
-        return err;
-    if (endp == NULL)
-        return D_TENANT_SECTION "> directive missing closing '>'";
-    args = apr_pstrndup(cmd->temp_pool, arg, endp - arg);
-    name = ap_getword_conf(cmd->pool, &args);
-    if (!is_tenant_name(name) || *args)
-        return apr_psprintf(cmd->pool, D_TENANT_SECTION " %s>: the name must be 1 to 64 letters, "
-                            "digits, '.', '_' or '-'", apr_pstrndup(cmd->pool, arg, endp - arg));
-    if (c->reading_tenant)
-        return D_TENANT_SECTION "> cannot be nested";
-    if (find_tenant(c->tenants, name) >= 0)
-        return apr_psprintf(cmd->pool, D_TENANT_SECTION " %s>: this server already has a tenant "
-                            "named %s", name, name);
-    if ((err = check_tenant_children(cmd, name)) != NULL)
-        return err;
-
-    t = apr_pcalloc(cmd->pool, sizeof(*t));
-    t->name = name;
-    t->from_metadata = SEQUR_UNSET;
-    t->section = where(cmd);
-    if (c->tenants == NULL)
-        c->tenants = apr_array_make(cmd->pool, 4, sizeof(sequr_idp_t *));
-    APR_ARRAY_PUSH(c->tenants, sequr_idp_t *) = t;
-    c->reading_tenant = t;
-    err = ap_walk_config(cmd->directive->first_child, cmd, cmd->context);
-    c->reading_tenant = NULL;
-    (void)dc;
-    return err;
-}
-
-/* Whether the name is a tenant of the server is checked at start-up, when
- * every section has been read (sequr_check_config). */
-static const char *set_tenant_name(cmd_parms *cmd, void *dc, const char *arg)
-{
-    sequr_dir_conf_t *d = dc;
-    if (!is_tenant_name(arg))
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a tenant name (1 to 64 letters, digits, "
-                            "'.', '_' or '-')", cmd->cmd->name, arg);
-    d->tenant = arg;
-    return NULL;
-}
-
 #define SRV RSRC_CONF
 const command_rec sequr_directives[] = {
-    AP_INIT_TAKE1(D_SP_ENTITY_ID, set_url, NULL, SRV,
+    AP_INIT_TAKE1(D_SP_ENTITY_ID, set_sp_entity_id, NULL, SRV,
                   "SP entity ID (Azure 'Identifier'): the Audience assertions must carry"),
     AP_INIT_TAKE1(D_ENDPOINT_PATH, set_endpoint_path, NULL, SRV,
                   "Path of the module's endpoints (default /saml): PATH/acs, PATH/metadata, PATH/logout"),
-    AP_INIT_TAKE1(D_IDP_SSO_URL, set_url, NULL, SRV, "Azure's SAML Single Sign-On Service URL"),
-    AP_INIT_TAKE1(D_IDP_SLO_URL, set_url, NULL, SRV,
+    AP_INIT_TAKE1(D_IDP_SSO_URL, sequr_set_idp_url, NULL, SRV, "Azure's SAML Single Sign-On Service URL"),
+    AP_INIT_TAKE1(D_IDP_SLO_URL, sequr_set_idp_url, NULL, SRV,
                   "Azure's Logout URL (https://login.microsoftonline.com/<tenant-id>/saml2), or "
                   "none; default: the IdP metadata's SingleLogoutService"),
     AP_INIT_TAKE1(D_LOGOUT_SIGNATURES, set_logout_signatures, NULL, SRV,
                   "optional (default: verified when present) or required: unsigned logout "
                   "messages from the IdP refused"),
-    AP_INIT_ITERATE(D_IDP_CERTIFICATE_FILE, set_idp_certificate, NULL, SRV,
+    AP_INIT_ITERATE(D_IDP_CERTIFICATE_FILE, sequr_set_idp_certificate, NULL, SRV,
                     "IdP signing certificate (PEM, Base64 DER or DER); repeat for key rollover"),
-    AP_INIT_TAKE1(D_IDP_ENTITY_ID, set_url, NULL, SRV,
+    AP_INIT_TAKE1(D_IDP_ENTITY_ID, sequr_set_idp_url, NULL, SRV,
                   "Expected Issuer, e.g. https://sts.windows.net/<tenant-id>/"),
-    AP_INIT_TAKE1(D_IDP_METADATA_FILE, set_idp_metadata, NULL, SRV,
+    AP_INIT_TAKE1(D_IDP_METADATA_FILE, sequr_set_idp_metadata, NULL, SRV,
                   "Azure Federation Metadata XML (all signing certificates are taken)"),
     AP_INIT_TAKE1(D_USER_ATTRIBUTE, set_user_attribute, NULL, SRV | ACCESS_CONF,
                   "Attribute whose value becomes REMOTE_USER (default: the NameID)"),
@@ -809,10 +553,10 @@ const command_rec sequr_directives[] = {
                  "(default Off)"),
     AP_INIT_TAKE1(D_REQUEST_HEADER_PREFIX, set_request_header_prefix, NULL, SRV | ACCESS_CONF,
                   "Prefix of those request headers (default Sequr-SAML-)"),
-    AP_INIT_RAW_ARGS(D_TENANT_SECTION, start_tenant, NULL, SRV,
+    AP_INIT_RAW_ARGS(D_TENANT_SECTION, sequr_start_tenant, NULL, SRV,
                      "<SequrSAMLTenant NAME>: an Azure tenant (IdP) of this server, described "
                      "by the IdP directives inside"),
-    AP_INIT_TAKE1(D_TENANT_NAME, set_tenant_name, NULL, ACCESS_CONF | OR_AUTHCFG,
+    AP_INIT_TAKE1(D_TENANT_NAME, sequr_set_tenant_name, NULL, ACCESS_CONF | OR_AUTHCFG,
                   "The tenant (<SequrSAMLTenant NAME>) this location signs in with; default: "
                   "the server's own IdP directives"),
     {NULL}
