@@ -1,6 +1,7 @@
 #include "request.h"
 
 #include "apr_strings.h"
+#include "apr_uri.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -89,8 +90,34 @@ int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c)
     return !strcasecmp(ap_http_scheme(r), "https");
 }
 
+/* scheme://host:port of the public base URL, lower case and with the port
+ * always written, so https://SSO.example.com and https://sso.example.com:443
+ * are one site; NULL without the directive. */
+static const char *public_origin(request_rec *r, const sequr_server_conf_t *c)
+{
+    apr_uri_t u;
+    char *scheme, *host;
+    unsigned port;
+
+    if (c->public_base_url == NULL || apr_uri_parse(r->pool, c->public_base_url, &u) != APR_SUCCESS ||
+        u.scheme == NULL || u.hostname == NULL)
+        return NULL;
+    port = u.port ? u.port : apr_uri_port_of_scheme(u.scheme);
+    scheme = apr_pstrdup(r->pool, u.scheme);
+    host = strchr(u.hostname, ':') ? apr_pstrcat(r->pool, "[", u.hostname, "]", NULL)
+                                   : apr_pstrdup(r->pool, u.hostname);
+    ap_str_tolower(scheme);
+    ap_str_tolower(host);
+    return apr_psprintf(r->pool, "%s://%s:%u", scheme, host, port);
+}
+
 const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c)
 {
+    /* Behind one public name, farm nodes with their own ServerName and port
+     * are one site: each must accept the sessions the others issued. */
+    const char *origin = public_origin(r, c);
+    if (origin)
+        return apr_psprintf(r->pool, "%s|%s|%s", origin, sequr_cookie_name(c), c->sp_entity_id);
     return apr_psprintf(r->pool, "%s:%u|%s|%s", r->server->server_hostname ? r->server->server_hostname : "",
                         (unsigned)r->server->port, sequr_cookie_name(c), c->sp_entity_id);
 }

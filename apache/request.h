@@ -18,7 +18,9 @@ const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, con
  * set): decides the cookie's Secure flag. */
 int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c);
 
-/* The scope a session is bound to: this vhost, its cookie and SP entity id. */
+/* The scope a session is bound to: the public base URL's scheme, host and port
+ * when SequrSAMLPublicBaseURL is set (every node behind that name is one site),
+ * else this vhost's ServerName and port; and its cookie name and SP entity id. */
 const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c);
 
 /* Read the whole request body, refusing more than max bytes (HTTP_REQUEST_ENTITY_TOO_LARGE
