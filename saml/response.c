@@ -3,35 +3,22 @@
  * SAML puts them), then the signatures, and only then anything we read out of
  * the verified elements. Nothing is taken from outside the verified Response
  * or Assertion: every element below is reached from those two nodes by
- * namespace URI and local name, never searched for in the document. */
+ * namespace URI and local name, never searched for in the document.
+ * The rules for an EncryptedAssertion (Entra ID token encryption) are in
+ * response_encrypted.c, called from steps 1 and 2 below. */
 #include "response.h"
+#include "response_internal.h"
 
 #include <apr_strings.h>
 #include <string.h>
 
 #include "codec.h"
-#include "decrypt.h"
 #include "time.h"
 
 #define STATUS_SUCCESS  "urn:oasis:names:tc:SAML:2.0:status:Success"
 #define CM_BEARER       "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define NAMEID_ENTITY   "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
 
-typedef struct validation {
-    apr_pool_t *p;
-    const saml_response_policy_t *pol;
-    saml_err_t *err;
-    xmlDocPtr doc;
-    xmlNodePtr response;
-    xmlNodePtr assertion;       /* with token encryption: in the decrypted document */
-    xmlNodePtr encrypted;       /* the one EncryptedAssertion, or NULL */
-    int response_signed;        /* the Response's own signature verified */
-    saml_assertion_t *out;
-} validation_t;
-
-#define FAIL(v, status, check, ...) saml_fail((v)->p, (v)->err, status, check, __VA_ARGS__)
-#define ESC(v, s) saml_log_escape((v)->p, (s), 200)
-#define TRACE(v, check, ...) SAML_TRACE((v)->pol->trace, (v)->p, check, __VA_ARGS__)
 
 apr_status_t saml_response_decode(apr_pool_t *p, const char *b64, apr_size_t max_bytes,
                                   char **xml, apr_size_t *xml_len, saml_err_t *err)
@@ -101,14 +88,14 @@ static apr_status_t only_child(validation_t *v, const xmlNode *parent, const cha
     return APR_SUCCESS;
 }
 
-static int count_in_document(const xmlNode *node, const char *ns, const char *name)
+int saml_response_count(const xmlNode *node, const char *ns, const char *name)
 {
     int n = 0;
     for (; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE)
             continue;
         n += saml_xml_is(node, ns, name);
-        n += count_in_document(node->children, ns, name);
+        n += saml_response_count(node->children, ns, name);
     }
     return n;
 }
@@ -136,41 +123,20 @@ static apr_status_t check_root(validation_t *v)
     return read_time(v, v->response, "IssueInstant", 1, &t, &present);
 }
 
-/* Token encryption: the one EncryptedAssertion is a direct child of the root,
- * with no Assertion anywhere beside it, and we hold a key to open it. */
-static apr_status_t check_encrypted_shape(validation_t *v, int plain, int encrypted)
-{
-    int direct = 0;
-
-    v->assertion = NULL;
-    v->encrypted = saml_xml_child(v->response, SAML_NS_ASSERTION, "EncryptedAssertion", &direct);
-    if (plain)
-        return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
-                    "both an Assertion and an EncryptedAssertion are present");
-    if (direct != 1 || encrypted != 1)
-        return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
-                    "%d EncryptedAssertion(s) under Response and %d in the document, "
-                    "expected exactly 1", direct, encrypted);
-    if (v->pol->sp_key == NULL)
-        return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
-                    "the assertion is encrypted (Entra ID token encryption) but no SP "
-                    "private key is configured to decrypt it: configure the SP key pair "
-                    "whose certificate Entra ID encrypts for, or turn token encryption off");
-    return APR_SUCCESS;
-}
-
 /* XSW defence: the one Assertion is a direct child of the root, and there is
  * no other Assertion (or encrypted one) anywhere for code to stumble on. */
 static apr_status_t check_assertion_count(validation_t *v)
 {
     int direct = 0, encrypted, total;
 
-    encrypted = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_ASSERTION,
+    encrypted = saml_response_count(xmlDocGetRootElement(v->doc), SAML_NS_ASSERTION,
                                   "EncryptedAssertion");
     v->assertion = saml_xml_child(v->response, SAML_NS_ASSERTION, "Assertion", &direct);
-    total = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_ASSERTION, "Assertion");
+    total = saml_response_count(xmlDocGetRootElement(v->doc), SAML_NS_ASSERTION, "Assertion");
+    /* Token encryption: one EncryptedAssertion, directly under the root, no
+     * Assertion beside it, and an SP key to open it (response_encrypted.c). */
     if (encrypted)
-        return check_encrypted_shape(v, total, encrypted);
+        return saml_response_check_encrypted_shape(v, total, encrypted);
     if (direct != 1 || total != 1)
         return FAIL(v, SAML_EREJECTED, "assertion-count",
                     "%d Assertion(s) under Response and %d in the document, expected exactly 1",
@@ -181,7 +147,7 @@ static apr_status_t check_assertion_count(validation_t *v)
 /* ---- 2. signatures ------------------------------------------------------ */
 
 /* For the debug trace only: what a verified signature pointed at, and how. */
-static const char *signature_summary(validation_t *v, const char *what, xmlNodePtr sig)
+const char *saml_response_signature_summary(validation_t *v, const char *what, xmlNodePtr sig)
 {
     xmlNodePtr si = sig ? saml_xml_child(sig, SAML_NS_DSIG, "SignedInfo", NULL) : NULL;
     xmlNodePtr sm = si ? saml_xml_child(si, SAML_NS_DSIG, "SignatureMethod", NULL) : NULL;
@@ -197,23 +163,24 @@ static const char *signature_summary(validation_t *v, const char *what, xmlNodeP
                         ESC(v, dm ? saml_xml_attr(v->p, dm, "Algorithm") : NULL));
 }
 
-static apr_status_t verify_encrypted(validation_t *v, xmlNodePtr response_sig);
-
 static apr_status_t verify_signatures(validation_t *v)
 {
     xmlNodePtr response_sig, assertion_sig;
     int total, expected;
     apr_status_t rv;
 
+    /* The Response's signature is verified before decrypting; the decrypted
+     * Assertion then gets the same rules as a plain one, every failure until
+     * its signature holds reported alike (response_encrypted.c). */
     if (v->encrypted) {
         if ((rv = saml_signature_find(v->response, &response_sig, v->err)) != APR_SUCCESS)
             return rv;
-        return verify_encrypted(v, response_sig);
+        return saml_response_verify_encrypted(v, response_sig);
     }
     if ((rv = saml_signature_find(v->response, &response_sig, v->err)) != APR_SUCCESS ||
         (rv = saml_signature_find(v->assertion, &assertion_sig, v->err)) != APR_SUCCESS)
         return rv;
-    total = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_DSIG, "Signature");
+    total = saml_response_count(xmlDocGetRootElement(v->doc), SAML_NS_DSIG, "Signature");
     expected = (response_sig != NULL) + (assertion_sig != NULL);
     if (total != expected)
         return FAIL(v, SAML_EREJECTED, "signature-shape",
@@ -232,65 +199,10 @@ static apr_status_t verify_signatures(validation_t *v)
         (rv = saml_signature_verify(v->p, v->pol->verifier, v->assertion, assertion_sig,
                                     v->err)) != APR_SUCCESS)
         return rv;
-    TRACE(v, "signature", "%s; %s", signature_summary(v, "Response", response_sig),
-          signature_summary(v, "Assertion", assertion_sig));
+    TRACE(v, "signature", "%s; %s",
+          saml_response_signature_summary(v, "Response", response_sig),
+          saml_response_signature_summary(v, "Assertion", assertion_sig));
     v->response_signed = response_sig != NULL;
-    return APR_SUCCESS;
-}
-
-/* The decrypted Assertion gets the same rules as a plain one: the Response's
- * signature (over the EncryptedAssertion, verified before decrypting) or the
- * Assertion's own, checked in the decrypted document, where the Assertion is
- * the only one and its Signature the only one. Until that signature holds,
- * every failure is check "encryption": with AES-CBC an attacker who alters
- * ciphertext must not learn whether the plaintext still parsed (the
- * Jager-Somorovsky XML Encryption oracle); the detail, for the log, is exact. */
-static apr_status_t verify_encrypted(validation_t *v, xmlNodePtr response_sig)
-{
-    xmlNodePtr assertion_sig = NULL;
-    xmlDocPtr plain;
-    saml_err_t inner = { NULL, NULL };
-    apr_status_t rv;
-    int total;
-
-    total = count_in_document(xmlDocGetRootElement(v->doc), SAML_NS_DSIG, "Signature");
-    if (total != (response_sig != NULL))
-        return FAIL(v, SAML_EREJECTED, "signature-shape",
-                    "%d Signature element(s) beside the EncryptedAssertion, only %d where SAML "
-                    "puts them", total, response_sig != NULL);
-    if (response_sig &&
-        (rv = saml_signature_verify(v->p, v->pol->verifier, v->response, response_sig,
-                                    v->err)) != APR_SUCCESS)
-        return rv;
-    v->response_signed = response_sig != NULL;
-
-    if ((rv = saml_decrypt_assertion(v->p, v->pol->sp_key, v->encrypted, &v->pol->limits,
-                                     &v->assertion, v->err)) != APR_SUCCESS)
-        return rv;
-    plain = v->assertion->doc;
-    if (count_in_document(plain->children, SAML_NS_ASSERTION, "Assertion") != 1 ||
-        count_in_document(plain->children, SAML_NS_ASSERTION, "EncryptedAssertion") != 0)
-        return FAIL(v, SAML_EREJECTED, "encryption",
-                    "the decrypted Assertion holds another (Encrypted)Assertion");
-    if ((rv = saml_signature_find(v->assertion, &assertion_sig, &inner)) != APR_SUCCESS ||
-        count_in_document(plain->children, SAML_NS_DSIG, "Signature") != (assertion_sig != NULL))
-        return FAIL(v, SAML_EREJECTED, "encryption", "decrypted Assertion: signature-shape: %s",
-                    inner.detail ? inner.detail : "a Signature where SAML puts none");
-    if (assertion_sig == NULL && response_sig == NULL)
-        return FAIL(v, SAML_EREJECTED, "encryption", "decrypted Assertion: signature-missing: "
-                    "neither the Response nor the decrypted Assertion is signed");
-    if (assertion_sig == NULL && !saml_decrypted_self_contained(v->assertion))
-        return FAIL(v, SAML_EREJECTED, "encryption", "decrypted Assertion: signature-missing: "
-                    "it uses namespaces declared outside the encrypted data, which only its "
-                    "own signature would cover, and it is not signed");
-    if (assertion_sig &&
-        saml_signature_verify(v->p, v->pol->verifier, v->assertion, assertion_sig,
-                              &inner) != APR_SUCCESS)
-        return FAIL(v, SAML_EREJECTED, "encryption", "decrypted Assertion: %s: %s",
-                    inner.check, inner.detail);
-    TRACE(v, "signature", "EncryptedAssertion decrypted with the SP key; %s; %s",
-          signature_summary(v, "Response", response_sig),
-          signature_summary(v, "Assertion", assertion_sig));
     return APR_SUCCESS;
 }
 
