@@ -12,6 +12,7 @@
 #include "http_request.h"
 
 #include "apache/authz.h"
+#include "apache/cache_control.h"
 #include "apache/config.h"
 #include "apache/directives.h"
 #include "apache/handlers.h"
@@ -79,6 +80,7 @@ static void sequr_register_hooks(apr_pool_t *p)
     ap_hook_quick_handler(sequr_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_authn(sequr_check_user_id, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     sequr_register_authz_providers(p);
+    sequr_register_cache_control(p);
 }
 
 AP_DECLARE_MODULE(sequr_saml) = {

@@ -10,6 +10,7 @@
 #include "apr_uri.h"
 #include "http_log.h"
 
+#include "cache_control.h"
 #include "certificate.h"
 #include "directives.h"
 #include "log.h"
@@ -115,6 +116,7 @@ void *sequr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(request_headers);
     MERGE_PTR(request_header_prefix);
     MERGE_PTR(tenant);
+    MERGE_PTR(cache_control);
     return m;
 }
 
@@ -559,5 +561,9 @@ const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_TENANT_NAME, sequr_set_tenant_name, NULL, ACCESS_CONF | OR_AUTHCFG,
                   "The tenant (<SequrSAMLTenant NAME>) this location signs in with; default: "
                   "the server's own IdP directives"),
+    AP_INIT_TAKE1(D_CACHE_CONTROL, sequr_set_cache_control, NULL, SRV | ACCESS_CONF | OR_AUTHCFG,
+                  "Cache-Control of pages a signed-in user is let in to, unless the application "
+                  "sets one; none for no header. Default 'private, no-store': no shared cache keeps "
+                  "one user's page, and Back after sign-out cannot show it"),
     {NULL}
 };

@@ -85,6 +85,7 @@ typedef struct sequr_dir_conf {
     int request_headers;                 /* 1: attributes also as request headers (proxy) */
     const char *request_header_prefix;   /* their names: PREFIX + NAME */
     const char *tenant;                  /* SequrSAMLTenantName; NULL: the default IdP */
+    const char *cache_control;           /* SequrSAMLCacheControl; "": none; NULL: default */
 } sequr_dir_conf_t;
 
 extern const command_rec sequr_directives[];

@@ -41,5 +41,6 @@
 #define D_TENANT_SECTION                "<SequrSAMLTenant"
 #define D_TENANT_SECTION_END            "</SequrSAMLTenant>"
 #define D_TENANT_NAME                   "SequrSAMLTenantName"
+#define D_CACHE_CONTROL                 "SequrSAMLCacheControl"
 
 #endif
