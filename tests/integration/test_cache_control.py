@@ -3,7 +3,7 @@
 A page the module lets a signed-in user see says `private, no-store` by
 default, so no shared cache keeps it and Back after sign-out cannot show it;
 a location's own value replaces the default and `none` removes it; a header
-the application (or mod_headers) sets is left exactly as it is; pages outside
+the application (or mod_headers, mod_expires) sets is left exactly as it is; pages outside
 AuthType sequr-saml get nothing from us, signed in or not. Apache's own error
 responses behind a protected location carry it too, and the module's own
 answers (the redirect to the IdP, the ACS, logout, error pages) say no-store."""
@@ -19,9 +19,11 @@ printf 'REMOTE_USER=%s\\n' "$REMOTE_USER"
 
 EXTRA = """
 LoadModule headers_module {mods}/mod_headers.so
+LoadModule expires_module {mods}/mod_expires.so
 ScriptAlias /app-sets "{app}/app-sets"
 ScriptAlias /headers-set "{app}/plain"
 Alias /docs "{app}/docs"
+Alias /expiring "{app}/docs"
 <Directory "{app}">
     Require all granted
 </Directory>
@@ -37,6 +39,12 @@ Alias /docs "{app}/docs"
 <Location /docs>
     AuthType sequr-saml
     Require valid-user
+</Location>
+<Location /expiring>
+    AuthType sequr-saml
+    Require valid-user
+    ExpiresActive On
+    ExpiresDefault "access plus 1 hour"
 </Location>
 <Location /protected/custom>
     SequrSAMLCacheControl "private, no-cache"
@@ -122,6 +130,11 @@ class CacheControl(SamlTestCase):
         r = self.signed_in("/headers-set/page")
         self.assertEqual(r.status, 200, r)
         self.assertEqual(self.cache_control(r), ["private, max-age=5"], r)
+
+    def test_mod_expires_value_counts_as_the_applications(self):
+        r = self.signed_in("/expiring/page.html")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.cache_control(r), ["max-age=3600"], r)
 
     def test_apache_error_responses_behind_a_protected_location(self):
         r = self.signed_in("/docs/missing.html")
