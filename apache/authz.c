@@ -11,6 +11,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "mod_auth.h"
+#include "mod_core.h"
 
 #include "attributes.h"
 #include "directives.h"
@@ -135,11 +136,20 @@ static authz_status check_user(request_rec *r, const char *line, const void *par
 
 /* Chosen here, before ap_die looks at ErrorDocument 401: an admin's
  * `ErrorDocument 401 /url` (meant for API clients) would otherwise answer,
- * with a 401, before the error filter turns the refusal into a 403.
+ * with a 401, before the error filter turns the refusal into a 403. The
+ * admin's ErrorDocument 403 is what a 403 deserves: its text, or its local
+ * URL (served as an error document of the 401; see forbidden_document).
  * ap_custom_response adds the leading quote that marks a text page. */
 static void choose_forbidden_page(request_rec *r)
 {
-    ap_custom_response(r, HTTP_UNAUTHORIZED, FORBIDDEN_PAGE);
+    const char *admin = ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN));
+
+    if (admin && admin[0] == '"')
+        ap_custom_response(r, HTTP_UNAUTHORIZED, admin + 1);
+    else if (admin && admin[0] == '/')
+        ap_custom_response(r, HTTP_UNAUTHORIZED, admin);
+    else
+        ap_custom_response(r, HTTP_UNAUTHORIZED, FORBIDDEN_PAGE);
 }
 
 static int note_auth_failure(request_rec *r, const char *type)
@@ -161,6 +171,19 @@ static void insert_error_filter(request_rec *r)
     r->status_line = NULL;
 }
 
+/* The admin's local ErrorDocument 403 runs as the error document of
+ * authz_core's 401: it answers, and tells a CGI, 403. */
+static void forbidden_document(request_rec *r)
+{
+    if (!r->prev || !apr_table_get(r->prev->notes, NOTE_FORBIDDEN) ||
+        r->prev->status != HTTP_UNAUTHORIZED)
+        return;
+    if (r->status == HTTP_UNAUTHORIZED) {
+        r->status = HTTP_FORBIDDEN;
+        r->status_line = NULL;
+    }
+    apr_table_setn(r->subprocess_env, "REDIRECT_STATUS", "403");
+}
 static const authz_provider attribute_provider = {&check_attribute, &parse_attribute_rule};
 static const authz_provider user_provider = {&check_user, &parse_user_rule};
 
@@ -172,4 +195,5 @@ void sequr_register_authz_providers(apr_pool_t *p)
                               &user_provider, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(forbidden_document, NULL, NULL, APR_HOOK_MIDDLE);
 }

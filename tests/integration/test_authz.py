@@ -39,6 +39,11 @@ class RequireProviders(SamlTestCase):
                      "        Require not sequr-user %s\n    </RequireAll>\n" % (STAFF, BOB)),
             location("/protected/errdoc401", "    Require saml-attribute groups %s\n"
                      "    ErrorDocument 401 /cgi-bin-401-page\n" % ADMINS),
+            location("/protected/errdoc403", "    Require saml-attribute groups %s\n"
+                     "    ErrorDocument 403 \"Ask the Sequr desk for the admins group.\"\n"
+                     % ADMINS),
+            location("/protected/errdoc403url", "    Require saml-attribute groups %s\n"
+                     "    ErrorDocument 403 /index.html\n" % ADMINS),
         ])
         super().setUpClass()
 
@@ -77,6 +82,25 @@ class RequireProviders(SamlTestCase):
         # signed-in user's refusal back into a 401 answered by that document.
         jar = self.signed_in(groups=[STAFF])
         self.assert_forbidden("/protected/errdoc401/x", jar)
+
+    def test_error_document_403_text_is_the_refusal_page(self):
+        jar = self.signed_in(groups=[STAFF])
+        r = self.get("/protected/errdoc403/x", jar=jar)
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.text.strip(), "Ask the Sequr desk for the admins group.")
+        self.assertIsNone(r.location, r)
+        self.assertIsNone(r.header("WWW-Authenticate"), r)
+
+    def test_error_document_403_url_is_served_with_403(self):
+        jar = self.signed_in(groups=[STAFF])
+        r = self.get("/protected/errdoc403url/x", jar=jar)
+        self.assertEqual(r.status, 403, r)
+        self.assertIn("landing page", r.text)      # htdocs/index.html
+        self.assertIsNone(r.location, r)
+        self.assertIsNone(r.header("WWW-Authenticate"), r)
+        # a member still gets in at the same location
+        jar = self.signed_in(groups=[ADMINS])
+        self.assert_granted("/protected/errdoc403url/x", jar)
 
     def test_without_a_session_the_browser_is_sent_to_sign_in(self):
         for path in ("/protected/admins/x", "/protected/alice", "/protected/any",
