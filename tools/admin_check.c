@@ -4,9 +4,10 @@
  * own loaders (saml/certificate.c, saml/idp_metadata.c, saml/user_store.c),
  * and the rules of apache/config_check.c are repeated per server: an
  * AuthType sequr-saml server needs an SP entity ID, an IdP and a usable IdP
- * certificate; SP key and certificate go together and must match. */
+ * certificate; SP key and certificate go together and must match. The IdPs
+ * (the default one and the tenants) are admin_check_idp.c's. */
 #include "admin.h"
-#include "admin_conf.h"
+#include "admin_check.h"
 
 #include <apr_dbd.h>
 #include <apr_strings.h>
@@ -21,27 +22,20 @@
 #include <unistd.h>
 
 #include "certificate.h"
-#include "idp_metadata.h"
 
-/* What one server (main or a <VirtualHost>) sets itself; a virtual host
- * inherits what it leaves unset from the main server, as the module merges. */
-typedef struct server_state {
-    const admin_directive_t *sp_entity_id, *idp_sso_url, *idp_entity_id, *user_store;
-    const admin_directive_t *sp_cert_at, *sp_key_at, *dbd_driver, *dbd_params, *auth_type;
-    X509 *sp_cert;
-    EVP_PKEY *sp_key;
-    int idp_certs, expired_idp_certs;    /* from certificate files and metadata */
-    int own_idp;                         /* names any part of an IdP (then inherits none) */
-    int allow_expired;                   /* -1 unset, else SequrSAMLAllowExpiredIdPCertificate */
-} server_state_t;
-
-typedef struct checker {
-    apr_pool_t *p;
-    apr_time_t now;
-    const char *run_user;                /* the User directive: who Apache's children are */
-    server_state_t *servers;
-    int nservers, problems, warnings;
-} checker_t;
+static void vreport(checker_t *c, int is_problem, const admin_directive_t *d, const char *fmt,
+                    va_list ap)
+{
+    if (d)
+        printf("%s:%d: ", d->file, d->line);
+    printf("%s", is_problem ? "problem: " : "warning: ");
+    vprintf(fmt, ap);
+    putchar('\n');
+    if (is_problem)
+        c->problems++;
+    else
+        c->warnings++;
+}
 
 static void report(checker_t *c, int is_problem, const admin_directive_t *d, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -50,17 +44,19 @@ static void report(checker_t *c, int is_problem, const admin_directive_t *d, con
 {
     va_list ap;
 
-    if (d)
-        printf("%s:%d: ", d->file, d->line);
-    printf("%s", is_problem ? "problem: " : "warning: ");
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vreport(c, is_problem, d, fmt, ap);
     va_end(ap);
-    putchar('\n');
-    if (is_problem)
-        c->problems++;
-    else
-        c->warnings++;
+}
+
+void admin_check_report(checker_t *c, int is_problem, const admin_directive_t *d,
+                        const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreport(c, is_problem, d, fmt, ap);
+    va_end(ap);
 }
 
 static const char *arg0(const admin_directive_t *d)
@@ -68,58 +64,14 @@ static const char *arg0(const admin_directive_t *d)
     return d->args->nelts > 0 ? APR_ARRAY_IDX(d->args, 0, const char *) : NULL;
 }
 
+const char *admin_check_arg0(const admin_directive_t *d)
+{
+    return arg0(d);
+}
+
 static int is(const admin_directive_t *d, const char *name)
 {
     return !strcasecmp(d->name, name);
-}
-
-/* One IdP certificate: usable unless expired (the module leaves expired
- * ones out unless SequrSAMLAllowExpiredIdPCertificate On). */
-static void judge_idp_cert(checker_t *c, server_state_t *s, const admin_directive_t *d,
-                           X509 *cert, const char *what)
-{
-    int expired = 0;
-    const char *problem = admin_cert_expiry_problem(c->p, cert, c->now, &expired);
-
-    s->idp_certs++;
-    s->expired_idp_certs += expired;
-    if (problem)
-        report(c, 0, d, "%s (%s) %s%s", what, saml_cert_subject(c->p, cert), problem,
-               expired ? ": left out unless SequrSAMLAllowExpiredIdPCertificate On"
-               : ": add its successor from Azure now");
-}
-
-static void load_idp_certificate(checker_t *c, server_state_t *s, const admin_directive_t *d)
-{
-    const char *path = admin_conf_path(c->p, d, arg0(d));
-    saml_err_t err = {0};
-    X509 *cert = NULL;
-
-    if (saml_cert_load_file(c->p, path, &cert, &err) != APR_SUCCESS)
-        report(c, 1, d, "IdP certificate: %s", err.detail);
-    else
-        judge_idp_cert(c, s, d, cert, apr_psprintf(c->p, "IdP certificate %s", path));
-}
-
-static void load_idp_metadata(checker_t *c, server_state_t *s, const admin_directive_t *d)
-{
-    const char *path = admin_conf_path(c->p, d, arg0(d));
-    saml_idp_metadata_t *md = NULL;
-    saml_err_t err = {0};
-    int i;
-
-    if (saml_idp_metadata_load_file(c->p, path, &md, &err) != APR_SUCCESS) {
-        report(c, 1, d, "IdP metadata: %s", err.detail);
-        return;
-    }
-    /* The metadata stands in for the three IdP directives. */
-    if (s->idp_sso_url == NULL)
-        s->idp_sso_url = d;
-    if (s->idp_entity_id == NULL)
-        s->idp_entity_id = d;
-    for (i = 0; i < md->certs->nelts; i++)
-        judge_idp_cert(c, s, d, APR_ARRAY_IDX(md->certs, i, X509 *),
-                       apr_psprintf(c->p, "signing certificate %d of %s", i + 1, path));
 }
 
 static void load_sp_certificate(checker_t *c, server_state_t *s, const admin_directive_t *d)
@@ -155,30 +107,30 @@ static void load_sp_key(checker_t *c, server_state_t *s, const admin_directive_t
                path, (unsigned)(st.st_mode & 07777));
 }
 
-/* Apply one directive to the server it stands in. */
+/* Apply one directive to the server (or the tenant) it stands in. */
 static void read_directive(checker_t *c, const admin_directive_t *d)
 {
     server_state_t *s = &c->servers[d->server];
-    int file_directive = is(d, "SequrSAMLIdPCertificateFile") || is(d, "SequrSAMLIdPMetadataFile") ||
-                         is(d, "SequrSAMLSPCertificateFile") || is(d, "SequrSAMLSPPrivateKeyFile");
+    int file_directive = is(d, "SequrSAMLSPCertificateFile") || is(d, "SequrSAMLSPPrivateKeyFile");
 
-    if (is(d, "SequrSAMLIdPSSOURL") || is(d, "SequrSAMLIdPEntityID") ||
-        is(d, "SequrSAMLIdPCertificateFile") || is(d, "SequrSAMLIdPMetadataFile"))
-        s->own_idp = 1;
+    if (d->tenant) {
+        if (admin_check_is_idp_directive(d))
+            admin_check_idp_directive(c, &c->tenants[d->tenant->index], d);
+        else
+            report(c, 1, d, "%s is not allowed inside <SequrSAMLTenant %s> (line %d): only "
+                   "SequrSAMLIdPMetadataFile, SequrSAMLIdPSSOURL, SequrSAMLIdPEntityID, "
+                   "SequrSAMLIdPCertificateFile and SequrSAMLIdPSLOURL", d->name,
+                   d->tenant->args, d->tenant->line);
+        return;
+    }
     if (file_directive && d->args->nelts != 1) {
         report(c, 1, d, "%s takes one file name", d->name);
         return;
     }
-    if (is(d, "SequrSAMLSPEntityID"))
+    if (admin_check_is_idp_directive(d))
+        admin_check_idp_directive(c, &s->idp, d);
+    else if (is(d, "SequrSAMLSPEntityID"))
         s->sp_entity_id = d;
-    else if (is(d, "SequrSAMLIdPSSOURL"))
-        s->idp_sso_url = d;
-    else if (is(d, "SequrSAMLIdPEntityID"))
-        s->idp_entity_id = d;
-    else if (is(d, "SequrSAMLIdPCertificateFile"))
-        load_idp_certificate(c, s, d);
-    else if (is(d, "SequrSAMLIdPMetadataFile"))
-        load_idp_metadata(c, s, d);
     else if (is(d, "SequrSAMLSPCertificateFile"))
         load_sp_certificate(c, s, d);
     else if (is(d, "SequrSAMLSPPrivateKeyFile"))
@@ -193,9 +145,6 @@ static void read_directive(checker_t *c, const admin_directive_t *d)
         s->dbd_driver = d;
     else if (is(d, "DBDParams"))
         s->dbd_params = d;
-    else if (is(d, "AuthType") && arg0(d) && !strcasecmp(arg0(d), "sequr-saml") &&
-             s->auth_type == NULL)
-        s->auth_type = d;
 }
 
 #define INHERIT(field) if (v->field == NULL) v->field = m->field
@@ -218,12 +167,8 @@ static server_state_t effective(const server_state_t *m, const server_state_t *v
         v->sp_key_at = m->sp_key_at;
         v->sp_key = m->sp_key;
     }
-    if (!v->own_idp) {
-        v->idp_sso_url = m->idp_sso_url;
-        v->idp_entity_id = m->idp_entity_id;
-        v->idp_certs = m->idp_certs;
-        v->expired_idp_certs = m->expired_idp_certs;
-    }
+    if (!v->idp.named)
+        v->idp = m->idp;
     return e;
 }
 
@@ -240,23 +185,19 @@ static void check_sp_pair(checker_t *c, const server_state_t *s, const char *lab
     ERR_clear_error();
 }
 
-/* What the module's start-up check refuses for a server with AuthType sequr-saml. */
+/* What the module's start-up check refuses for a server with AuthType
+ * sequr-saml: a location signing in with a tenant needs only the SP entity
+ * ID here (the tenant is checked with its section). */
 static void check_completeness(checker_t *c, const server_state_t *s, const char *label)
 {
-    const admin_directive_t *at = s->auth_type;
+    const admin_directive_t *at = s->auth_type ? s->auth_type : s->tenant_auth_type;
 
     if (at == NULL)
         return;
     if (s->sp_entity_id == NULL)
         report(c, 1, at, "AuthType sequr-saml in %s without SequrSAMLSPEntityID", label);
-    if (s->idp_sso_url == NULL || s->idp_entity_id == NULL)
-        report(c, 1, at, "AuthType sequr-saml in %s without an IdP: set SequrSAMLIdPSSOURL and "
-               "SequrSAMLIdPEntityID (or SequrSAMLIdPMetadataFile)", label);
-    if (s->idp_certs == 0)
-        report(c, 1, at, "AuthType sequr-saml in %s without an IdP certificate that loads", label);
-    else if (s->expired_idp_certs == s->idp_certs && s->allow_expired != 1)
-        report(c, 1, at, "every IdP certificate of %s has expired: Apache will not start; "
-               "download the current one from Azure", label);
+    if (s->auth_type)
+        admin_check_idp_complete(c, &s->idp, s->auth_type, label, s->allow_expired);
 }
 
 /* Apache's children (User, e.g. www-data) open the SQLite file, not root:
@@ -411,6 +352,10 @@ int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)
         return admin_complain(ADMIN_EXIT_SYSTEM, "%s", why);
     c.p = p;
     c.now = apr_time_now();
+    c.conf = &conf;
+    c.tenants = apr_pcalloc(p, sizeof(idp_state_t) * (apr_size_t)(conf.tenants->nelts + 1));
+    for (i = 0; i < conf.tenants->nelts; i++)
+        c.tenants[i].tenant = APR_ARRAY_IDX(conf.tenants, i, const admin_tenant_t *);
     c.nservers = conf.server_labels->nelts;
     c.servers = apr_pcalloc(p, sizeof(server_state_t) * (apr_size_t)c.nservers);
     for (i = 0; i < c.nservers; i++)
@@ -421,6 +366,7 @@ int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)
     }
     for (i = 0; i < conf.directives->nelts; i++)
         read_directive(&c, &APR_ARRAY_IDX(conf.directives, i, admin_directive_t));
+    admin_check_tenants(&c);
     for (i = 0; i < c.nservers; i++) {
         const char *label = APR_ARRAY_IDX(conf.server_labels, i, const char *);
         server_state_t s = i == 0 ? c.servers[0] : effective(&c.servers[0], &c.servers[i]);

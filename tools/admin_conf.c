@@ -26,6 +26,8 @@ typedef struct reader {
     apr_hash_t *seen;          /* files already read: an include loop reads nothing twice */
     const char *server_root;
     int server;                /* current <VirtualHost> (0: none) */
+    int block;                 /* current section inside it (conf->block_parents) */
+    admin_tenant_t *tenant;    /* current <SequrSAMLTenant>, or NULL */
 } reader_t;
 
 static void problem(reader_t *r, const char *file, int line, const char *fmt, ...)
@@ -141,21 +143,83 @@ static void include(reader_t *r, const admin_directive_t *d, int optional, int d
         globfree(&g);
 }
 
+/* What follows the section name up to '>', trimmed. */
+static char *section_args(reader_t *r, const char *rest)
+{
+    char *args = apr_pstrdup(r->p, rest), *end;
+    char *gt = strrchr(args, '>');
+
+    if (gt)
+        *gt = '\0';
+    while (*args && isspace((unsigned char)*args))
+        args++;
+    for (end = args + strlen(args); end > args && isspace((unsigned char)end[-1]); end--)
+        end[-1] = '\0';
+    return args;
+}
+
+static int new_block(reader_t *r, int parent)
+{
+    APR_ARRAY_PUSH(r->conf->block_parents, int) = parent;
+    return r->conf->block_parents->nelts - 1;
+}
+
+/* The section's own rules (Apache's, and the module's start_tenant) are
+ * checked here, as they are about where lines stand; what the directives
+ * inside mean is admin_check.c's. */
+static void open_tenant(reader_t *r, const char *file, int line, const char *rest)
+{
+    admin_tenant_t *t;
+
+    if (r->tenant) {
+        problem(r, file, line, "<SequrSAMLTenant> cannot be nested (in <SequrSAMLTenant %s> "
+                "at line %d)", r->tenant->args, r->tenant->line);
+        return;
+    }
+    if (strchr(rest, '>') == NULL)
+        problem(r, file, line, "<SequrSAMLTenant> directive missing closing '>'");
+    t = apr_pcalloc(r->p, sizeof(*t));
+    t->file = file;
+    t->line = line;
+    t->args = section_args(r, rest);
+    t->server = r->server;
+    t->index = r->conf->tenants->nelts;
+    APR_ARRAY_PUSH(r->conf->tenants, admin_tenant_t *) = t;
+    r->tenant = t;
+}
+
 static void section(reader_t *r, const char *file, int line, const char *name, const char *rest)
 {
     if (!strcasecmp(name, "<VirtualHost")) {
-        char *args = apr_pstrdup(r->p, rest);
-        char *gt = strrchr(args, '>');
-        if (gt)
-            *gt = '\0';
-        while (*args && isspace((unsigned char)*args))
-            args++;
         APR_ARRAY_PUSH(r->conf->server_labels, const char *) =
-            apr_psprintf(r->p, "<VirtualHost %s> at %s:%d", args, file, line);
+            apr_psprintf(r->p, "<VirtualHost %s> at %s:%d", section_args(r, rest), file, line);
         r->server = r->conf->server_labels->nelts - 1;
+        r->block = new_block(r, -1);
     }
-    else if (!strcasecmp(name, "</VirtualHost>") || !strcasecmp(name, "</VirtualHost"))
+    else if (!strcasecmp(name, "</VirtualHost>") || !strcasecmp(name, "</VirtualHost")) {
         r->server = 0;
+        r->block = 0;
+    }
+    else if (!strcasecmp(name, "<SequrSAMLTenant"))
+        open_tenant(r, file, line, rest);
+    else if (!strcasecmp(name, "</SequrSAMLTenant>") || !strcasecmp(name, "</SequrSAMLTenant")) {
+        if (r->tenant == NULL)
+            problem(r, file, line, "</SequrSAMLTenant> without matching <SequrSAMLTenant> "
+                    "section");
+        r->tenant = NULL;
+    }
+    else if (r->tenant)
+        problem(r, file, line, "%s is not allowed inside <SequrSAMLTenant %s> (line %d): only "
+                "SequrSAMLIdPMetadataFile, SequrSAMLIdPSSOURL, SequrSAMLIdPEntityID, "
+                "SequrSAMLIdPCertificateFile and SequrSAMLIdPSLOURL", name, r->tenant->args,
+                r->tenant->line);
+    else if (name[1] == '/') {
+        int parent = APR_ARRAY_IDX(r->conf->block_parents, r->block, int);
+        if (parent >= 0)
+            r->block = parent;
+    }
+    else
+        r->block = new_block(r, r->block);
 }
 
 /* One logical line (continuations joined, leading space gone). */
@@ -175,6 +239,8 @@ static void read_line(reader_t *r, const char *file, int line, const char *text,
     d->line = line;
     d->name = name;
     d->server = r->server;
+    d->tenant = r->tenant;
+    d->block = r->block;
     d->args = apr_array_make(r->p, 2, sizeof(const char *));
     while ((word = next_word(r->p, &rest)) != NULL)
         APR_ARRAY_PUSH(d->args, const char *) = expand(r, word);
@@ -218,6 +284,12 @@ static void read_lines(reader_t *r, const char *file, char *text, int depth)
             joined[strlen(joined) - 1] = '\0';
         read_line(r, file, first, joined, depth);
         line = next;
+    }
+    /* Apache refuses a section that a file leaves open. */
+    if (r->tenant && !strcmp(r->tenant->file, file)) {
+        problem(r, file, r->tenant->line, "<SequrSAMLTenant %s> is not closed by "
+                "</SequrSAMLTenant> in this file", r->tenant->args);
+        r->tenant = NULL;
     }
 }
 
@@ -301,6 +373,9 @@ apr_status_t admin_conf_read(apr_pool_t *p, const char *path, admin_conf_t *conf
     conf->directives = apr_array_make(p, 64, sizeof(admin_directive_t));
     conf->server_labels = apr_array_make(p, 4, sizeof(const char *));
     conf->problems = apr_array_make(p, 4, sizeof(const char *));
+    conf->tenants = apr_array_make(p, 4, sizeof(admin_tenant_t *));
+    conf->block_parents = apr_array_make(p, 16, sizeof(int));
+    APR_ARRAY_PUSH(conf->block_parents, int) = -1;
     APR_ARRAY_PUSH(conf->server_labels, const char *) = "main server";
     r.p = p;
     r.conf = conf;

@@ -1,13 +1,23 @@
 /* A reader of Apache configuration files good enough for `check`: directive
  * lines with their file and line, quoting, continuation lines, Define and
  * ${VAR}, ServerRoot, Include/IncludeOptional (files, directories, globs),
- * and which <VirtualHost> each line is in. It does not evaluate <IfModule>,
+ * which <VirtualHost> and <SequrSAMLTenant> each line is in, and which section
+ * (<Location>, <Directory>, ...) inside it. It does not evaluate <IfModule>,
  * <IfDefine> or <If>: every line counts. */
 #ifndef SEQUR_ADMIN_CONF_H
 #define SEQUR_ADMIN_CONF_H
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+
+/* A <SequrSAMLTenant ARGS> section. */
+typedef struct admin_tenant {
+    const char *file;
+    int line;
+    const char *args;               /* between the section name and '>', trimmed: the name */
+    int server;                     /* as admin_directive_t.server */
+    int index;                      /* in admin_conf_t.tenants */
+} admin_tenant_t;
 
 typedef struct admin_directive {
     const char *file;
@@ -16,6 +26,9 @@ typedef struct admin_directive {
     apr_array_header_t *args;       /* const char *, quotes removed, ${VAR} expanded */
     int server;                     /* 0: main server, n: the n-th <VirtualHost> */
     const char *server_root;        /* ServerRoot in force at this line */
+    const admin_tenant_t *tenant;   /* the <SequrSAMLTenant> section it is in, or NULL */
+    int block;                      /* the innermost other section it is in (<Location>,
+                                     * <IfModule>, ...): an index into block_parents */
 } admin_directive_t;
 
 typedef struct admin_conf {
@@ -23,6 +36,9 @@ typedef struct admin_conf {
     apr_array_header_t *server_labels;  /* const char *, [0] "main server", [n] "<VirtualHost
                                          * ARGS> at FILE:LINE" */
     apr_array_header_t *problems;       /* const char *, "FILE:LINE: what" */
+    apr_array_header_t *tenants;        /* admin_tenant_t *, in the order read */
+    apr_array_header_t *block_parents;  /* int: the section around each block, -1 for a
+                                         * server's top level (block 0: the main server's) */
 } admin_conf_t;
 
 /* Read path (a file, or a directory whose files are all read, as Include

@@ -448,6 +448,116 @@ class Check(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("0 problem(s), 1 warning(s)", out)
 
+    def test_tenant_sections(self):
+        """Each <SequrSAMLTenant> is an IdP of its own, checked as config_check.c does."""
+        _, own = long_lived_pair(self.dir, "own", "own")
+        _, cont = long_lived_pair(self.dir, "contoso", "contoso")
+        _, old = az.make_expired_keypair(self.dir)
+        fab_md = os.path.join(self.dir, "fabrikam.xml")
+        with open(fab_md, "wb") as f:
+            f.write(az.make_metadata("fab-tenant", "https://login.example/fab/saml2", [cont]))
+        good = [
+            "SequrSAMLSPEntityID https://sp.example/",                       # 1
+            "<SequrSAMLTenant contoso>",                                     # 2
+            "    SequrSAMLIdPSSOURL https://login.example/c/saml2",          # 3
+            "    SequrSAMLIdPEntityID https://sts.windows.net/c/",           # 4
+            "    SequrSAMLIdPCertificateFile %s" % cont,                     # 5
+            "    SequrSAMLIdPCertificateFile %s" % old,                      # 6
+            "    SequrSAMLIdPSLOURL https://login.example/c/saml2",          # 7
+            "</SequrSAMLTenant>",                                            # 8
+            "<SequrSAMLTenant fabrikam>",                                    # 9
+            "    SequrSAMLIdPMetadataFile %s" % fab_md,                      # 10
+            "</SequrSAMLTenant>",                                            # 11
+            "<Location /c>",                                                 # 12
+            "    AuthType sequr-saml",                                       # 13
+            "    SequrSAMLTenantName contoso",                               # 14
+            "</Location>",                                                   # 15
+            "<VirtualHost *:80>",                                            # 16
+            "  <Location />",                                                # 17
+            "    <IfModule mod_sequr_saml.c>",                               # 18
+            "      AuthType sequr-saml",                                     # 19
+            "    </IfModule>",                                               # 20
+            "    SequrSAMLTenantName fabrikam",                              # 21
+            "  </Location>",                                                 # 22
+            "</VirtualHost>", ""]
+        conf = self.write("t.conf", "\n".join(good))
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        # No default IdP is needed where every location names its tenant (and
+        # the vhost sees the main server's tenants); the tenant's IdP
+        # directives are not the server's; its expired certificate is its own.
+        self.assertEqual(rc, 0, out)
+        self.assertIn("t.conf:6: warning: tenant contoso IdP certificate %s" % old, out)
+        self.assertIn("0 problem(s), 1 warning(s)", out)
+
+        bad = [
+            "SequrSAMLSPEntityID https://sp.example/",                       # 1
+            "SequrSAMLIdPSSOURL https://login.example/own/saml2",            # 2
+            "SequrSAMLIdPEntityID https://sts.windows.net/fab-tenant/",      # 3
+            "SequrSAMLIdPCertificateFile %s" % own,                          # 4
+            "<SequrSAMLTenant contoso>",                                     # 5
+            "    SequrSAMLIdPSSOURL https://login.example/c/saml2",          # 6
+            "    SequrSAMLIdPEntityID https://sts.windows.net/c/",           # 7
+            "    SequrSAMLIdPCertificateFile %s" % old,                      # 8
+            "    SequrSAMLClockSkew 10",                                     # 9
+            "</SequrSAMLTenant>",                                            # 10
+            "<SequrSAMLTenant fabrikam>",                                    # 11
+            "    SequrSAMLIdPMetadataFile %s" % fab_md,                      # 12
+            "</SequrSAMLTenant>",                                            # 13
+            "<SequrSAMLTenant contoso>",                                     # 14
+            "    SequrSAMLIdPSSOURL https://login.example/c2/saml2",         # 15
+            "</SequrSAMLTenant>",                                            # 16
+            "<SequrSAMLTenant partial>",                                     # 17
+            "    SequrSAMLIdPSSOURL https://login.example/p/saml2",          # 18
+            "    SequrSAMLIdPEntityID https://sts.windows.net/c/",           # 19
+            "    SequrSAMLIdPCertificateFile %s" % own,                      # 20
+            "</SequrSAMLTenant>",                                            # 21
+            "<SequrSAMLTenant empty>",                                       # 22
+            "</SequrSAMLTenant>",                                            # 23
+            "<Location /x>",                                                 # 24
+            "    AuthType sequr-saml",                                       # 25
+            "    SequrSAMLTenantName nobody",                                # 26
+            "</Location>",                                                   # 27
+            "<VirtualHost *:80>",                                            # 28
+            "  <SequrSAMLTenant v>",                                         # 29
+            "    SequrSAMLIdPMetadataFile %s" % fab_md,                      # 30
+            "  </SequrSAMLTenant>",                                          # 31
+            "</VirtualHost>",                                                # 32
+            "<VirtualHost *:81>",                                            # 33
+            "  <Location />",                                                # 34
+            "    SequrSAMLTenantName v",                                     # 35
+            "  </Location>",                                                 # 36
+            "</VirtualHost>", ""]
+        conf = self.write("t.conf", "\n".join(bad))
+        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.assertEqual(rc, 2, out)
+        lines = out.splitlines()
+
+        def reported(line, *words):
+            for l in lines:
+                if l.startswith("%s:%d: " % (conf, line)) and all(w in l for w in words):
+                    return
+            self.fail("no line %d with %s in:\n%s" % (line, words, out))
+        reported(8, "warning", "tenant contoso IdP certificate", "EXPIRED")
+        reported(5, "problem", "every IdP certificate of tenant contoso has expired")
+        reported(9, "problem", "SequrSAMLClockSkew is not allowed inside <SequrSAMLTenant "
+                 "contoso>")
+        reported(11, "problem", "main server: IdP entity ID https://sts.windows.net/fab-tenant/ "
+                 "is already the default IdP's")
+        reported(14, "problem", "main server already has a tenant named contoso", ":5)")
+        reported(17, "problem", "IdP entity ID https://sts.windows.net/c/ is already tenant "
+                 "contoso's")
+        reported(22, "problem", "<SequrSAMLTenant empty> in main server without an IdP: set")
+        reported(22, "problem", "without an IdP certificate that loads inside the section")
+        reported(26, "problem", "SequrSAMLTenantName nobody: main server has no "
+                 "<SequrSAMLTenant nobody>")
+        # A vhost's tenant is its own (the other vhost cannot name it), and is
+        # checked against the IdPs the vhost inherits.
+        reported(35, "problem", "SequrSAMLTenantName v: <VirtualHost *:81>")
+        reported(29, "problem", "<VirtualHost *:80>", "is already the default IdP's")
+        self.assertNotIn("%s:2:" % conf, out)          # the tenants' directives are not
+        self.assertNotIn("%s:15:" % conf, out)         # the default IdP's
+        self.assertIn("10 problem(s), 1 warning(s)", out)
+
     def test_usage_and_unreadable_config(self):
         rc, out, err = admin("check", "--config", os.path.join(self.dir, "none.conf"))
         self.assertEqual(rc, 3, err)

@@ -1,7 +1,8 @@
 /* The Apache config reader behind `sequr-saml-admin check` (tools/admin_conf.c):
  * words as httpd splits them, the file and line of each directive, Define and
  * ${VAR}, ServerRoot, Include/IncludeOptional with globs, directories and
- * loops, and which <VirtualHost> a line belongs to. */
+ * loops, and which <VirtualHost>, <SequrSAMLTenant> and other section a line
+ * belongs to. */
 #define _XOPEN_SOURCE 700
 #include <check.h>
 #include <ftw.h>
@@ -216,6 +217,80 @@ START_TEST(virtual_hosts)
 }
 END_TEST
 
+START_TEST(tenant_sections_and_blocks)
+{
+    const char *path = put("t.conf",
+        "SequrSAMLIdPSSOURL https://own/\n"                         /* 1 */
+        "<SequrSAMLTenant contoso >\n"                              /* 2 */
+        "    SequrSAMLIdPEntityID https://sts/c/\n"                 /* 3 */
+        "</SequrSAMLTenant>\n"                                      /* 4 */
+        "<Location /c>\n"                                           /* 5 */
+        "  <IfModule x>\n"                                          /* 6 */
+        "    AuthType sequr-saml\n"                                 /* 7 */
+        "  </IfModule>\n"                                           /* 8 */
+        "  SequrSAMLTenantName contoso\n"                           /* 9 */
+        "</Location>\n"                                             /* 10 */
+        "<VirtualHost *:80>\n"                                      /* 11 */
+        "  <SequrSAMLTenant v>\n"                                   /* 12 */
+        "    <Location /inside>\n"                                  /* 13 */
+        "    SequrSAMLIdPSSOURL https://v/\n"                       /* 14 */
+        "    <SequrSAMLTenant nested>\n"                            /* 15 */
+        "  </SequrSAMLTenant>\n"                                    /* 16 */
+        "  Top 1\n"                                                 /* 17 */
+        "</VirtualHost>\n"                                          /* 18 */
+        "</SequrSAMLTenant>\n"                                      /* 19 */
+        "<SequrSAMLTenant open>\n"                                  /* 20 */
+        "  SequrSAMLIdPSSOURL https://o/\n");                       /* 21 */
+    admin_conf_t c = read_ok(path);
+    const admin_tenant_t *t;
+    int parent;
+
+    ck_assert_int_eq(c.tenants->nelts, 3);
+    t = APR_ARRAY_IDX(c.tenants, 0, const admin_tenant_t *);
+    ck_assert_str_eq(t->args, "contoso");                   /* trimmed */
+    ck_assert_int_eq(t->line, 2);
+    ck_assert_int_eq(t->server, 0);
+    ck_assert_int_eq(t->index, 0);
+    ck_assert_ptr_null(nth(&c, 0)->tenant);
+    ck_assert_ptr_eq(nth(&c, 1)->tenant, t);
+    ck_assert_int_eq(nth(&c, 0)->block, 0);
+    /* AuthType in <IfModule> in <Location>: its block's parent is the
+     * Location's, where SequrSAMLTenantName stands, whose parent is the
+     * main server's top level. */
+    ck_assert_str_eq(nth(&c, 2)->name, "AuthType");
+    ck_assert_str_eq(nth(&c, 3)->name, "SequrSAMLTenantName");
+    ck_assert_ptr_null(nth(&c, 2)->tenant);
+    parent = APR_ARRAY_IDX(c.block_parents, nth(&c, 2)->block, int);
+    ck_assert_int_eq(parent, nth(&c, 3)->block);
+    ck_assert_int_eq(APR_ARRAY_IDX(c.block_parents, parent, int), 0);
+    ck_assert_int_eq(APR_ARRAY_IDX(c.block_parents, 0, int), -1);
+    /* A virtual host's tenant; its top level is a block of its own. */
+    t = APR_ARRAY_IDX(c.tenants, 1, const admin_tenant_t *);
+    ck_assert_str_eq(t->args, "v");
+    ck_assert_int_eq(t->server, 1);
+    ck_assert_ptr_eq(nth(&c, 4)->tenant, t);
+    ck_assert_ptr_null(nth(&c, 5)->tenant);                 /* Top: after the section */
+    ck_assert_int_eq(nth(&c, 5)->server, 1);
+    ck_assert_int_eq(APR_ARRAY_IDX(c.block_parents, nth(&c, 5)->block, int), -1);
+    ck_assert_int_ne(nth(&c, 5)->block, 0);
+    t = APR_ARRAY_IDX(c.tenants, 2, const admin_tenant_t *);
+    ck_assert_str_eq(t->args, "open");
+    ck_assert_int_eq(t->server, 0);
+    ck_assert_ptr_eq(nth(&c, 6)->tenant, t);
+    /* A section inside a tenant, a nested tenant, a stray close, an unclosed one. */
+    ck_assert_int_eq(c.problems->nelts, 4);
+    ck_assert_ptr_nonnull(strstr(APR_ARRAY_IDX(c.problems, 0, const char *),
+        apr_psprintf(tk_pool(), "%s:13: problem: <Location is not allowed inside "
+                     "<SequrSAMLTenant v> (line 12)", path)));
+    ck_assert_ptr_nonnull(strstr(APR_ARRAY_IDX(c.problems, 1, const char *),
+        apr_psprintf(tk_pool(), "%s:15: problem: <SequrSAMLTenant> cannot be nested", path)));
+    ck_assert_ptr_nonnull(strstr(APR_ARRAY_IDX(c.problems, 2, const char *),
+        apr_psprintf(tk_pool(), "%s:19: problem: </SequrSAMLTenant> without matching", path)));
+    ck_assert_ptr_nonnull(strstr(APR_ARRAY_IDX(c.problems, 3, const char *),
+        apr_psprintf(tk_pool(), "%s:20: problem: <SequrSAMLTenant open> is not closed", path)));
+}
+END_TEST
+
 START_TEST(unreadable_config)
 {
     admin_conf_t c;
@@ -246,6 +321,7 @@ int main(void)
     tcase_add_test(tc, defines_server_root_and_relative_paths);
     tcase_add_test(tc, includes_globs_directories_and_loops);
     tcase_add_test(tc, virtual_hosts);
+    tcase_add_test(tc, tenant_sections_and_blocks);
     tcase_add_test(tc, unreadable_config);
     suite_add_tcase(s, tc);
     tk_setup();
