@@ -50,7 +50,8 @@ const char *admin_check_arg0(const admin_directive_t *d);
 /* Whether d is one of the five directives that describe an IdP. */
 int admin_check_is_idp_directive(const admin_directive_t *d);
 
-/* Apply an IdP directive (one taking a file already has one) to idp. */
+/* Apply one of those to idp: remember the URL or entity ID, load the
+ * certificate or metadata file it names (a problem when it does not load). */
 void admin_check_idp_directive(checker_t *c, idp_state_t *idp, const admin_directive_t *d);
 
 /* Problems with idp that keep Apache from starting, at `at`: no SSO URL or
