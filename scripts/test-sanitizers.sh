@@ -43,7 +43,8 @@ mkdir -m 1777 reports
 export ASAN_OPTIONS=detect_leaks=0:use_sigaltstack=0:log_path=$dir/reports/asan
 export UBSAN_OPTIONS=print_stacktrace=1:log_path=$dir/reports/ubsan
 irc=0
-SEQUR_SKIP_FILES=test_load,test_reload_under_load,test_browser \
+# APACHE_HTTPD: `sequr-saml-admin check` runs `apache2 -t` with the ASan module too.
+APACHE_HTTPD=$dir/apache-asan SEQUR_SKIP_FILES=test_load,test_reload_under_load,test_browser \
 SEQUR_BUILDDIR=$dir SEQUR_SRCDIR=$dir SEQUR_APACHE=$dir/apache-asan SEQUR_SKIP_VALGRIND=1 \
     /usr/bin/python3 tests/integration/run >integration.log 2>&1 || irc=$?
 tail -n 1 integration.log

@@ -284,12 +284,15 @@ static void check_user_store(checker_t *c, const server_state_t *s, const char *
  * apache2.conf needs its envvars, read the way apache2ctl does. */
 static void run_apache_configtest(checker_t *c, const char *config)
 {
-    const char *apache = "/usr/sbin/apache2", *dir, *cmd, *quoted;
+    /* APACHE_HTTPD names another httpd binary, as it does for apache2ctl. */
+    const char *apache = getenv("APACHE_HTTPD"), *dir, *cmd, *quoted;
     struct stat st;
     char line[512];
     FILE *out;
     int status;
 
+    if (!apache || !*apache)
+        apache = "/usr/sbin/apache2";
     if (stat(config, &st) != 0 || !S_ISREG(st.st_mode)) {
         printf("apache2 -t: not run (--config is a directory)\n");
         return;
