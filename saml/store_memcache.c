@@ -26,22 +26,10 @@ typedef struct mc_call {
     apr_size_t *out_len;
 } mc_call_t;
 
-/* memcached refuses keys with spaces or control characters; ours never
- * have any, but a key is input to a protocol line: check, do not assume. */
-static int key_is_valid(const char *key)
+static saml_net_server_t *owner(saml_store_t *st, const char *key)
 {
-    apr_size_t n = 0;
-    for (; key[n]; n++)
-        if ((unsigned char)key[n] <= 0x20 || (unsigned char)key[n] >= 0x7f)
-            return 0;
-    return n > 0 && n <= SAML_STORE_KEY_MAX;
-}
-
-static saml_net_server_t *server_for(saml_store_t *st, const char *key)
-{
-    mc_store_t *m = st->impl;
-    int i = saml_net_pick(key, m->servers->nelts);
-    return APR_ARRAY_IDX(m->servers, i, saml_net_server_t *);
+    const mc_store_t *m = st->impl;
+    return saml_net_server_for(m->servers, key);
 }
 
 /* Seconds from now, rounded up (an entry may outlive its expiry by under a
@@ -173,35 +161,35 @@ static apr_status_t mc_get(saml_store_t *st, const char *key, apr_pool_t *p, cha
                            apr_size_t *len)
 {
     mc_call_t a = { 0 };
-    if (!key_is_valid(key))
+    if (!saml_net_key_is_valid(key))
         return APR_EINVAL;
     a.key = key;
     a.key_len = strlen(key);
     a.p = p;
     a.out = val;
     a.out_len = len;
-    return saml_net_call(server_for(st, key), exchange_get, &a);
+    return saml_net_call(owner(st, key), exchange_get, &a);
 }
 
 static apr_status_t mc_take(saml_store_t *st, const char *key, apr_pool_t *p, char **val,
                             apr_size_t *len)
 {
     mc_call_t a = { 0 };
-    if (!key_is_valid(key))
+    if (!saml_net_key_is_valid(key))
         return APR_EINVAL;
     a.key = key;
     a.key_len = strlen(key);
     a.p = p;
     a.out = val;
     a.out_len = len;
-    return saml_net_call(server_for(st, key), exchange_take, &a);
+    return saml_net_call(owner(st, key), exchange_take, &a);
 }
 
 static apr_status_t store_value(saml_store_t *st, const char *cmd, const char *key,
                                 const char *val, apr_size_t len, apr_time_t expiry)
 {
     mc_call_t a = { 0 };
-    if (!key_is_valid(key))
+    if (!saml_net_key_is_valid(key))
         return APR_EINVAL;
     if (len > SAML_MEMCACHE_VALUE_MAX)
         return SAML_ETOOLARGE;
@@ -211,7 +199,7 @@ static apr_status_t store_value(saml_store_t *st, const char *cmd, const char *k
     a.val = val;
     a.len = len;
     a.exptime = exptime_of(expiry);
-    return saml_net_call(server_for(st, key), exchange_store, &a);
+    return saml_net_call(owner(st, key), exchange_store, &a);
 }
 
 static apr_status_t mc_set(saml_store_t *st, const char *key, const char *val, apr_size_t len,
@@ -231,10 +219,10 @@ static apr_status_t mc_remove(saml_store_t *st, const char *key)
 {
     mc_call_t a = { 0 };
     apr_status_t rv;
-    if (!key_is_valid(key))
+    if (!saml_net_key_is_valid(key))
         return APR_EINVAL;
     a.key = key;
-    rv = saml_net_call(server_for(st, key), exchange_delete, &a);
+    rv = saml_net_call(owner(st, key), exchange_delete, &a);
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 

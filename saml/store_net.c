@@ -6,6 +6,7 @@
  * shared between threads would need a lock around every allocation. Only the
  * idle list is shared, under one mutex per server. */
 #include "store_net.h"
+#include "store.h"
 
 #include <apr_network_io.h>
 #include <apr_strings.h>
@@ -450,4 +451,19 @@ int saml_net_pick(const char *key, int n)
         j = (int64_t)((double)(b + 1) * ((double)(1LL << 31) / (double)((h >> 33) + 1)));
     }
     return (int)b;
+}
+
+saml_net_server_t *saml_net_server_for(const apr_array_header_t *servers, const char *key)
+{
+    return APR_ARRAY_IDX(servers, saml_net_pick(key, servers->nelts), saml_net_server_t *);
+}
+
+int saml_net_key_is_valid(const char *key)
+{
+    apr_size_t n = 0;
+
+    for (; key[n]; n++)
+        if ((unsigned char)key[n] <= 0x20 || (unsigned char)key[n] >= 0x7f)
+            return 0;
+    return n > 0 && n <= SAML_STORE_KEY_MAX;
 }

@@ -49,6 +49,14 @@ const char *saml_net_server_name(const saml_net_server_t *s);
  * the keys that the new server takes. */
 int saml_net_pick(const char *key, int n);
 
+/* The server of `servers` (saml_net_server_t*) that owns key. */
+saml_net_server_t *saml_net_server_for(const apr_array_header_t *servers, const char *key);
+
+/* A key is one protocol token: printable ASCII without spaces, 1 to
+ * SAML_STORE_KEY_MAX bytes. Ours always are; a key is still input to a
+ * protocol line, so both clients check rather than assume. */
+int saml_net_key_is_valid(const char *key);
+
 /* One exchange on a connection: write the request, read the answer.
  * Returns APR_SUCCESS, APR_NOTFOUND or APR_EEXIST for a complete answer
  * (the connection stays usable); any other status closes the connection. */

@@ -25,22 +25,6 @@ typedef struct rd_call {
     long long integer;             /* an integer reply (DEL, EXISTS) */
 } rd_call_t;
 
-static int key_is_valid(const char *key)
-{
-    apr_size_t n = 0;
-    for (; key[n]; n++)
-        if ((unsigned char)key[n] <= 0x20 || (unsigned char)key[n] >= 0x7f)
-            return 0;
-    return n > 0 && n <= SAML_STORE_KEY_MAX;
-}
-
-static saml_net_server_t *server_for(saml_store_t *st, const char *key)
-{
-    rd_store_t *r = st->impl;
-    int i = saml_net_pick(key, r->servers->nelts);
-    return APR_ARRAY_IDX(r->servers, i, saml_net_server_t *);
-}
-
 /* Milliseconds from now, rounded up; 0 when already past. */
 static apr_int64_t px_of(apr_time_t expiry)
 {
@@ -130,9 +114,11 @@ static apr_status_t exchange(saml_net_conn_t *c, void *ctx)
 
 static apr_status_t call(saml_store_t *st, rd_call_t *a)
 {
-    if (!key_is_valid(a->key))
+    const rd_store_t *r = st->impl;
+
+    if (!saml_net_key_is_valid(a->key))
         return APR_EINVAL;
-    return saml_net_call(server_for(st, a->key), exchange, a);
+    return saml_net_call(saml_net_server_for(r->servers, a->key), exchange, a);
 }
 
 static apr_status_t rd_read(saml_store_t *st, const char *cmd, const char *key, apr_pool_t *p,
