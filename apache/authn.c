@@ -106,7 +106,7 @@ static int starts_like(const char *name, const char *prefix)
  * application: headers named like our exports (the fixed Sequr-SAML names,
  * this location's request header prefix and its environment prefix), or like
  * the usual ways a reverse proxy passes the user on, are dropped before
- * anything else runs. */
+ * any access control runs. */
 static int mimics_our_exports(request_rec *r, const char *name)
 {
     static const char *const exact[] = {"Remote-User", "X-Remote-User", NULL};
@@ -121,7 +121,7 @@ static int mimics_our_exports(request_rec *r, const char *name)
     return 0;
 }
 
-static void remove_spoofed_headers(request_rec *r)
+static void remove_mimicking_headers(request_rec *r)
 {
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
@@ -140,6 +140,39 @@ static void remove_spoofed_headers(request_rec *r)
     }
 }
 
+/* Where something of ours may reach the application: the location is
+ * protected by us (whatever its Require lines decide), or names a prefix,
+ * headers or a user attribute of ours. */
+static int exports_here(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+
+    if (type && !strcasecmp(type, SEQUR_AUTH_TYPE))
+        return 1;
+    return d && (d->env_prefix || d->request_header_prefix ||
+                 d->request_headers != SEQUR_UNSET || d->user_attribute);
+}
+
+/* Run once the request's per-directory configuration is final, before access
+ * control: check_user_id is not enough, since httpd skips it whenever
+ * authorization is decided without a user (Require all granted in a
+ * sub-location, Require ip inside RequireAny). Runs for subrequests and
+ * internal redirects too, whose location may name other prefixes. */
+int sequr_remove_spoofed_headers(request_rec *r)
+{
+    /* httpd gives a subrequest or internal redirect under the very same
+     * configuration the user of the request it came from, without
+     * authenticating again: its headers were cleaned under this configuration
+     * and now hold what we exported, which must stay. */
+    if ((r->prev && r->prev->per_dir_config == r->per_dir_config) ||
+        (r->main && r->main->per_dir_config == r->per_dir_config))
+        return DECLINED;
+    if (exports_here(r))
+        remove_mimicking_headers(r);
+    return DECLINED;
+}
+
 int sequr_check_user_id(request_rec *r)
 {
     const char *type = ap_auth_type(r);
@@ -150,7 +183,7 @@ int sequr_check_user_id(request_rec *r)
 
     if (type == NULL || strcasecmp(type, SEQUR_AUTH_TYPE))
         return DECLINED;
-    remove_spoofed_headers(r);
+    /* Client headers named like ours are gone already: sequr_remove_spoofed_headers. */
     c = sequr_server_conf(r->server);
     idp = sequr_location_idp(r, c);
     if (!is_configured(c, idp)) {
