@@ -72,7 +72,9 @@ static void set_request_headers(request_rec *r, const saml_session_t *s,
  * attributes never change, so they are worked out once per connection, not
  * on every request. Another session (or another location's prefix or
  * separator) replaces the entry; its own subpool bounds the memory to one
- * session's worth. A connection serves one request at a time: no lock. */
+ * session's worth. A connection serves one request at a time: no lock. Being
+ * replaced at any time, even while a subrequest of the same request runs,
+ * nothing a request keeps may point into it: set_variables copies. */
 typedef struct env_memo {
     apr_pool_t *pool;
     const char *session_id, *prefix, *separator;
@@ -174,12 +176,18 @@ static void set_variables(request_rec *r, const env_memo_t *m, const saml_sessio
     const char *fixed_values[3];
     int i, replace = table_has_prefix(t, prefix);
 
+    /* Copied into r->pool: the memo is replaced as soon as another request on
+     * this connection (a subrequest or internal redirect into a location with
+     * another prefix, or the next keep-alive request) needs other variables,
+     * while this request's environment must stay valid until it ends. The
+     * memo still saves working the variables out; a copy is cheap. */
     for (i = 0; i < m->vars->nelts; i++) {
         const saml_env_var_t *v = &APR_ARRAY_IDX(m->vars, i, saml_env_var_t);
+        const char *name = apr_pstrdup(r->pool, v->name), *value = apr_pstrdup(r->pool, v->value);
         if (replace)
-            apr_table_setn(t, v->name, v->value);
+            apr_table_setn(t, name, value);
         else
-            apr_table_addn(t, v->name, v->value);
+            apr_table_addn(t, name, value);
     }
     fixed_values[0] = s->idp_entity_id;
     fixed_values[1] = s->name_id;
