@@ -45,6 +45,24 @@ static const char *var_value(const apr_array_header_t *vars, const char *name)
     return NULL;
 }
 
+void sequr_set_request_header(request_rec *r, const char *name, const char *value)
+{
+    /* The sign-in refuses such identities and the export leaves such
+     * attributes out; this is the last line: mod_proxy_http writes header
+     * values as they are, and a line break would start a header of its own. */
+    if (value && saml_value_has_control_character(value)) {
+        apr_table_unset(r->headers_in, name);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      SEQLOGNO(01904) "request header %s not set: its value \"%s\" holds "
+                      "control characters", name, sequr_log_value(r, value));
+        return;
+    }
+    if (value)
+        apr_table_set(r->headers_in, name, value);
+    else
+        apr_table_unset(r->headers_in, name);
+}
+
 /* One header per attribute (its joined values): the indexed and counted
  * variables would put a user in 150 groups over a backend's header limit. */
 static void set_request_headers(request_rec *r, const saml_session_t *s,
@@ -59,12 +77,12 @@ static void set_request_headers(request_rec *r, const saml_session_t *s,
                                                   saml_attribute_friendly_name(r->pool, a->name));
         const char *value = var_value(vars, apr_pstrcat(r->pool, env_prefix, env, NULL));
         if (value)
-            apr_table_set(r->headers_in, header_name(r, prefix, env), value);
+            sequr_set_request_header(r, header_name(r, prefix, env), value);
     }
     /* Last, so an attribute cannot take these names. */
-    apr_table_set(r->headers_in, header_name(r, prefix, "REMOTE_USER"), r->user);
-    apr_table_set(r->headers_in, header_name(r, prefix, "IDP"), s->idp_entity_id);
-    apr_table_set(r->headers_in, header_name(r, prefix, "NAME_ID"), s->name_id);
+    sequr_set_request_header(r, header_name(r, prefix, "REMOTE_USER"), r->user);
+    sequr_set_request_header(r, header_name(r, prefix, "IDP"), s->idp_entity_id);
+    sequr_set_request_header(r, header_name(r, prefix, "NAME_ID"), s->name_id);
 }
 
 /* A session's variables for one prefix and separator, kept on the

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include "attributes.h"
 #include "attributes_env.h"
 #include "authz.h"
 #include "directives.h"
@@ -58,10 +59,7 @@ static void export_tenant(request_rec *r, const saml_session_t *s)
         apr_table_unset(r->subprocess_env, env);
     if (!sequr_request_headers_on(r))
         return;
-    if (has)
-        apr_table_set(r->headers_in, header, s->tenant);
-    else
-        apr_table_unset(r->headers_in, header);
+    sequr_set_request_header(r, header, has ? s->tenant : NULL);
 }
 
 /* Let the request in as the session's user. A <Location> may name another
@@ -79,6 +77,16 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
                           D_USER_ATTRIBUTE, sequr_log_value(r, s->user), sequr_log_value(r, attr));
             return HTTP_FORBIDDEN;
         }
+    }
+    /* Refused at sign-in since the identity check covers every location's
+     * user attribute; a session made before that, or a store written by
+     * someone else, must still not split REMOTE_USER's request header. */
+    if (saml_value_has_control_character(user)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      SEQLOGNO(01107) "session of %s refused here: its user name for this "
+                      "location, %s, holds control characters", sequr_log_value(r, s->user),
+                      sequr_log_value(r, user));
+        return HTTP_FORBIDDEN;
     }
     r->user = apr_pstrdup(r->pool, user);
     r->ap_auth_type = SEQUR_AUTH_TYPE;
