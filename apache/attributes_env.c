@@ -254,6 +254,9 @@ void sequr_log_attribute_notes(request_rec *r, const char *user,
                       sequr_log_value(r, x->attribute), sequr_log_value(r, user),
                       !strcmp(x->reason, "control-character")
                           ? "a value contains control characters"
+                          : !strcmp(x->reason, "reserved-name")
+                          ? "its name is reserved for the module's own variables (IDP, NAME_ID, "
+                            "SESSION_INDEX, TENANT, REMOTE_USER, ERROR and their NAME_... forms)"
                           : "its variable name is taken by an earlier attribute");
     }
     for (i = 0; attributes && i < attributes->nelts; i++) {
