@@ -46,6 +46,15 @@ ScriptAlias /cgiany "{cgi}/envdump"
 <Location /cgienv/public>
     Require all granted
 </Location>
+<Location /missing>
+    ErrorDocument 404 /app/public/error-page
+</Location>
+Alias /ssi "{cgi}/ssi"
+<Directory "{cgi}/ssi">
+    Options +Includes
+</Directory>
+AddType text/html .shtml
+AddOutputFilter INCLUDES .shtml
 <Location /cgiany>
     AuthType sequr-saml
     SequrSAMLEnvPrefix CORP_
@@ -56,7 +65,12 @@ ScriptAlias /cgiany "{cgi}/envdump"
 </Location>
 """
 
-AUTHZ_HOST = "LoadModule authz_host_module %s/mod_authz_host.so\n" % harness.MODULES
+AUTHZ_HOST = ("LoadModule authz_host_module {m}/mod_authz_host.so\n"
+              "LoadModule include_module {m}/mod_include.so\n").format(m=harness.MODULES)
+
+# Not ours: includes a location of the protected app that lets anyone in.
+SSI_PAGE = '<!--#include virtual="/app/public/included" -->\n'
+
 
 FORGED = ("Sequr-SAML-Remote-User: root", "Sequr_SAML_Groups: admins",
           "Sequr-SAML-Name-Id: root", "Sequr_SAML_Tenant: contoso",
@@ -78,6 +92,10 @@ class SpoofedHeaders(SamlTestCase):
         with open(script, "w") as f:
             f.write(ENVDUMP)
         os.chmod(script, 0o755)
+        os.makedirs(os.path.join(cgi, "ssi"))
+        with open(os.path.join(cgi, "ssi", "page.shtml"), "w") as f:
+            f.write(SSI_PAGE)
+        os.chmod(os.path.join(cgi, "ssi"), 0o755)
         echo_url = "http://127.0.0.1:%d" % cls.echo.server_address[1]
         cls.apache = Apache(extra=LOCATIONS.format(echo=echo_url, cgi=cgi),
                             extra_modules=trh.PROXY_MODULES + AUTHZ_HOST)
@@ -130,6 +148,28 @@ class SpoofedHeaders(SamlTestCase):
                                                   "X_Sso_Groups: admins"))
         self.assert_nothing_forged(seen)
         self.assertEqual([k for k in seen if k.replace("_", "-").startswith("x-sso")], [])
+
+    def test_internal_redirect_into_public_sub_location(self):
+        """An ErrorDocument in a location where the module is not in effect
+        redirects into /app/public: the redirect shares the headers and is
+        cleaned under its own configuration."""
+        page = self.get("/missing/nothing-here", headers=FORGED)
+        # The body is the backend's; so is the status mod_proxy passes on.
+        self.assertIn(b'"Host"', page.body, page)
+        seen = {}
+        for k, v in json.loads(page.text):
+            seen.setdefault(k.lower(), []).append(v)
+        self.assert_nothing_forged(seen)
+
+    def test_subrequest_into_public_sub_location(self):
+        """SSI on a page the module has nothing to do with includes /app/public."""
+        page = self.get("/ssi/page.shtml", headers=FORGED)
+        self.assertEqual(page.status, 200, page)
+        seen = {}
+        for k, v in json.loads(page.text):
+            seen.setdefault(k.lower(), []).append(v)
+        self.assertIn("host", seen)
+        self.assert_nothing_forged(seen)
 
     def test_cgi_public_sub_location(self):
         self.assert_nothing_forged(self.cgi_env("/cgienv/public/x"))
