@@ -46,6 +46,10 @@ ScriptAlias /cgiany "{cgi}/envdump"
 <Location /cgienv/public>
     Require all granted
 </Location>
+<Location /unprotected>
+    SequrSAMLRequestHeaders Off
+    ProxyPass {echo}/unprotected
+</Location>
 <Location /missing>
     ErrorDocument 404 /app/public/error-page
 </Location>
@@ -170,6 +174,11 @@ class SpoofedHeaders(SamlTestCase):
             seen.setdefault(k.lower(), []).append(v)
         self.assertIn("host", seen)
         self.assert_nothing_forged(seen)
+
+    def test_opt_in_location_without_authtype(self):
+        """docs/PROXY.md: SequrSAMLRequestHeaders Off where the module is not
+        otherwise in effect has the client's copies removed too."""
+        self.assert_nothing_forged(self.backend("/unprotected/x"))
 
     def test_cgi_public_sub_location(self):
         self.assert_nothing_forged(self.cgi_env("/cgienv/public/x"))
