@@ -71,15 +71,39 @@ static const char *public_base_url(request_rec *r, const sequr_server_conf_t *c)
     return c->public_base_url ? c->public_base_url : forwarded_base_url(r, c);
 }
 
+/* scheme://ServerName[:port] of the virtual host that took the request, from
+ * the configuration alone. Not ap_construct_url: under UseCanonicalName Off
+ * (the default) it writes the client's Host header or absolute-form target,
+ * and a client naming another site would get an AuthnRequest and metadata
+ * naming that site. The port is ServerName's, else the local port the
+ * connection arrived on (the socket's, not a header's). The Host the client
+ * sent only chose among our virtual hosts (Apache's rule); a Host naming none
+ * of them got the default one, whose configured name is used just the same. */
+static const char *configured_base_url(request_rec *r)
+{
+    const server_rec *s = r->server;
+    const char *scheme = ap_http_scheme(r);
+    const char *host = s->server_hostname ? s->server_hostname : "localhost";
+    apr_port_t port = s->port;
+
+    if (port == 0 && r->connection->local_addr)
+        port = r->connection->local_addr->port;
+    if (strchr(host, ':') && host[0] != '[')        /* an IPv6 literal */
+        host = apr_pstrcat(r->pool, "[", host, "]", NULL);
+    if (port == 0 || port == apr_uri_port_of_scheme(scheme))
+        return apr_pstrcat(r->pool, scheme, "://", host, NULL);
+    return apr_psprintf(r->pool, "%s://%s:%u", scheme, host, (unsigned)port);
+}
+
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name)
 {
     const char *path = apr_pstrcat(r->pool, sequr_endpoint_path(c), "/", name, NULL);
     const char *base = public_base_url(r, c);
     /* Behind a TLS terminator Apache sees http://internal:port; the IdP
      * addresses its answers to the public name, and so must we. */
-    if (base)
-        return apr_pstrcat(r->pool, base, path, NULL);
-    return ap_construct_url(r->pool, path, r);
+    if (base == NULL)
+        base = configured_base_url(r);
+    return apr_pstrcat(r->pool, base, path, NULL);
 }
 
 int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c)
