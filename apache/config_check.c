@@ -377,7 +377,7 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     if (!check_auth_types(ptemp, s, ap_conftree, NULL, NULL))
         return HTTP_INTERNAL_SERVER_ERROR;
     if ((why = sequr_store_access_check(ptemp, s)) != NULL) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL, SEQLOGNO(01641) "%s", why);
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL, SEQLOGNO(01641) D_CACHE " %s", why);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* At start-up the error log gets these (post_config); configtest shows them. */

@@ -121,7 +121,7 @@ const char *sequr_store_access_check(apr_pool_t *p, server_rec *s)
         return NULL;
     path = store_path(p, c->cache_spec);
     if (saml_store_file_check_access(p, path, run_uid(), &err) != APR_SUCCESS)
-        return apr_psprintf(p, "%s %s: session store %s: %s", D_CACHE,
+        return apr_psprintf(p, "%s: session store %s: %s",
                             c->cache_spec ? c->cache_spec : "(default: file store)", path,
                             err.detail ? err.detail : "unusable");
     return NULL;
