@@ -47,7 +47,8 @@ apr_status_t saml_store_file_open_private(apr_pool_t *p, const char *path, apr_s
                                           saml_store_t **out, saml_err_t *err);
 
 /* The same checks without opening or creating anything (for configtest):
- * APR_SUCCESS when the directory is fine and the file is absent or fine. */
+ * APR_SUCCESS when the directory is fine and the file is absent or fine, or
+ * when the directory does not exist yet (opening will say so). */
 apr_status_t saml_store_file_check_access(apr_pool_t *p, const char *path, long run_uid,
                                           saml_err_t *err);
 

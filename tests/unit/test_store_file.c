@@ -716,6 +716,18 @@ START_TEST(private_store_refuses_links_and_strangers)
 }
 END_TEST
 
+START_TEST(access_check_leaves_a_missing_directory_to_the_open)
+{
+    apr_pool_t *p = tk_pool();
+    const char *path = apr_pstrcat(p, tk_run_path(p, "not-made-yet"), "/store", NULL);
+    saml_err_t err = { NULL, NULL };
+
+    ck_assert_int_eq(saml_store_file_check_access(p, path, -1, &err), APR_SUCCESS);
+    ck_assert_int_ne(open_private(p, path, &err), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(err.detail, "directory"));
+}
+END_TEST
+
 START_TEST(private_store_makes_a_0600_file)
 {
     apr_pool_t *p = tk_pool();
@@ -761,6 +773,7 @@ static Suite *store_file_suite(void)
     tcase_add_test(tc, private_store_refuses_a_file_others_may_reach);
     tcase_add_test(tc, private_store_refuses_a_directory_others_may_write);
     tcase_add_test(tc, private_store_refuses_links_and_strangers);
+    tcase_add_test(tc, access_check_leaves_a_missing_directory_to_the_open);
     tcase_add_test(tc, private_store_makes_a_0600_file);
     suite_add_tcase(s, tc);
     return s;
