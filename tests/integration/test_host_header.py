@@ -131,6 +131,43 @@ class HostHeaderWithServerAlias(SamlTestCase):
         self.assertTrue(acs.endswith(":%d/saml/acs" % self.apache.port), acs)
 
 
+class ForwardedHostMustBeOurs(SamlTestCase):
+    """A trusted proxy's X-Forwarded-Host is usually the Host its client sent
+    (mod_proxy copies it): it may choose among this server's names
+    (ServerName, ServerAlias), never name another site."""
+    extra = ("<VirtualHost 127.0.0.1:*>\n    ServerName 127.0.0.1\n"
+             "    ServerAlias sso.example.test *.apps.example.test\n</VirtualHost>\n")
+    directives = {"TrustForwardedHeaders": "127.0.0.1"}
+
+    def acs_for(self, *headers):
+        r = self.get("/protected/fwd", headers=headers)
+        self.assertEqual(r.status, 302, r)
+        self.assertNotIn("evil", r.location.lower())
+        _, xml = decode_authn_request(r.location)
+        return re.search(rb'AssertionConsumerServiceURL="([^"]+)"', xml).group(1).decode()
+
+    def test_a_name_of_ours_is_followed(self):
+        self.assertEqual(self.acs_for("X-Forwarded-Host: SSO.example.test:8443",
+                                      "X-Forwarded-Proto: https"),
+                         "https://SSO.example.test:8443/saml/acs")
+        self.assertEqual(self.acs_for("X-Forwarded-Host: a.apps.example.test",
+                                      "X-Forwarded-Proto: https"),
+                         "https://a.apps.example.test/saml/acs")
+        self.assertEqual(self.acs_for("X-Forwarded-Host: 127.0.0.1:%d" % self.apache.port),
+                         self.apache.acs_url)
+
+    def test_another_name_is_ignored_and_logged(self):
+        for host in (EVIL, EVIL + ":443", "sso.example.test.evil.example.com", "apps.example.test"):
+            mark = self.apache.log_mark()
+            self.assertEqual(self.acs_for("X-Forwarded-Host: " + host,
+                                          "X-Forwarded-Proto: https"),
+                             self.apache.acs_url)       # as for a malformed host: all ignored
+            self.assertRegex(self.apache.log_since(mark, expect="SEQ01031"),
+                             r"sequr_saml:warn.*SEQ01031.*not a name of this server")
+        r = self.get("/saml/metadata", headers=("X-Forwarded-Host: " + EVIL,))
+        self.assertNotIn(b"evil", r.body.lower())
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
