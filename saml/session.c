@@ -347,17 +347,32 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
 
 /* ---- the store ------------------------------------------------------------ */
 
-apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+static apr_status_t write_session_record(apr_pool_t *p, saml_store_t *st,
+                                         const saml_session_t *s, int replace_only)
 {
     char *buf;
     apr_size_t len;
     apr_status_t rv;
+    const char *key;
 
     if (!saml_session_id_is_wellformed(s->id) || s->user == NULL)
         return APR_EINVAL;
     if ((rv = saml_session_encode(p, s, &buf, &len)) != APR_SUCCESS)
         return rv;
-    return saml_store_set(st, saml_session_key(p, s->id), buf, len, s->expires);
+    key = saml_session_key(p, s->id);
+    if (replace_only)
+        return saml_store_replace(st, key, buf, len, s->expires);
+    return saml_store_set(st, key, buf, len, s->expires);
+}
+
+apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+{
+    return write_session_record(p, st, s, 0);
+}
+
+apr_status_t saml_session_update(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+{
+    return write_session_record(p, st, s, 1);
 }
 
 static int same_scope(const char *a, const char *b)
@@ -404,8 +419,9 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
     if (idle_timeout > 0 && now - s->last_access >= refresh_interval(idle_timeout)) {
         s->last_access = now;
         /* Best effort: the answer is already decided; a failed refresh only
-         * means the next request tries again. */
-        saml_session_save(p, st, s);
+         * means the next request tries again. Replace-only: a logout that
+         * removed the session since the read above must stay done. */
+        saml_session_update(p, st, s);
     }
     *out = s;
     return APR_SUCCESS;

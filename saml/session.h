@@ -44,7 +44,12 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
  * holds a usable cookie value. */
 const char *saml_session_key(apr_pool_t *p, const char *id);
 
+/* Store a new session (insert or replace). */
 apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
+/* Write back a session already in the store (idle refresh, user recheck):
+ * replace-only, so APR_NOTFOUND when it was removed (logout, expiry)
+ * meanwhile; a removed session is never brought back. */
+apr_status_t saml_session_update(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
 /* APR_NOTFOUND when absent, expired (hard or idle) or out of scope. */
 apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
                                const char *scope, apr_interval_time_t idle_timeout,

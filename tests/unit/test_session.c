@@ -18,6 +18,8 @@
 typedef struct counting {
     saml_store_t *inner;
     int calls;
+    int logout_after_get;   /* remove the key just after a get answered:
+                               a logout in the same instant as a write-back */
 } counting_t;
 
 static counting_t *counter_of(saml_store_t *st) { return st->impl; }
@@ -25,8 +27,13 @@ static counting_t *counter_of(saml_store_t *st) { return st->impl; }
 static apr_status_t c_get(saml_store_t *st, const char *k, apr_pool_t *p, char **v,
                           apr_size_t *l)
 {
+    apr_status_t rv;
+
     counter_of(st)->calls++;
-    return saml_store_get(counter_of(st)->inner, k, p, v, l);
+    rv = saml_store_get(counter_of(st)->inner, k, p, v, l);
+    if (rv == APR_SUCCESS && counter_of(st)->logout_after_get)
+        saml_store_remove(counter_of(st)->inner, k);
+    return rv;
 }
 
 static apr_status_t c_set(saml_store_t *st, const char *k, const char *v, apr_size_t l,
@@ -56,8 +63,15 @@ static apr_status_t c_remove(saml_store_t *st, const char *k)
     return saml_store_remove(counter_of(st)->inner, k);
 }
 
+static apr_status_t c_replace(saml_store_t *st, const char *k, const char *v, apr_size_t l,
+                              apr_time_t e)
+{
+    counter_of(st)->calls++;
+    return saml_store_replace(counter_of(st)->inner, k, v, l, e);
+}
+
 static const saml_store_provider_t counting_provider = {
-    "counting", c_get, c_set, c_add, c_take, c_remove
+    "counting", c_get, c_set, c_add, c_take, c_remove, c_replace
 };
 
 static saml_store_t *test_store(apr_pool_t *p)
@@ -488,6 +502,32 @@ START_TEST(last_access_is_written_sparingly)
 }
 END_TEST
 
+/* A logout removes the session between the read and the idle refresh's
+ * write-back: the write-back must not bring the session back. */
+START_TEST(refresh_does_not_resurrect_a_removed_session)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    counting_t *c = counter_of(st);
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t idle = apr_time_from_sec(3600);
+    saml_session_t *s = sample_session(p, now), *back = NULL;
+    char *val;
+    apr_size_t len;
+
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    c->logout_after_get = 1;
+    /* This request was already admitted; the write-back is due (61 s). */
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, idle,
+                                       now + apr_time_from_sec(61), &back), APR_SUCCESS);
+    c->logout_after_get = 0;
+    ck_assert_int_eq(saml_store_get(c->inner, saml_session_key(p, s->id), p, &val, &len),
+                     APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, idle,
+                                       now + apr_time_from_sec(62), &back), APR_NOTFOUND);
+}
+END_TEST
+
 START_TEST(malformed_ids_never_reach_the_store)
 {
     apr_pool_t *p = tk_pool();
@@ -559,6 +599,7 @@ static Suite *session_suite(void)
     tcase_add_test(st, expired_session_is_refused);
     tcase_add_test(st, idle_session_is_refused);
     tcase_add_test(st, last_access_is_written_sparingly);
+    tcase_add_test(st, refresh_does_not_resurrect_a_removed_session);
     tcase_add_test(st, malformed_ids_never_reach_the_store);
     tcase_add_test(st, corrupt_record_is_not_a_session);
     suite_add_tcase(s, st);
