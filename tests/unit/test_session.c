@@ -528,6 +528,82 @@ START_TEST(refresh_does_not_resurrect_a_removed_session)
 }
 END_TEST
 
+static int contains(const char *hay, apr_size_t len, const char *needle)
+{
+    apr_size_t n = strlen(needle), i;
+    for (i = 0; i + n <= len; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* What the store holds reveals nothing of the session (item 11). */
+START_TEST(stored_record_reveals_nothing)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    apr_time_t now = apr_time_now();
+    saml_session_t *s = sample_session(p, now);
+    char *val;
+    apr_size_t len;
+
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_get(st, saml_session_key(p, s->id), p, &val, &len),
+                     APR_SUCCESS);
+    ck_assert(!contains(val, len, "alice"));
+    ck_assert(!contains(val, len, "contoso"));
+    ck_assert(!contains(val, len, "sts.windows.net"));
+    ck_assert(!contains(val, len, "sequr.example"));
+    ck_assert(!contains(val, len, "5f8e1c7a"));
+    ck_assert(!contains(val, len, "identity/claims"));
+    ck_assert(!contains(val, len, s->id));
+}
+END_TEST
+
+/* Whoever can write the store but has no cookie cannot make a session: a
+ * well-formed record planted under a session's key is refused, and so is
+ * one whose every byte was flipped in turn, or one moved to another key. */
+START_TEST(planted_or_altered_records_are_refused)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    apr_time_t now = apr_time_now();
+    saml_session_t *s = sample_session(p, now), *back = NULL;
+    saml_session_t *other = sample_session(p, now);
+    const char *key = saml_session_key(p, s->id);
+    char *plain, *val, *copy;
+    apr_size_t plain_len, len, i;
+
+    ck_assert_int_eq(saml_session_encode(p, s, &plain, &plain_len), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_set(st, key, plain, plain_len, s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    ck_assert_ptr_null(back);
+
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_get(st, key, p, &val, &len), APR_SUCCESS);
+    copy = apr_pmemdup(p, val, len);
+    for (i = 0; i < len; i += (i < 64 || i + 64 > len) ? 1 : 97) {
+        copy[i] ^= 0x20;
+        ck_assert_int_eq(saml_store_set(st, key, copy, len, s->expires), APR_SUCCESS);
+        ck_assert_msg(saml_session_load(p, st, s->id, s->scope, 0, now, &back) == APR_NOTFOUND,
+                      "byte %lu flipped was accepted", (unsigned long)i);
+        copy[i] ^= 0x20;
+    }
+    ck_assert_int_eq(saml_store_set(st, key, copy, len - 1, s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    /* The genuine record, under another session's key: refused there. */
+    ck_assert_int_eq(saml_store_set(st, saml_session_key(p, other->id), val, len,
+                                    s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, other->id, s->scope, 0, now, &back),
+                     APR_NOTFOUND);
+    ck_assert_ptr_null(back);
+    /* And accepted where it belongs. */
+    ck_assert_int_eq(saml_store_set(st, key, val, len, s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_SUCCESS);
+    assert_same_session(s, back);
+}
+END_TEST
+
 START_TEST(malformed_ids_never_reach_the_store)
 {
     apr_pool_t *p = tk_pool();
@@ -600,6 +676,8 @@ static Suite *session_suite(void)
     tcase_add_test(st, idle_session_is_refused);
     tcase_add_test(st, last_access_is_written_sparingly);
     tcase_add_test(st, refresh_does_not_resurrect_a_removed_session);
+    tcase_add_test(st, stored_record_reveals_nothing);
+    tcase_add_test(st, planted_or_altered_records_are_refused);
     tcase_add_test(st, malformed_ids_never_reach_the_store);
     tcase_add_test(st, corrupt_record_is_not_a_session);
     suite_add_tcase(s, st);
