@@ -528,6 +528,30 @@ START_TEST(refresh_does_not_resurrect_a_removed_session)
 }
 END_TEST
 
+/* The write-back used by the idle refresh and the user recheck: it updates a
+ * live session and never recreates a removed or expired one. */
+START_TEST(update_writes_only_over_a_live_session)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    apr_time_t now = apr_time_now();
+    saml_session_t *s = sample_session(p, now), *back = NULL;
+
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    s->user = "alice.renamed@contoso.example";
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_SUCCESS);
+    ck_assert_str_eq(back->user, "alice.renamed@contoso.example");
+    ck_assert_int_eq(saml_session_remove(p, st, s->id), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    s->id = "alice";
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_EINVAL);
+}
+END_TEST
+
 static int contains(const char *hay, apr_size_t len, const char *needle)
 {
     apr_size_t n = strlen(needle), i;
@@ -676,6 +700,7 @@ static Suite *session_suite(void)
     tcase_add_test(st, idle_session_is_refused);
     tcase_add_test(st, last_access_is_written_sparingly);
     tcase_add_test(st, refresh_does_not_resurrect_a_removed_session);
+    tcase_add_test(st, update_writes_only_over_a_live_session);
     tcase_add_test(st, stored_record_reveals_nothing);
     tcase_add_test(st, planted_or_altered_records_are_refused);
     tcase_add_test(st, malformed_ids_never_reach_the_store);
