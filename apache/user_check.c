@@ -137,8 +137,9 @@ int sequr_user_recheck(request_rec *r, const sequr_server_conf_t *c, saml_sessio
     if (rv == APR_SUCCESS) {
         s->user = stored;
         s->user_checked = now;
-        /* Best effort: a failed write only means the next request asks again. */
-        saml_session_save(r->pool, c->store, s);
+        /* Best effort: a failed write only means the next request asks again.
+         * Replace-only: a logout meanwhile is not undone. */
+        saml_session_update(r->pool, c->store, s);
         return OK;
     }
     if (rv == SAML_EREJECTED) {

@@ -9,7 +9,15 @@
  *   int64: created, expires, last_access, user_checked (apr_time_t, microseconds)
  *   u32 attribute count, then per attribute: name, u32 value count, values
  * A string is a u32 length and that many bytes; length 0xFFFFFFFF is NULL.
- * The id itself is not stored: a stolen store must not yield cookies. */
+ * The id itself is not stored: a stolen store must not yield cookies.
+ *
+ * The store holds this record sealed (sealed_record.h): AES-256-GCM under a
+ * key derived from the id, with the store key as associated data. The store
+ * sees only a hash of the id, so whoever reads it (a memcached or Redis
+ * shared with other software, a copy of the store file) learns nothing of
+ * the session, and whoever writes it cannot make a record we accept, nor
+ * move one under another session's key. Records written before sealing are
+ * not sessions any more: after the upgrade, users sign in again. */
 #include "session.h"
 
 #include <apr_strings.h>
@@ -23,6 +31,7 @@
 #include "codec.h"
 #include "random.h"
 #include "response.h"
+#include "sealed_record.h"
 
 #define SESSION_MAGIC    'S'
 /* Version 1 lacked user_checked: such records are unreadable, so sessions
@@ -105,6 +114,32 @@ const char *saml_session_key(apr_pool_t *p, const char *id)
         memcpy(last_key, key, strlen(key) + 1);
     }
     return key;
+}
+
+/* The record key of an id, per thread for the last id as above (HKDF is a
+ * few HMACs, a browser's requests follow one another with one cookie). The
+ * purpose string keeps the key apart from any other use of the id. */
+#define RECORD_KEY_INFO "mod_sequr_saml session record v1"
+
+static __thread char rk_id[SESSION_ID_CHARS + 1];
+static __thread saml_sealed_key_t rk_key;
+
+static apr_status_t record_key(const char *id, saml_sealed_key_t *out)
+{
+    apr_size_t len = strlen(id);
+    apr_status_t rv;
+
+    if (len == SESSION_ID_CHARS && rk_id[0] && !CRYPTO_memcmp(id, rk_id, len)) {
+        *out = rk_key;
+        return APR_SUCCESS;
+    }
+    if ((rv = saml_sealed_key_derive(id, len, RECORD_KEY_INFO, out)) != APR_SUCCESS)
+        return rv;
+    if (len == SESSION_ID_CHARS) {
+        memcpy(rk_id, id, len + 1);
+        rk_key = *out;
+    }
+    return APR_SUCCESS;
 }
 
 /* ---- encoding ------------------------------------------------------------- */
@@ -347,17 +382,39 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
 
 /* ---- the store ------------------------------------------------------------ */
 
-apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+static apr_status_t write_session_record(apr_pool_t *p, saml_store_t *st,
+                                         const saml_session_t *s, int replace_only)
 {
-    char *buf;
-    apr_size_t len;
+    char *plain, *buf;
+    apr_size_t plain_len, len;
     apr_status_t rv;
+    saml_sealed_key_t rk;
+    const char *key;
 
     if (!saml_session_id_is_wellformed(s->id) || s->user == NULL)
         return APR_EINVAL;
-    if ((rv = saml_session_encode(p, s, &buf, &len)) != APR_SUCCESS)
+    if ((rv = saml_session_encode(p, s, &plain, &plain_len)) != APR_SUCCESS)
         return rv;
-    return saml_store_set(st, saml_session_key(p, s->id), buf, len, s->expires);
+    key = saml_session_key(p, s->id);
+    if ((rv = record_key(s->id, &rk)) != APR_SUCCESS)
+        return rv;
+    rv = saml_seal(p, &rk, key, plain, plain_len, &buf, &len);
+    OPENSSL_cleanse(&rk, sizeof(rk));
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (replace_only)
+        return saml_store_replace(st, key, buf, len, s->expires);
+    return saml_store_set(st, key, buf, len, s->expires);
+}
+
+apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+{
+    return write_session_record(p, st, s, 0);
+}
+
+apr_status_t saml_session_update(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
+{
+    return write_session_record(p, st, s, 1);
 }
 
 static int same_scope(const char *a, const char *b)
@@ -379,9 +436,10 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
                                apr_time_t now, saml_session_t **out)
 {
     saml_session_t *s;
+    saml_sealed_key_t rk;
     const char *key;
-    char *buf;
-    apr_size_t len;
+    char *buf, *plain;
+    apr_size_t len, plain_len;
     apr_status_t rv;
 
     if (!saml_session_id_is_wellformed(id))
@@ -389,9 +447,15 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
     key = saml_session_key(p, id);
     if ((rv = saml_store_get(st, key, p, &buf, &len)) != APR_SUCCESS)
         return rv;
-    /* Not removed: during an upgrade by graceful restart, an old child must
-     * not delete a session written by a newer format version. */
-    if (saml_session_decode(p, buf, len, &s) != APR_SUCCESS)
+    if ((rv = record_key(id, &rk)) != APR_SUCCESS)
+        return rv;
+    rv = saml_unseal(p, &rk, key, buf, len, &plain, &plain_len);
+    OPENSSL_cleanse(&rk, sizeof(rk));
+    /* Not removed when it does not open or decode: during an upgrade by
+     * graceful restart, an old child must not delete a session written by a
+     * newer format version; and a record planted by someone without the
+     * cookie (it cannot open) is not ours to act on. */
+    if (rv != APR_SUCCESS || saml_session_decode(p, plain, plain_len, &s) != APR_SUCCESS)
         return APR_NOTFOUND;
     if (now >= s->expires || (idle_timeout > 0 && now - s->last_access >= idle_timeout)) {
         saml_store_remove(st, key);
@@ -404,8 +468,9 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
     if (idle_timeout > 0 && now - s->last_access >= refresh_interval(idle_timeout)) {
         s->last_access = now;
         /* Best effort: the answer is already decided; a failed refresh only
-         * means the next request tries again. */
-        saml_session_save(p, st, s);
+         * means the next request tries again. Replace-only: a logout that
+         * removed the session since the read above must stay done. */
+        saml_session_update(p, st, s);
     }
     *out = s;
     return APR_SUCCESS;

@@ -44,7 +44,12 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
  * holds a usable cookie value. */
 const char *saml_session_key(apr_pool_t *p, const char *id);
 
+/* Store a new session (insert or replace). */
 apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
+/* Write back a session already in the store (idle refresh, user recheck):
+ * replace-only, so APR_NOTFOUND when it was removed (logout, expiry)
+ * meanwhile; a removed session is never brought back. */
+apr_status_t saml_session_update(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
 /* APR_NOTFOUND when absent, expired (hard or idle) or out of scope. */
 apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
                                const char *scope, apr_interval_time_t idle_timeout,
@@ -58,7 +63,11 @@ apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id
  * expiry of at most SAML_SESSION_INDEX_MAX live sessions, newest last; the
  * entry expires with the longest-lived of them. O(1): no scan. Two sign-ins
  * of one user racing in two processes may leave one out of the NameID-only
- * entry (get + set); the SessionIndex entry of each is its own. */
+ * entry (get + set); the SessionIndex entry of each is its own.
+ * The entries are looked up without any cookie, so unlike session records
+ * they cannot be sealed with the cookie's key: they hold only hashes (keys
+ * derived by SHA-256 from the NameID, values the store keys of sessions), so
+ * a dump of the store shows no NameID or e-mail address. */
 #define SAML_SESSION_INDEX_MAX 16
 
 /* Add s (already saved) to its index entries. A session without name_id is

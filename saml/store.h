@@ -30,6 +30,13 @@ typedef struct saml_store_provider {
                          char **val, apr_size_t *len);
     /* APR_SUCCESS whether or not the key existed. */
     apr_status_t (*remove)(saml_store_t *st, const char *key);
+    /* Replace only a live entry: APR_NOTFOUND (and nothing written) when the
+     * key is absent or expired. Atomic across every process sharing the
+     * store: a write-back of a session uses it, so that it can never bring
+     * back a session that a logout removed meanwhile (a set would). An expiry
+     * already past leaves nothing readable. */
+    apr_status_t (*replace)(saml_store_t *st, const char *key, const char *val,
+                            apr_size_t len, apr_time_t expiry);
 } saml_store_provider_t;
 
 struct saml_store {
@@ -42,5 +49,6 @@ struct saml_store {
 #define saml_store_add(st, k, v, l, e)    ((st)->provider->add((st), (k), (v), (l), (e)))
 #define saml_store_take(st, k, p, v, l)   ((st)->provider->take((st), (k), (p), (v), (l)))
 #define saml_store_remove(st, k)          ((st)->provider->remove((st), (k)))
+#define saml_store_replace(st, k, v, l, e) ((st)->provider->replace((st), (k), (v), (l), (e)))
 
 #endif

@@ -395,8 +395,11 @@ static apr_status_t sf_take(saml_store_t *st, const char *key, apr_pool_t *p,
     return sf_read(st, key, p, val, len, 1);
 }
 
+/* How sf_write treats an entry already there. */
+enum { SF_SET, SF_ADD, SF_REPLACE };
+
 static apr_status_t sf_write(saml_store_t *st, const char *key, const char *val,
-                             apr_size_t len, apr_time_t expiry, int only_if_absent)
+                             apr_size_t len, apr_time_t expiry, int mode)
 {
     sf_store_t *s = st->impl;
     apr_time_t now = apr_time_now();
@@ -414,8 +417,11 @@ static apr_status_t sf_write(saml_store_t *st, const char *key, const char *val,
     if ((rv = lock_stripe(s, pr.stripe)) != APR_SUCCESS)
         return rv;
     probe(s, key, klen, now, &pr);
-    if (pr.match && only_if_absent && !slot_expired(pr.match, now)) {
+    if (pr.match && mode == SF_ADD && !slot_expired(pr.match, now)) {
         rv = APR_EEXIST;
+    }
+    else if (mode == SF_REPLACE && (pr.match == NULL || slot_expired(pr.match, now))) {
+        rv = APR_NOTFOUND;
     }
     else if (pr.match || pr.vacant) {
         sf_slot_t *slot = pr.match ? pr.match : pr.vacant;
@@ -433,13 +439,19 @@ static apr_status_t sf_write(saml_store_t *st, const char *key, const char *val,
 static apr_status_t sf_set(saml_store_t *st, const char *key, const char *val,
                            apr_size_t len, apr_time_t expiry)
 {
-    return sf_write(st, key, val, len, expiry, 0);
+    return sf_write(st, key, val, len, expiry, SF_SET);
 }
 
 static apr_status_t sf_add(saml_store_t *st, const char *key, const char *val,
                            apr_size_t len, apr_time_t expiry)
 {
-    return sf_write(st, key, val, len, expiry, 1);
+    return sf_write(st, key, val, len, expiry, SF_ADD);
+}
+
+static apr_status_t sf_replace(saml_store_t *st, const char *key, const char *val,
+                               apr_size_t len, apr_time_t expiry)
+{
+    return sf_write(st, key, val, len, expiry, SF_REPLACE);
 }
 
 static apr_status_t sf_remove(saml_store_t *st, const char *key)
@@ -462,7 +474,7 @@ static apr_status_t sf_remove(saml_store_t *st, const char *key)
 }
 
 static const saml_store_provider_t file_provider = {
-    "file", sf_get, sf_set, sf_add, sf_take, sf_remove
+    "file", sf_get, sf_set, sf_add, sf_take, sf_remove, sf_replace
 };
 
 /* Test hook, deliberately absent from store_file.h: take the lock that

@@ -17,7 +17,7 @@ typedef struct mc_store {
 typedef struct mc_call {
     const char *key;
     apr_size_t key_len;
-    const char *cmd;               /* "set" / "add" */
+    const char *cmd;               /* "set" / "add" / "replace" */
     const char *val;
     apr_size_t len;
     long exptime;
@@ -215,6 +215,15 @@ static apr_status_t mc_add(saml_store_t *st, const char *key, const char *val, a
     return store_value(st, "add", key, val, len, expiry);
 }
 
+/* memcached's replace stores only over a live item (NOT_STORED otherwise);
+ * an exptime of -1 stores an item that is already dead. */
+static apr_status_t mc_replace(saml_store_t *st, const char *key, const char *val,
+                               apr_size_t len, apr_time_t expiry)
+{
+    apr_status_t rv = store_value(st, "replace", key, val, len, expiry);
+    return rv == APR_EEXIST ? APR_NOTFOUND : rv;
+}
+
 static apr_status_t mc_remove(saml_store_t *st, const char *key)
 {
     mc_call_t a = { 0 };
@@ -227,7 +236,7 @@ static apr_status_t mc_remove(saml_store_t *st, const char *key)
 }
 
 static const saml_store_provider_t memcache_provider = {
-    "memcache", mc_get, mc_set, mc_add, mc_take, mc_remove
+    "memcache", mc_get, mc_set, mc_add, mc_take, mc_remove, mc_replace
 };
 
 apr_status_t saml_store_memcache_open(apr_pool_t *p, const char *servers,

@@ -19,6 +19,7 @@ typedef struct rd_call {
     apr_size_t len;
     apr_int64_t px;                /* SET only: milliseconds, > 0 */
     int nx;                        /* SET only */
+    int xx;                        /* SET only: replace (nx and xx never both) */
     apr_pool_t *p;
     char **out;
     apr_size_t *out_len;
@@ -51,12 +52,12 @@ static apr_status_t send_command(saml_net_conn_t *c, const rd_call_t *a)
         }
     }
     hn = snprintf(head, sizeof(head), "*%d\r\n$3\r\nSET\r\n$%" APR_SIZE_T_FMT "\r\n%s\r\n$%"
-                  APR_SIZE_T_FMT "\r\n", a->nx ? 6 : 5, klen, a->key, a->len);
+                  APR_SIZE_T_FMT "\r\n", a->nx || a->xx ? 6 : 5, klen, a->key, a->len);
     {
         char ms[32];
         int mn = snprintf(ms, sizeof(ms), "%" APR_INT64_T_FMT, a->px);
         tn = snprintf(tail, sizeof(tail), "\r\n$2\r\nPX\r\n$%d\r\n%s\r\n%s", mn, ms,
-                      a->nx ? "$2\r\nNX\r\n" : "");
+                      a->nx ? "$2\r\nNX\r\n" : a->xx ? "$2\r\nXX\r\n" : "");
     }
     {
         struct iovec v[3] = { { head, (size_t)hn }, { (void *)a->val, a->len },
@@ -199,8 +200,33 @@ static apr_status_t rd_add(saml_store_t *st, const char *key, const char *val, a
     return rd_store(st, key, val, len, expiry, 1);
 }
 
+/* SET ... XX: written only over a live key, a nil answer otherwise. */
+static apr_status_t rd_replace(saml_store_t *st, const char *key, const char *val,
+                               apr_size_t len, apr_time_t expiry)
+{
+    rd_call_t a = { 0 };
+    apr_status_t rv;
+
+    if (len > SAML_REDIS_VALUE_MAX)
+        return SAML_ETOOLARGE;
+    a.key = key;
+    a.px = px_of(expiry);
+    if (a.px == 0) {
+        /* Already expired: drop a live value; the count says if there was one. */
+        a.cmd = "DEL";
+        if ((rv = call(st, &a)) != APR_SUCCESS)
+            return rv;
+        return a.integer > 0 ? APR_SUCCESS : APR_NOTFOUND;
+    }
+    a.cmd = "SET";
+    a.val = val;
+    a.len = len;
+    a.xx = 1;
+    return call(st, &a);      /* nil: APR_NOTFOUND */
+}
+
 static const saml_store_provider_t redis_provider = {
-    "redis", rd_get, rd_set, rd_add, rd_take, rd_remove
+    "redis", rd_get, rd_set, rd_add, rd_take, rd_remove, rd_replace
 };
 
 apr_status_t saml_store_redis_open(apr_pool_t *p, const char *servers,

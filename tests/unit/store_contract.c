@@ -215,6 +215,32 @@ START_TEST(add_refuses_live_key_only)
 }
 END_TEST
 
+/* replace writes only over a live entry: what a write-back of a session
+ * uses, so that it can never recreate one a logout removed. */
+START_TEST(replace_only_overwrites_a_live_key)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    const char *k = key("rep"), *e = key("rep-expired");
+
+    ck_assert_int_eq(saml_store_replace(st, k, "ghost", 5, in_seconds(60)), APR_NOTFOUND);
+    assert_absent(st, k);
+    ck_assert_int_eq(put(st, k, "first", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, k, "second", 6, in_seconds(60)), APR_SUCCESS);
+    assert_value(st, k, "second", 6);
+    ck_assert_int_eq(saml_store_remove(st, k), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, k, "third", 5, in_seconds(60)), APR_NOTFOUND);
+    assert_absent(st, k);
+    /* A replace whose expiry has passed leaves nothing readable. */
+    ck_assert_int_eq(put(st, k, "live", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, k, "late", 4, apr_time_now() - 1), APR_SUCCESS);
+    assert_absent(st, k);
+    /* An expired entry is no entry. */
+    ck_assert_int_eq(put(st, e, "old", apr_time_now() - 1), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, e, "new", 3, in_seconds(60)), APR_NOTFOUND);
+    assert_absent(st, e);
+}
+END_TEST
+
 START_TEST(take_answers_once)
 {
     apr_pool_t *p = tk_pool();
@@ -297,6 +323,56 @@ START_TEST(take_race_has_one_winner)
         ck_assert_int_eq(race(st, k, 1), 1);
         assert_absent(st, k);
     }
+}
+END_TEST
+
+/* Forked writers replace one key in a loop while the parent removes it:
+ * once any writer has seen it gone, no replace may succeed again, and the key
+ * stays gone (a set here would bring it back). */
+#define REPLACERS 4
+#define REPLACE_ROUNDS 200
+
+START_TEST(replace_race_never_recreates)
+{
+    saml_store_t *st = open_on(&shared_a, NULL);
+    const char *k = key("resurrect");
+    pid_t pids[REPLACERS];
+    int gate[2], i;
+
+    ck_assert_int_eq(put(st, k, "session", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(pipe(gate), 0);
+    for (i = 0; i < REPLACERS; i++) {
+        pids[i] = fork();
+        ck_assert_int_ge(pids[i], 0);
+        if (pids[i] == 0) {
+            int n, gone = 0;
+            char c;
+            close(gate[1]);
+            if (read(gate[0], &c, 1) < 0)
+                _exit(3);
+            for (n = 0; n < REPLACE_ROUNDS; n++) {
+                apr_status_t rv = saml_store_replace(st, k, "refreshed", 9, in_seconds(60));
+                if (rv == APR_NOTFOUND)
+                    gone = 1;
+                else if (rv != APR_SUCCESS)
+                    _exit(2);
+                else if (gone)
+                    _exit(4);     /* brought back after it was gone */
+            }
+            _exit(0);
+        }
+    }
+    close(gate[0]);
+    close(gate[1]);
+    usleep(2000);
+    ck_assert_int_eq(saml_store_remove(st, k), APR_SUCCESS);
+    for (i = 0; i < REPLACERS; i++) {
+        int status;
+        ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "replacer %d ended with status %d", i, status);
+    }
+    assert_absent(st, k);
 }
 END_TEST
 
@@ -609,9 +685,11 @@ Suite *sc_suite(const sc_backend_t *b)
     tcase_add_test(tc, limits_on_keys_and_values);
     tcase_add_test(tc, expiry_short_past_and_long);
     tcase_add_test(tc, add_refuses_live_key_only);
+    tcase_add_test(tc, replace_only_overwrites_a_live_key);
     tcase_add_test(tc, take_answers_once);
     tcase_add_test(tc, add_race_has_one_winner);
     tcase_add_test(tc, take_race_has_one_winner);
+    tcase_add_test(tc, replace_race_never_recreates);
     tcase_add_test(tc, threads_share_one_store);
     tcase_add_test(tc, keys_spread_over_servers);
     tcase_add_test(tc, one_server_down_fails_only_its_keys);

@@ -352,7 +352,7 @@ static apr_status_t b_remove(saml_store_t *s, const char *k)
 { (void)s; (void)k; return broken(); }
 
 static const saml_store_provider_t broken_provider = {
-    "broken", b_get, b_set, b_set, b_get, b_remove
+    "broken", b_get, b_set, b_set, b_get, b_remove, b_set
 };
 
 START_TEST(unreachable_store_is_unavailable_not_accepted)

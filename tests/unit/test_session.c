@@ -18,6 +18,8 @@
 typedef struct counting {
     saml_store_t *inner;
     int calls;
+    int logout_after_get;   /* remove the key just after a get answered:
+                               a logout in the same instant as a write-back */
 } counting_t;
 
 static counting_t *counter_of(saml_store_t *st) { return st->impl; }
@@ -25,8 +27,13 @@ static counting_t *counter_of(saml_store_t *st) { return st->impl; }
 static apr_status_t c_get(saml_store_t *st, const char *k, apr_pool_t *p, char **v,
                           apr_size_t *l)
 {
+    apr_status_t rv;
+
     counter_of(st)->calls++;
-    return saml_store_get(counter_of(st)->inner, k, p, v, l);
+    rv = saml_store_get(counter_of(st)->inner, k, p, v, l);
+    if (rv == APR_SUCCESS && counter_of(st)->logout_after_get)
+        saml_store_remove(counter_of(st)->inner, k);
+    return rv;
 }
 
 static apr_status_t c_set(saml_store_t *st, const char *k, const char *v, apr_size_t l,
@@ -56,8 +63,15 @@ static apr_status_t c_remove(saml_store_t *st, const char *k)
     return saml_store_remove(counter_of(st)->inner, k);
 }
 
+static apr_status_t c_replace(saml_store_t *st, const char *k, const char *v, apr_size_t l,
+                              apr_time_t e)
+{
+    counter_of(st)->calls++;
+    return saml_store_replace(counter_of(st)->inner, k, v, l, e);
+}
+
 static const saml_store_provider_t counting_provider = {
-    "counting", c_get, c_set, c_add, c_take, c_remove
+    "counting", c_get, c_set, c_add, c_take, c_remove, c_replace
 };
 
 static saml_store_t *test_store(apr_pool_t *p)
@@ -488,6 +502,132 @@ START_TEST(last_access_is_written_sparingly)
 }
 END_TEST
 
+/* A logout removes the session between the read and the idle refresh's
+ * write-back: the write-back must not bring the session back. */
+START_TEST(refresh_does_not_resurrect_a_removed_session)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    counting_t *c = counter_of(st);
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t idle = apr_time_from_sec(3600);
+    saml_session_t *s = sample_session(p, now), *back = NULL;
+    char *val;
+    apr_size_t len;
+
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    c->logout_after_get = 1;
+    /* This request was already admitted; the write-back is due (61 s). */
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, idle,
+                                       now + apr_time_from_sec(61), &back), APR_SUCCESS);
+    c->logout_after_get = 0;
+    ck_assert_int_eq(saml_store_get(c->inner, saml_session_key(p, s->id), p, &val, &len),
+                     APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, idle,
+                                       now + apr_time_from_sec(62), &back), APR_NOTFOUND);
+}
+END_TEST
+
+/* The write-back used by the idle refresh and the user recheck: it updates a
+ * live session and never recreates a removed or expired one. */
+START_TEST(update_writes_only_over_a_live_session)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    apr_time_t now = apr_time_now();
+    saml_session_t *s = sample_session(p, now), *back = NULL;
+
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    s->user = "alice.renamed@contoso.example";
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_SUCCESS);
+    ck_assert_str_eq(back->user, "alice.renamed@contoso.example");
+    ck_assert_int_eq(saml_session_remove(p, st, s->id), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_NOTFOUND);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    s->id = "alice";
+    ck_assert_int_eq(saml_session_update(p, st, s), APR_EINVAL);
+}
+END_TEST
+
+static int contains(const char *hay, apr_size_t len, const char *needle)
+{
+    apr_size_t n = strlen(needle), i;
+    for (i = 0; i + n <= len; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* What the store holds reveals nothing of the session (item 11). */
+START_TEST(stored_record_reveals_nothing)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    apr_time_t now = apr_time_now();
+    saml_session_t *s = sample_session(p, now);
+    char *val;
+    apr_size_t len;
+
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_get(st, saml_session_key(p, s->id), p, &val, &len),
+                     APR_SUCCESS);
+    ck_assert(!contains(val, len, "alice"));
+    ck_assert(!contains(val, len, "contoso"));
+    ck_assert(!contains(val, len, "sts.windows.net"));
+    ck_assert(!contains(val, len, "sequr.example"));
+    ck_assert(!contains(val, len, "5f8e1c7a"));
+    ck_assert(!contains(val, len, "identity/claims"));
+    ck_assert(!contains(val, len, s->id));
+}
+END_TEST
+
+/* Whoever can write the store but has no cookie cannot make a session: a
+ * well-formed record planted under a session's key is refused, and so is
+ * one whose every byte was flipped in turn, or one moved to another key. */
+START_TEST(planted_or_altered_records_are_refused)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    apr_time_t now = apr_time_now();
+    saml_session_t *s = sample_session(p, now), *back = NULL;
+    saml_session_t *other = sample_session(p, now);
+    const char *key = saml_session_key(p, s->id);
+    char *plain, *val, *copy;
+    apr_size_t plain_len, len, i;
+
+    ck_assert_int_eq(saml_session_encode(p, s, &plain, &plain_len), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_set(st, key, plain, plain_len, s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    ck_assert_ptr_null(back);
+
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_get(st, key, p, &val, &len), APR_SUCCESS);
+    copy = apr_pmemdup(p, val, len);
+    for (i = 0; i < len; i += (i < 64 || i + 64 > len) ? 1 : 97) {
+        copy[i] ^= 0x20;
+        ck_assert_int_eq(saml_store_set(st, key, copy, len, s->expires), APR_SUCCESS);
+        ck_assert_msg(saml_session_load(p, st, s->id, s->scope, 0, now, &back) == APR_NOTFOUND,
+                      "byte %lu flipped was accepted", (unsigned long)i);
+        copy[i] ^= 0x20;
+    }
+    ck_assert_int_eq(saml_store_set(st, key, copy, len - 1, s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_NOTFOUND);
+    /* The genuine record, under another session's key: refused there. */
+    ck_assert_int_eq(saml_store_set(st, saml_session_key(p, other->id), val, len,
+                                    s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, other->id, s->scope, 0, now, &back),
+                     APR_NOTFOUND);
+    ck_assert_ptr_null(back);
+    /* And accepted where it belongs. */
+    ck_assert_int_eq(saml_store_set(st, key, val, len, s->expires), APR_SUCCESS);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, 0, now, &back), APR_SUCCESS);
+    assert_same_session(s, back);
+}
+END_TEST
+
 START_TEST(malformed_ids_never_reach_the_store)
 {
     apr_pool_t *p = tk_pool();
@@ -559,6 +699,10 @@ static Suite *session_suite(void)
     tcase_add_test(st, expired_session_is_refused);
     tcase_add_test(st, idle_session_is_refused);
     tcase_add_test(st, last_access_is_written_sparingly);
+    tcase_add_test(st, refresh_does_not_resurrect_a_removed_session);
+    tcase_add_test(st, update_writes_only_over_a_live_session);
+    tcase_add_test(st, stored_record_reveals_nothing);
+    tcase_add_test(st, planted_or_altered_records_are_refused);
     tcase_add_test(st, malformed_ids_never_reach_the_store);
     tcase_add_test(st, corrupt_record_is_not_a_session);
     suite_add_tcase(s, st);

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "store_file.h"
@@ -119,6 +120,94 @@ START_TEST(add_refuses_live_key_only)
     ck_assert_int_eq(saml_store_add(st, "e", "old", 3, apr_time_now() - 1), APR_SUCCESS);
     ck_assert_int_eq(saml_store_add(st, "e", "new", 3, in_seconds(60)), APR_SUCCESS);
     assert_value(st, "e", "new");
+}
+END_TEST
+
+/* replace writes only over a live entry (the write-back of a session). */
+START_TEST(replace_only_overwrites_a_live_key)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
+
+    ck_assert_int_eq(saml_store_replace(st, "k", "ghost", 5, in_seconds(60)), APR_NOTFOUND);
+    assert_absent(st, "k");
+    ck_assert_int_eq(put(st, "k", "first", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, "k", "second", 6, in_seconds(60)), APR_SUCCESS);
+    assert_value(st, "k", "second");
+    ck_assert_int_eq(saml_store_remove(st, "k"), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, "k", "third", 5, in_seconds(60)), APR_NOTFOUND);
+    assert_absent(st, "k");
+    ck_assert_int_eq(put(st, "k", "live", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, "k", "late", 4, apr_time_now() - 1), APR_SUCCESS);
+    assert_absent(st, "k");
+    ck_assert_int_eq(put(st, "e", "old", apr_time_now() - 1), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, "e", "new", 3, in_seconds(60)), APR_NOTFOUND);
+    assert_absent(st, "e");
+    ck_assert_int_eq(saml_store_replace(st, "", "x", 1, in_seconds(60)), APR_EINVAL);
+    ck_assert_int_eq(put(st, "v", "x", in_seconds(60)), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_replace(st, "v", "y", 129, in_seconds(60)), SAML_ETOOLARGE);
+    assert_value(st, "v", "x");
+}
+END_TEST
+
+/* Threads replace keys in a loop while the main thread removes them: once a
+ * thread saw a key gone it never succeeds on it again, and every key stays
+ * gone (a set would bring them back). */
+#define REPLACE_THREADS 4
+#define REPLACE_KEYS 32
+#define REPLACE_ROUNDS 300
+
+typedef struct replacer {
+    saml_store_t *st;
+    int resurrected, errors;
+} replacer_t;
+
+static void *replace_loop(void *arg)
+{
+    replacer_t *r = arg;
+    int gone[REPLACE_KEYS] = { 0 }, n, k;
+
+    for (n = 0; n < REPLACE_ROUNDS; n++)
+        for (k = 0; k < REPLACE_KEYS; k++) {
+            char key[16];
+            apr_status_t rv;
+            snprintf(key, sizeof(key), "rr:%d", k);
+            rv = saml_store_replace(r->st, key, "refreshed", 9, in_seconds(60));
+            if (rv == APR_NOTFOUND)
+                gone[k] = 1;
+            else if (rv != APR_SUCCESS)
+                r->errors++;
+            else if (gone[k])
+                r->resurrected++;
+        }
+    return NULL;
+}
+
+START_TEST(replace_race_never_recreates)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = open_store(p, temp_store_path(p), 1024, 32);
+    pthread_t t[REPLACE_THREADS];
+    replacer_t r[REPLACE_THREADS];
+    int i, k;
+
+    for (k = 0; k < REPLACE_KEYS; k++)
+        ck_assert_int_eq(put(st, apr_psprintf(p, "rr:%d", k), "session", in_seconds(60)),
+                         APR_SUCCESS);
+    for (i = 0; i < REPLACE_THREADS; i++) {
+        r[i].st = st;
+        r[i].resurrected = r[i].errors = 0;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, replace_loop, &r[i]), 0);
+    }
+    for (k = 0; k < REPLACE_KEYS; k++)
+        ck_assert_int_eq(saml_store_remove(st, apr_psprintf(p, "rr:%d", k)), APR_SUCCESS);
+    for (i = 0; i < REPLACE_THREADS; i++) {
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+        ck_assert_int_eq(r[i].errors, 0);
+        ck_assert_int_eq(r[i].resurrected, 0);
+    }
+    for (k = 0; k < REPLACE_KEYS; k++)
+        assert_absent(st, apr_psprintf(p, "rr:%d", k));
 }
 END_TEST
 
@@ -755,6 +844,8 @@ static Suite *store_file_suite(void)
     tcase_add_test(tc, set_get_remove);
     tcase_add_test(tc, expired_entries_are_gone);
     tcase_add_test(tc, add_refuses_live_key_only);
+    tcase_add_test(tc, replace_only_overwrites_a_live_key);
+    tcase_add_test(tc, replace_race_never_recreates);
     tcase_add_test(tc, take_answers_once);
     tcase_add_test(tc, limits_on_keys_and_values);
     tcase_add_test(tc, full_table_refuses_new_keys);
