@@ -239,8 +239,9 @@ static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
     if (rv == SAML_EREJECTED && err.check && !strcmp(err.check, "name-id-only")) {
         /* Answered, not refused with a page: the browser may be on its way
          * through the IdP's logout chain, and the IdP learns we did nothing. */
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SEQLOGNO(01406) "%s: %s", err.check,
-                      err.detail);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      SEQLOGNO(01406) "IdP LogoutRequest not acted on [check %s]: %s",
+                      err.check, err.detail);
         res.status = SAML_STATUS_REQUESTER;
         res.sub_status = SAML_STATUS_REQUEST_DENIED;
     } else if (rv == SAML_EUNAVAILABLE && err.check && !strcmp(err.check, "session-store")) {
