@@ -57,15 +57,26 @@ def redis_key(request):
     return parts[4] if len(parts) > 4 else b""
 
 
+def memcache(request, answer_to_get):
+    """answer_to_get to a get; a well-behaved answer to anything else, so a
+    sign-in redirect (which stores a pending request) would go through."""
+    if request.startswith(b"get "):
+        return answer_to_get
+    if request.startswith(b"delete "):
+        return b"NOT_FOUND\r\n"
+    return b"STORED\r\n"
+
+
 class WrongTypedReplies(unittest.TestCase):
     CASES = {
         "redis +OK to GET": ("redis", lambda req: b"+OK\r\n"),
         "redis integer to GET": ("redis", lambda req: b":1\r\n"),
         "redis array to GET": ("redis", lambda req: b"*1\r\n$3\r\nabc\r\n"),
         "memcached VALUE with bad flags": (
-            "memcache", lambda req: b"VALUE " + req.split()[1] + b" x 3\r\nabc\r\nEND\r\n"),
+            "memcache", lambda req: memcache(req, b"VALUE " + req.split()[1] +
+                                             b" x 3\r\nabc\r\nEND\r\n")),
         "memcached another key's VALUE": (
-            "memcache", lambda req: b"VALUE s:other 0 3\r\nabc\r\nEND\r\n"),
+            "memcache", lambda req: memcache(req, b"VALUE s:other 0 3\r\nabc\r\nEND\r\n")),
     }
 
     @classmethod
