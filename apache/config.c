@@ -384,9 +384,11 @@ static const char *set_logout_signatures(cmd_parms *cmd, void *dc, const char *a
         c->logout_signatures = 1;
     else if (!strcasecmp(arg, "optional"))
         c->logout_signatures = 0;
+    else if (!strcasecmp(arg, "optional-name-only"))
+        c->logout_signatures = 2;
     else
-        return apr_psprintf(cmd->pool, "%s: '%s' must be required or optional", cmd->cmd->name,
-                            arg);
+        return apr_psprintf(cmd->pool, "%s: '%s' must be required, optional or "
+                            "optional-name-only", cmd->cmd->name, arg);
     return NULL;
 }
 
@@ -508,8 +510,10 @@ const command_rec sequr_directives[] = {
                   "Azure's Logout URL (https://login.microsoftonline.com/<tenant-id>/saml2), or "
                   "none; default: the IdP metadata's SingleLogoutService"),
     AP_INIT_TAKE1(D_LOGOUT_SIGNATURES, set_logout_signatures, NULL, SRV,
-                  "optional (default: verified when present) or required: unsigned logout "
-                  "messages from the IdP refused"),
+                  "optional (default: verified when present; an unsigned LogoutRequest ends "
+                  "only sessions whose SessionIndex it names), required (unsigned logout "
+                  "messages from the IdP refused) or optional-name-only (unsafe: an unsigned "
+                  "LogoutRequest naming only a NameID ends every session of that NameID)"),
     AP_INIT_ITERATE(D_IDP_CERTIFICATE_FILE, sequr_set_idp_certificate, NULL, SRV,
                     "IdP signing certificate (PEM, Base64 DER or DER); repeat for key rollover"),
     AP_INIT_TAKE1(D_IDP_ENTITY_ID, sequr_set_idp_url, NULL, SRV,

@@ -200,27 +200,6 @@ static int finish_logout(request_rec *r, const sequr_server_conf_t *c,
 
 /* ---- IdP-initiated: end the sessions named, answer ------------------------ */
 
-static apr_status_t end_named_sessions(request_rec *r, const sequr_server_conf_t *c,
-                                       const sequr_idp_t *from, const saml_logout_message_t *m,
-                                       int *ended)
-{
-    const char *scope = sequr_session_scope(r, c);
-    const char *idp = from->entity_id;   /* the IdP whose rules accepted m */
-    apr_status_t rv = APR_SUCCESS;
-    int i, n;
-
-    *ended = 0;
-    if (m->session_indexes->nelts == 0)
-        return saml_session_end_by_name(r->pool, c->store, scope, idp, m->name_id, NULL,
-                                        ended);
-    for (i = 0; i < m->session_indexes->nelts && rv == APR_SUCCESS; i++) {
-        rv = saml_session_end_by_name(r->pool, c->store, scope, idp, m->name_id,
-                                      APR_ARRAY_IDX(m->session_indexes, i, const char *), &n);
-        *ended += n;
-    }
-    return rv;
-}
-
 /* The browser came with the IdP's request: if its own session is gone now,
  * let it forget the cookie too. */
 static void clear_dead_cookie(request_rec *r, const sequr_server_conf_t *c)
@@ -240,8 +219,7 @@ static void clear_dead_cookie(request_rec *r, const sequr_server_conf_t *c)
 
 static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
                                  const sequr_idp_t *idp, const saml_logout_message_t *m,
-                                 const char *relay,
-                                 int query_signed)
+                                 const char *relay)
 {
     saml_logout_response_t res = {0};
     saml_err_t err = {0};
@@ -249,17 +227,30 @@ static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
     apr_status_t rv;
     int ended = 0;
 
-    rv = saml_logout_request_remember(r->pool, c->store, m, apr_time_now(),
-                                      apr_time_from_sec(c->request_lifetime), &err);
-    if (rv != APR_SUCCESS)
-        return refuse(r, rv, &err, "replay");
-    rv = end_named_sessions(r, c, idp, m, &ended);
+    /* The rules (what an unsigned request may end, replay, nothing written
+     * for requests that name nothing live) are in saml_logout_request_apply;
+     * the IdP whose keys accepted m is the one whose sessions it may end. */
+    rv = saml_logout_request_apply(r->pool, c->store, m,
+                                   c->logout_signatures == 2 ? SAML_LOGOUT_UNSIGNED_BY_NAME_ID
+                                                             : SAML_LOGOUT_UNSIGNED_BY_INDEX,
+                                   sequr_session_scope(r, c), idp->entity_id, apr_time_now(),
+                                   apr_time_from_sec(c->request_lifetime), &ended, &err);
     res.status = SAML_STATUS_SUCCESS;
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      SEQLOGNO(01404) "IdP logout of %s: session store unavailable",
-                      sequr_log_value(r, m->name_id));
+    if (rv == SAML_EREJECTED && err.check && !strcmp(err.check, "name-id-only")) {
+        /* Answered, not refused with a page: the browser may be on its way
+         * through the IdP's logout chain, and the IdP learns we did nothing. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      SEQLOGNO(01406) "IdP LogoutRequest not acted on [check %s]: %s",
+                      err.check, err.detail);
+        res.status = SAML_STATUS_REQUESTER;
+        res.sub_status = SAML_STATUS_REQUEST_DENIED;
+    } else if (rv == SAML_EUNAVAILABLE && err.check && !strcmp(err.check, "session-store")) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      SEQLOGNO(01404) "IdP logout of %s: session store unavailable: %s",
+                      sequr_log_value(r, m->name_id), err.detail);
         res.status = SAML_STATUS_RESPONDER;
+    } else if (rv != APR_SUCCESS) {
+        return refuse(r, rv, &err, "replay");
     }
     clear_dead_cookie(r, c);
     res.id = saml_random_id(r->pool, "_");
@@ -277,7 +268,7 @@ static int answer_logout_request(request_rec *r, const sequr_server_conf_t *c,
                   SEQLOGNO(01405) "IdP %s logged out %s (LogoutRequest %s, %s): %d session(s) "
                   "ended", sequr_log_value(r, m->issuer), sequr_log_value(r, m->name_id),
                   sequr_log_value(r, m->id),
-                  m->signed_xml ? "XML-signed" : query_signed ? "query-signed" : "unsigned",
+                  m->signed_xml ? "XML-signed" : m->signed_query ? "query-signed" : "unsigned",
                   ended);
     return sequr_see_other(r, url);
 }
@@ -302,7 +293,7 @@ static int handle_message(request_rec *r, const sequr_server_conf_t *c, const se
         return sequr_fail(r, HTTP_BAD_REQUEST, "shape",
                           apr_psprintf(r->pool, "%s carries a Logout%s", param,
                                        m->is_request ? "Request" : "Response"));
-    return is_request ? answer_logout_request(r, c, idp, m, relay, query_signed)
+    return is_request ? answer_logout_request(r, c, idp, m, relay)
                       : finish_logout(r, c, m, relay);
 }
 

@@ -18,6 +18,7 @@
 
 #include "codec.h"
 #include "relay_state.h"
+#include "session.h"
 #include "time.h"
 
 #define PENDING_PREFIX "l:"
@@ -82,8 +83,11 @@ const char *saml_logout_response_xml(apr_pool_t *p, const saml_logout_response_t
         " InResponseTo=\"", esc(p, res->in_response_to), "\">",
         "<saml:Issuer>", esc(p, res->sp_entity_id), "</saml:Issuer>",
         "<samlp:Status><samlp:StatusCode Value=\"",
-        esc(p, res->status ? res->status : SAML_STATUS_SUCCESS),
-        "\"/></samlp:Status></samlp:LogoutResponse>", NULL);
+        esc(p, res->status ? res->status : SAML_STATUS_SUCCESS), "\"",
+        res->sub_status ? "><samlp:StatusCode Value=\"" : "",
+        res->sub_status ? esc(p, res->sub_status) : "",
+        res->sub_status ? "\"/></samlp:StatusCode>" : "/>",
+        "</samlp:Status></samlp:LogoutResponse>", NULL);
 }
 
 /* ---- issuer ---------------------------------------------------------------- */
@@ -269,6 +273,7 @@ apr_status_t saml_logout_parse(apr_pool_t *p, const char *xml, apr_size_t len,
     rv = m->is_request ? read_request(p, root, pol, m, err) : read_response(p, root, m, err);
     if (rv != APR_SUCCESS)
         return rv;
+    m->signed_query = query_signed != 0;
     *out = m;
     return APR_SUCCESS;
 }
@@ -369,5 +374,92 @@ apr_status_t saml_logout_request_remember(apr_pool_t *p, saml_store_t *st,
                          saml_log_escape(p, m->issuer, 200));
     if (rv != APR_SUCCESS)
         return store_failure(p, err, rv, "logout replay cache");
+    return APR_SUCCESS;
+}
+
+/* ---- acting on an IdP LogoutRequest ------------------------------------------ */
+
+/* Does an unsigned m name a live session: one of its SessionIndex values, or
+ * (rule BY_NAME_ID, no SessionIndex) its NameID? Checked before anything is
+ * written, so requests that name nothing cost the store nothing. */
+static apr_status_t names_live_session(apr_pool_t *p, saml_store_t *st,
+                                       const saml_logout_message_t *m, const char *scope,
+                                       const char *idp, apr_time_t now, int *live)
+{
+    apr_status_t rv = APR_SUCCESS;
+    int i;
+
+    *live = 0;
+    if (m->session_indexes->nelts == 0)
+        return saml_session_index_live(p, st, scope, idp, m->name_id, NULL, now, live);
+    for (i = 0; i < m->session_indexes->nelts && !*live && rv == APR_SUCCESS; i++)
+        rv = saml_session_index_live(p, st, scope, idp, m->name_id,
+                                     APR_ARRAY_IDX(m->session_indexes, i, const char *), now,
+                                     live);
+    return rv;
+}
+
+static apr_status_t already_seen(apr_pool_t *p, saml_store_t *st,
+                                 const saml_logout_message_t *m, saml_err_t *err)
+{
+    const char *key = seen_key(p, m);
+    char *val;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (key == NULL)
+        return saml_fail(p, err, SAML_EINTERNAL, "replay", "SHA-256 unavailable");
+    rv = saml_store_get(st, key, p, &val, &len);
+    if (rv == APR_SUCCESS)
+        return saml_fail(p, err, SAML_EREPLAY, "replay", "LogoutRequest %s from %s was already "
+                         "processed", saml_log_escape(p, m->id, 128),
+                         saml_log_escape(p, m->issuer, 200));
+    if (rv != APR_NOTFOUND)
+        return store_failure(p, err, rv, "logout replay cache");
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_logout_request_apply(apr_pool_t *p, saml_store_t *st,
+                                       const saml_logout_message_t *m,
+                                       saml_logout_unsigned_t rule, const char *scope,
+                                       const char *idp_entity_id, apr_time_t now,
+                                       apr_interval_time_t lifetime, int *ended, saml_err_t *err)
+{
+    int is_signed = m->signed_xml || m->signed_query;
+    apr_status_t rv = APR_SUCCESS;
+    int i, n, live;
+
+    *ended = 0;
+    if (!is_signed && m->session_indexes->nelts == 0 && rule != SAML_LOGOUT_UNSIGNED_BY_NAME_ID)
+        return saml_fail(p, err, SAML_EREJECTED, "name-id-only",
+                         "unsigned LogoutRequest %s names only NameID \"%s\" and no "
+                         "SessionIndex: no session ended (have the IdP sign its logout "
+                         "requests, or allow this with SequrSAMLLogoutSignatures "
+                         "optional-name-only)", saml_log_escape(p, m->id, 128),
+                         saml_log_escape(p, m->name_id, 200));
+    if (!is_signed) {
+        /* A replay is still told apart (read only): acted on once, then seen. */
+        if ((rv = already_seen(p, st, m, err)) != APR_SUCCESS)
+            return rv;
+        if ((rv = names_live_session(p, st, m, scope, idp_entity_id, now, &live)) != APR_SUCCESS)
+            return store_failure(p, err, rv, "session index");
+        if (!live)
+            return APR_SUCCESS;
+    }
+    if ((rv = saml_logout_request_remember(p, st, m, now, lifetime, err)) != APR_SUCCESS)
+        return rv;
+    if (m->session_indexes->nelts == 0)
+        rv = saml_session_end_by_name(p, st, scope, idp_entity_id, m->name_id, NULL, ended);
+    for (i = 0; i < m->session_indexes->nelts && rv == APR_SUCCESS; i++) {
+        rv = saml_session_end_by_name(p, st, scope, idp_entity_id, m->name_id,
+                                      APR_ARRAY_IDX(m->session_indexes, i, const char *), &n);
+        *ended += n;
+    }
+    if (rv != APR_SUCCESS) {
+        char buf[120];
+        return saml_fail(p, err, SAML_EUNAVAILABLE, "session-store",
+                         "ending the sessions of %s: %s", saml_log_escape(p, m->name_id, 200),
+                         apr_strerror(rv, buf, sizeof(buf)));
+    }
     return APR_SUCCESS;
 }

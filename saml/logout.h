@@ -15,6 +15,7 @@
 #define SAML_STATUS_SUCCESS   "urn:oasis:names:tc:SAML:2.0:status:Success"
 #define SAML_STATUS_REQUESTER "urn:oasis:names:tc:SAML:2.0:status:Requester"
 #define SAML_STATUS_RESPONDER "urn:oasis:names:tc:SAML:2.0:status:Responder"
+#define SAML_STATUS_REQUEST_DENIED "urn:oasis:names:tc:SAML:2.0:status:RequestDenied"
 
 typedef struct saml_logout_request {
     const char *id;              /* "_" + hex; never starts with a digit */
@@ -36,6 +37,7 @@ typedef struct saml_logout_response {
     const char *destination;     /* the IdP's logout URL */
     const char *in_response_to;  /* the IdP's LogoutRequest ID */
     const char *status;          /* SAML_STATUS_*; NULL = Success */
+    const char *sub_status;      /* second-level StatusCode, or NULL */
     apr_time_t now;
 } saml_logout_response_t;
 
@@ -69,6 +71,7 @@ typedef struct saml_logout_message {
     apr_array_header_t *session_indexes; /* requests: const char*, maybe empty */
     apr_time_t not_on_or_after;      /* requests: 0 when absent */
     int signed_xml;                  /* an enveloped signature verified */
+    int signed_query;                /* the Redirect binding's query signature verified */
 } saml_logout_message_t;
 
 /* Parse and validate a logout message: safe parse (no DTD, size and depth
@@ -105,5 +108,35 @@ apr_status_t saml_logout_finish(apr_pool_t *p, saml_store_t *st, const saml_logo
 apr_status_t saml_logout_request_remember(apr_pool_t *p, saml_store_t *st,
                                           const saml_logout_message_t *m, apr_time_t now,
                                           apr_interval_time_t lifetime, saml_err_t *err);
+
+/* What an unsigned IdP LogoutRequest may end (SequrSAMLLogoutSignatures
+ * optional / optional-name-only; "required" never gets this far). */
+typedef enum {
+    /* Only the sessions of its NameID that one of its SessionIndex values
+     * names: a value only the user's browser and the IdP have seen. */
+    SAML_LOGOUT_UNSIGNED_BY_INDEX = 0,
+    /* Also, without a SessionIndex, every session of its NameID (usually an
+     * e-mail address anyone may know): only when an admin says so. */
+    SAML_LOGOUT_UNSIGNED_BY_NAME_ID
+} saml_logout_unsigned_t;
+
+/* Act on a validated IdP LogoutRequest m: end the sessions it names in
+ * (scope, idp_entity_id), after remembering it (saml_logout_request_remember:
+ * seen = SAML_EREPLAY). A signed message (m->signed_xml or m->signed_query)
+ * is acted on as it says: its SessionIndex values, or without any, every
+ * session of its NameID. An unsigned one:
+ *   - names no SessionIndex and rule is BY_INDEX: SAML_EREJECTED, check
+ *     "name-id-only", nothing ended and nothing written;
+ *   - names nothing live (no SessionIndex, or no NameID under BY_NAME_ID, of
+ *     a session that still exists): APR_SUCCESS, *ended 0, nothing written,
+ *     so anonymous requests cannot fill the store;
+ *   - otherwise as a signed one.
+ * Store failures: SAML_EUNAVAILABLE, check "store" before anything ended
+ * (refuse the message), "session-store" while ending (answer Responder). */
+apr_status_t saml_logout_request_apply(apr_pool_t *p, saml_store_t *st,
+                                       const saml_logout_message_t *m,
+                                       saml_logout_unsigned_t rule, const char *scope,
+                                       const char *idp_entity_id, apr_time_t now,
+                                       apr_interval_time_t lifetime, int *ended, saml_err_t *err);
 
 #endif

@@ -587,6 +587,40 @@ apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_
     return rv;
 }
 
+apr_status_t saml_session_index_live(apr_pool_t *p, saml_store_t *st, const char *scope,
+                                     const char *idp_entity_id, const char *name_id,
+                                     const char *session_index, apr_time_t now, int *live)
+{
+    char *val = NULL, *sval = NULL;
+    apr_size_t len = 0, slen = 0;
+    apr_array_header_t *items;
+    apr_status_t rv;
+    int i;
+
+    *live = 0;
+    if (name_id == NULL)
+        return APR_SUCCESS;
+    rv = saml_store_get(st, index_key(p, scope, idp_entity_id, name_id, session_index), p,
+                        &val, &len);
+    if (rv == APR_NOTFOUND)
+        return APR_SUCCESS;
+    if (rv != APR_SUCCESS)
+        return rv;
+    items = apr_array_make(p, 4, sizeof(index_item_t));
+    parse_index(p, val, items);
+    for (i = 0; i < items->nelts && !*live; i++) {
+        const index_item_t *it = &APR_ARRAY_IDX(items, i, index_item_t);
+        if (strncmp(it->key, "s:", 2) || it->expires <= now)
+            continue;
+        rv = saml_store_get(st, it->key, p, &sval, &slen);
+        if (rv == APR_SUCCESS)
+            *live = 1;
+        else if (rv != APR_NOTFOUND)
+            return rv;
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const char *scope,
                                       const char *idp_entity_id, const char *name_id,
                                       const char *session_index, int *ended)

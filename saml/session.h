@@ -78,6 +78,13 @@ apr_status_t saml_session_index_add(apr_pool_t *p, saml_store_t *st, const saml_
  * the assertion's Issuer wrote it) signed name_id into in scope, only those of
  * session_index when it is not NULL: one IdP cannot end another's sessions
  * for the same NameID. *ended (if non-NULL) counts the sessions listed. */
+/* *live = 1 when the index entry of (scope, idp_entity_id, name_id,
+ * session_index) names a session that has not reached its hard expiry and is
+ * still in the store. Reads only. */
+apr_status_t saml_session_index_live(apr_pool_t *p, saml_store_t *st, const char *scope,
+                                     const char *idp_entity_id, const char *name_id,
+                                     const char *session_index, apr_time_t now, int *live);
+
 apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const char *scope,
                                       const char *idp_entity_id, const char *name_id,
                                       const char *session_index, int *ended);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memcache_reply.h"
 #include "store_net.h"
 
 #define THIRTY_DAYS (30 * 86400)
@@ -54,51 +55,15 @@ static apr_status_t send_line(saml_net_conn_t *c, const char *line, apr_size_t n
     return saml_net_writev(c, &v, 1);
 }
 
-static int line_is(const char *line, const char *want)
-{
-    return strcmp(line, want) == 0;
-}
-
-/* Any answer but the expected ones: memcached's own error lines, or noise. */
-static apr_status_t unexpected(const char *line)
-{
-    if (!strncmp(line, "SERVER_ERROR", 12) || !strncmp(line, "CLIENT_ERROR", 12)
-        || line_is(line, "ERROR"))
-        return SAML_NET_EREMOTE;
-    return SAML_NET_EPROTO;
-}
-
-/* The answer to "get KEY": END alone, or one VALUE block then END. */
+/* The answer to "get KEY", checked by memcache_reply.c: another key's VALUE,
+ * a malformed VALUE line or any other line is a store error, never data. */
 static apr_status_t read_get_answer(saml_net_conn_t *c, mc_call_t *a)
 {
-    char *line, *end;
-    apr_size_t n;
-    unsigned long bytes;
-    apr_status_t rv;
-    const char *rest;
+    saml_reply_reader_t rd;
 
-    if ((rv = saml_net_read_line(c, &line, &n)) != APR_SUCCESS)
-        return rv;
-    if (line_is(line, "END"))
-        return APR_NOTFOUND;
-    if (strncmp(line, "VALUE ", 6) || strncmp(line + 6, a->key, a->key_len)
-        || line[6 + a->key_len] != ' ')
-        return unexpected(line);
-    rest = line + 6 + a->key_len + 1;
-    rest = strchr(rest, ' ');          /* skip the flags */
-    if (rest == NULL)
-        return SAML_NET_EPROTO;
-    bytes = strtoul(rest + 1, &end, 10);
-    if (end == rest + 1 || (*end != '\0' && *end != ' '))
-        return SAML_NET_EPROTO;
-    if (bytes > SAML_MEMCACHE_VALUE_MAX)
-        return SAML_ETOOLARGE;
-    if ((rv = saml_net_read_block(c, a->p, bytes, a->out)) != APR_SUCCESS)
-        return rv;
-    *a->out_len = bytes;
-    if ((rv = saml_net_read_line(c, &line, &n)) != APR_SUCCESS)
-        return rv;
-    return line_is(line, "END") ? APR_SUCCESS : SAML_NET_EPROTO;
+    saml_net_reader(c, &rd);
+    return saml_memcache_get_read(&rd, a->key, SAML_MEMCACHE_VALUE_MAX, a->p, a->out,
+                                  a->out_len);
 }
 
 static apr_status_t exchange_get(saml_net_conn_t *c, void *ctx)
@@ -112,16 +77,15 @@ static apr_status_t exchange_get(saml_net_conn_t *c, void *ctx)
 
 static apr_status_t delete_key(saml_net_conn_t *c, const char *key)
 {
-    char req[SAML_STORE_KEY_MAX + 16], *line;
-    apr_size_t len;
+    char req[SAML_STORE_KEY_MAX + 16];
+    saml_reply_reader_t rd;
     int n = snprintf(req, sizeof(req), "delete %s\r\n", key);
     apr_status_t rv = send_line(c, req, (apr_size_t)n);
 
-    if (rv != APR_SUCCESS || (rv = saml_net_read_line(c, &line, &len)) != APR_SUCCESS)
+    if (rv != APR_SUCCESS)
         return rv;
-    if (line_is(line, "DELETED"))
-        return APR_SUCCESS;
-    return line_is(line, "NOT_FOUND") ? APR_NOTFOUND : unexpected(line);
+    saml_net_reader(c, &rd);
+    return saml_memcache_line_read(&rd, SAML_MEMCACHE_EXPECT_DELETE);
 }
 
 static apr_status_t exchange_delete(saml_net_conn_t *c, void *ctx)
@@ -133,28 +97,35 @@ static apr_status_t exchange_delete(saml_net_conn_t *c, void *ctx)
  * that read the value, only the one whose delete removed it may use it. */
 static apr_status_t exchange_take(saml_net_conn_t *c, void *ctx)
 {
-    mc_call_t *a = ctx;
-    apr_status_t rv = exchange_get(c, ctx);
-    if (rv != APR_SUCCESS)
+    mc_call_t *a = ctx, got = *a;
+    char *val = NULL;
+    apr_size_t len = 0;
+    apr_status_t rv;
+
+    /* The caller sees the value only when the delete was ours. */
+    got.out = &val;
+    got.out_len = &len;
+    if ((rv = exchange_get(c, &got)) != APR_SUCCESS || (rv = delete_key(c, a->key)) != APR_SUCCESS)
         return rv;
-    return delete_key(c, a->key);
+    *a->out = val;
+    *a->out_len = len;
+    return APR_SUCCESS;
 }
 
 static apr_status_t exchange_store(saml_net_conn_t *c, void *ctx)
 {
     mc_call_t *a = ctx;
-    char head[SAML_STORE_KEY_MAX + 64], *line;
-    apr_size_t len;
+    char head[SAML_STORE_KEY_MAX + 64];
+    saml_reply_reader_t rd;
     int n = snprintf(head, sizeof(head), "%s %s 0 %ld %" APR_SIZE_T_FMT "\r\n", a->cmd,
                      a->key, a->exptime, a->len);
     struct iovec v[3] = { { head, (size_t)n }, { (void *)a->val, a->len }, { "\r\n", 2 } };
     apr_status_t rv = saml_net_writev(c, v, 3);
 
-    if (rv != APR_SUCCESS || (rv = saml_net_read_line(c, &line, &len)) != APR_SUCCESS)
+    if (rv != APR_SUCCESS)
         return rv;
-    if (line_is(line, "STORED"))
-        return APR_SUCCESS;
-    return line_is(line, "NOT_STORED") ? APR_EEXIST : unexpected(line);
+    saml_net_reader(c, &rd);
+    return saml_memcache_line_read(&rd, SAML_MEMCACHE_EXPECT_STORE);
 }
 
 static apr_status_t mc_get(saml_store_t *st, const char *key, apr_pool_t *p, char **val,

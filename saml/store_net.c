@@ -371,6 +371,23 @@ apr_status_t saml_net_skip_block(saml_net_conn_t *c, apr_size_t n)
     return rv != APR_SUCCESS ? rv : read_crlf(c);
 }
 
+static apr_status_t reader_line(void *ctx, char **line, apr_size_t *len)
+{
+    return saml_net_read_line(ctx, line, len);
+}
+
+static apr_status_t reader_block(void *ctx, apr_pool_t *p, apr_size_t n, char **out)
+{
+    return out ? saml_net_read_block(ctx, p, n, out) : saml_net_skip_block(ctx, n);
+}
+
+void saml_net_reader(saml_net_conn_t *c, saml_reply_reader_t *rd)
+{
+    rd->line = reader_line;
+    rd->block = reader_block;
+    rd->ctx = c;
+}
+
 /* ---- configuration ---------------------------------------------------------- */
 
 static apr_status_t server_make(apr_pool_t *p, const char *host, apr_port_t port,

@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 
 #include "error.h"
+#include "store_reply.h"
 
 #define SAML_NET_DEFAULT_TIMEOUT apr_time_from_msec(1000)
 
@@ -76,5 +77,8 @@ apr_status_t saml_net_read_line(saml_net_conn_t *c, char **line, apr_size_t *len
 apr_status_t saml_net_read_block(saml_net_conn_t *c, apr_pool_t *p, apr_size_t n, char **out);
 /* n bytes then CRLF, discarded (an answer the caller does not want). */
 apr_status_t saml_net_skip_block(saml_net_conn_t *c, apr_size_t n);
+
+/* A reader (store_reply.h) over c, for the reply parsers. */
+void saml_net_reader(saml_net_conn_t *c, saml_reply_reader_t *rd);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redis_reply.h"
 #include "store_net.h"
 
 typedef struct rd_store {
@@ -13,7 +14,8 @@ typedef struct rd_store {
 } rd_store_t;
 
 typedef struct rd_call {
-    const char *cmd;               /* GET, GETDEL, DEL, SET */
+    const char *cmd;               /* GET, GETDEL, DEL, EXISTS, SET */
+    saml_redis_expect_t expect;    /* the only replies cmd can have */
     const char *key;
     const char *val;               /* SET only */
     apr_size_t len;
@@ -66,44 +68,24 @@ static apr_status_t send_command(saml_net_conn_t *c, const rd_call_t *a)
     }
 }
 
-/* Read one reply. Bulk strings go to a->out (NULL reply: APR_NOTFOUND);
- * +OK is success; an integer goes to a->integer; an
- * error reply (-ERR, e.g. an unknown GETDEL on an old Redis) is
- * SAML_NET_EREMOTE; anything else SAML_NET_EPROTO. */
+/* Read one reply and check its type against what the command answers with
+ * (redis_reply.h): a reply of another type is a store error, never data. */
 static apr_status_t read_reply(saml_net_conn_t *c, rd_call_t *a)
 {
-    char *line, *end;
-    apr_size_t n;
-    long long bytes;
+    saml_reply_reader_t rd;
+    saml_redis_reply_t reply;
     apr_status_t rv;
 
-    if ((rv = saml_net_read_line(c, &line, &n)) != APR_SUCCESS)
+    saml_net_reader(c, &rd);
+    rv = saml_redis_reply_read(&rd, a->expect, SAML_REDIS_VALUE_MAX, a->p, &reply);
+    if (rv != APR_SUCCESS)
         return rv;
-    switch (line[0]) {
-    case '+':
-        return APR_SUCCESS;
-    case ':':
-        a->integer = strtoll(line + 1, &end, 10);
-        return end == line + 1 || *end != '\0' ? SAML_NET_EPROTO : APR_SUCCESS;
-    case '$':
-        bytes = strtoll(line + 1, &end, 10);
-        if (end == line + 1 || *end != '\0' || bytes < -1)
-            return SAML_NET_EPROTO;
-        if (bytes == -1)
-            return APR_NOTFOUND;
-        if (bytes > SAML_REDIS_VALUE_MAX)
-            return SAML_ETOOLARGE;
-        if (a->out == NULL)
-            return saml_net_skip_block(c, (apr_size_t)bytes);
-        if ((rv = saml_net_read_block(c, a->p, (apr_size_t)bytes, a->out)) != APR_SUCCESS)
-            return rv;
-        *a->out_len = (apr_size_t)bytes;
-        return APR_SUCCESS;
-    case '-':
-        return SAML_NET_EREMOTE;
-    default:
-        return SAML_NET_EPROTO;
+    if (a->expect == SAML_REDIS_EXPECT_VALUE) {
+        *a->out = reply.value;
+        *a->out_len = reply.len;
     }
+    a->integer = reply.count;
+    return APR_SUCCESS;
 }
 
 static apr_status_t exchange(saml_net_conn_t *c, void *ctx)
@@ -128,6 +110,7 @@ static apr_status_t rd_read(saml_store_t *st, const char *cmd, const char *key, 
     rd_call_t a = { 0 };
     apr_size_t ignored;
     a.cmd = cmd;
+    a.expect = SAML_REDIS_EXPECT_VALUE;
     a.key = key;
     a.p = p;
     a.out = val;
@@ -151,6 +134,7 @@ static apr_status_t rd_remove(saml_store_t *st, const char *key)
 {
     rd_call_t a = { 0 };
     a.cmd = "DEL";
+    a.expect = SAML_REDIS_EXPECT_COUNT;
     a.key = key;
     return call(st, &a);
 }
@@ -162,6 +146,7 @@ static apr_status_t rd_store(saml_store_t *st, const char *key, const char *val,
     if (len > SAML_REDIS_VALUE_MAX)
         return SAML_ETOOLARGE;
     a.cmd = "SET";
+    a.expect = nx ? SAML_REDIS_EXPECT_OK_OR_NIL : SAML_REDIS_EXPECT_OK;
     a.key = key;
     a.val = val;
     a.len = len;
@@ -175,6 +160,7 @@ static apr_status_t rd_store(saml_store_t *st, const char *key, const char *val,
         if (!nx)
             return rd_remove(st, key);
         a.cmd = "EXISTS";
+        a.expect = SAML_REDIS_EXPECT_COUNT;
         if ((rv = call(st, &a)) != APR_SUCCESS)
             return rv;
         return a.integer > 0 ? APR_EEXIST : APR_SUCCESS;
@@ -214,11 +200,13 @@ static apr_status_t rd_replace(saml_store_t *st, const char *key, const char *va
     if (a.px == 0) {
         /* Already expired: drop a live value; the count says if there was one. */
         a.cmd = "DEL";
+        a.expect = SAML_REDIS_EXPECT_COUNT;
         if ((rv = call(st, &a)) != APR_SUCCESS)
             return rv;
         return a.integer > 0 ? APR_SUCCESS : APR_NOTFOUND;
     }
     a.cmd = "SET";
+    a.expect = SAML_REDIS_EXPECT_OK_OR_NIL;
     a.val = val;
     a.len = len;
     a.xx = 1;

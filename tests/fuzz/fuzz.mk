@@ -10,7 +10,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 10
 
-HARNESSES = logout response assertion xml metadata redirect relay_state cookie decrypt
+HARNESSES = logout response assertion xml metadata redirect relay_state cookie decrypt \
+	redis_reply memcache_reply
 FUZZ_DIR = $(srcdir)/tests/fuzz
 BUILD = tests/fuzz/build
 

@@ -207,12 +207,52 @@ class IdPInitiated(LogoutBase):
         mark = self.apache.log_mark()
         self.assert_refused(curl(url), 403, "replay", mark)
 
-    def test_idp_request_without_session_index_ends_every_session_of_the_user(self):
+    def test_signed_request_without_session_index_ends_every_session_of_the_user(self):
         jars = [self.signed_in(user="carol@contoso.example") for _ in range(2)]
-        out = curl(self.idp_request("carol@contoso.example", None))
+        out = curl(self.idp_request("carol@contoso.example", None, key=self.idp.key))
         self.assertEqual(out.status, 303, out)
+        self.assertEqual(message(out.location, "SAMLResponse")["status"], az.STATUS_SUCCESS)
         for jar in jars:
             self.assert_signed_out(jar)
+
+    def test_unsigned_request_naming_only_the_name_id_ends_nothing(self):
+        """Issue #10 item 10: the NameID is usually the e-mail address, which
+        anyone may know; unsigned, it alone ends no session. The IdP is told
+        (Requester/RequestDenied) so its logout chain goes on; nothing is
+        written to the store, so the same request again is no replay either."""
+        user = "dave@contoso.example"
+        jars = [self.signed_in(user=user, session_index="_s-dave-%d" % i) for i in range(2)]
+        url = self.idp_request(user, None, relay_state="rs-9", request_id="_idp-name-only")
+        for attempt in range(2):
+            mark = self.apache.log_mark()
+            out = curl(url, jar=jars[0])
+            self.assertEqual(out.status, 303, out)
+            self.assertTrue(out.location.startswith(self.idp.sso_url + "?SAMLResponse="),
+                            out.location)
+            res = message(out.location, "SAMLResponse")
+            self.assertEqual(res["status"], az.STATUS_REQUESTER, attempt)
+            self.assertIn(b"urn:oasis:names:tc:SAML:2.0:status:RequestDenied", res["xml"])
+            self.assertEqual(res["in_response_to"], "_idp-name-only")
+            self.assertEqual(query(out.location)["RelayState"], ["rs-9"])
+            self.assertIsNone(out.set_cookie(), "the browser's live cookie stays")
+            self.assertRegex(self.apache.log_since(mark, expect="name-id-only"),
+                             r"sequr_saml.*name-id-only")
+        for jar in jars:
+            self.assertEqual(self.get("/protected/slo", jar=jar).status, 200)
+
+    def test_unsigned_request_with_a_wrong_session_index_ends_nothing(self):
+        jar = self.signed_in(session_index="_s-right")
+        out = curl(self.idp_request(USER, "_s-wrong", request_id="_idp-wrong-index"), jar=jar)
+        self.assertEqual(out.status, 303, out)
+        res = message(out.location, "SAMLResponse")
+        self.assertEqual(res["in_response_to"], "_idp-wrong-index")
+        self.assertIsNone(out.set_cookie(), "the browser's live cookie stays")
+        self.assertEqual(self.get("/protected/slo", jar=jar).status, 200)
+        # The right one, unsigned, still works: it names a live session.
+        out = curl(self.idp_request(USER, "_s-right"), jar=jar)
+        self.assertEqual(out.status, 303, out)
+        self.assertEqual(message(out.location, "SAMLResponse")["status"], az.STATUS_SUCCESS)
+        self.assert_signed_out(jar)
 
     def test_unsigned_accepted_when_optional_but_bad_signature_refused(self):
         jar = self.signed_in(session_index="_s-bad")
@@ -241,6 +281,81 @@ class IdPInitiated(LogoutBase):
         self.assertNotRegex(self.apache.log_since(mark), r"exit signal|Segmentation")
         self.assertEqual(self.get("/saml/metadata").status, 200)
         self.signed_in()
+
+
+class NameOnlyAllowed(LogoutBase):
+    """SequrSAMLLogoutSignatures optional-name-only: the admin's explicit
+    choice that an unsigned LogoutRequest naming only a NameID ends every
+    session of that NameID (an IdP known not to sign, and no SessionIndex)."""
+    directives = {"LogoutSignatures": "optional-name-only"}
+
+    def test_unsigned_name_id_only_request_ends_every_session_of_the_user(self):
+        user = "erin@contoso.example"
+        jars = [self.signed_in(user=user) for _ in range(2)]
+        other = self.signed_in()
+        out = curl(self.idp_request(user, None))
+        self.assertEqual(out.status, 303, out)
+        self.assertEqual(message(out.location, "SAMLResponse")["status"], az.STATUS_SUCCESS)
+        for jar in jars:
+            self.assert_signed_out(jar)
+        self.assertEqual(self.get("/protected/slo", jar=other).status, 200)
+
+    def test_bad_signature_still_refused(self):
+        jar = self.signed_in(user="frank@contoso.example")
+        evil_key, _ = az.make_keypair(tempdir("sequr-evil-"), "evil")
+        mark = self.apache.log_mark()
+        self.assert_refused(curl(self.idp_request("frank@contoso.example", None, key=evil_key)),
+                            403, "signature", mark)
+        self.assertEqual(self.get("/protected/slo", jar=jar).status, 200)
+
+
+class AnonymousLogoutFlood(LogoutBase):
+    """Issue #10 item 5 (logout half): requests to PATH/logout from anyone
+    without a session write nothing to the store. A small store (1 024
+    entries) and thousands of anonymous logout requests of every kind (plain,
+    with a made-up cookie, unsigned LogoutRequests naming a user with or
+    without a made-up SessionIndex, each with a fresh ID): afterwards sign-ins
+    still work and the session held before is still there."""
+    extra = "SequrSAMLCacheEntries 1024"
+    FLOOD = 3000
+
+    def flood(self, paths, headers=()):
+        import http.client
+        u = urllib.parse.urlsplit(self.apache.url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        statuses = {}
+        try:
+            for path in paths:
+                conn.request("GET", path, headers=dict(headers))
+                r = conn.getresponse()
+                r.read()
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+                if r.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        finally:
+            conn.close()
+        return statuses
+
+    def test_anonymous_logout_flood_leaves_sign_in_and_sessions_alone(self):
+        held = self.signed_in(session_index="_held")
+        n = self.FLOOD // 4
+        plain = ["/saml/logout?ReturnTo=%%2Fbye%d" % i for i in range(n)]
+        cookie = ("Cookie", "%s=%s" % ("sequr_saml_session", "A" * 43))
+        by_name = [path_of(self.idp_request("u%d@contoso.example" % i, None,
+                                            request_id="_flood-n-%d" % i)) for i in range(n)]
+        by_index = [path_of(self.idp_request(USER, "_guess-%d" % i,
+                                             request_id="_flood-i-%d" % i)) for i in range(n)]
+        seen = {}
+        for paths, headers in ((plain, ()), (plain, (cookie,)), (by_name, ()), (by_index, ())):
+            for status, count in self.flood(paths, headers).items():
+                seen[status] = seen.get(status, 0) + count
+        self.assertEqual(set(seen), {303}, seen)
+        self.assertEqual(self.get("/protected/slo", jar=held).status, 200, "session survives")
+        for i in range(5):
+            r, jar = self.sign_in("/protected/after-%d" % i, user="g%d@contoso.example" % i)
+            self.assertEqual(r.status, 303, r)
+            self.assertEqual(self.get("/protected/after-%d" % i, jar=jar).status, 200)
 
 
 class SignaturesRequired(LogoutBase):

@@ -1,6 +1,7 @@
 /* memcached or redis-server for the store contract tests: started on
  * 127.0.0.1 on a free port, tied to the test process's life, killed like a
- * crash, restarted on the same port. */
+ * crash, restarted on the same port. And a fake server that sends scripted
+ * replies (test_store_replies). */
 #include "store_contract.h"
 
 #include <arpa/inet.h>
@@ -114,4 +115,67 @@ void sc_server_stop(sc_server_t *s)
         waitpid(s->pid, NULL, 0);
     }
     s->pid = 0;
+}
+
+/* ---- the fake server ---------------------------------------------------------- */
+
+static void fake_serve(int lfd, const char *const *replies)
+{
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL), i;
+        char buf[65536];
+        if (fd < 0)
+            _exit(1);
+        for (i = 0; replies[i]; i++) {
+            size_t left = strlen(replies[i]);
+            const char *at = replies[i];
+            if (recv(fd, buf, sizeof(buf), 0) <= 0)
+                break;
+            while (left > 0) {
+                ssize_t n = send(fd, at, left, MSG_NOSIGNAL);
+                if (n <= 0)
+                    break;
+                at += n;
+                left -= (size_t)n;
+            }
+        }
+        close(fd);
+    }
+}
+
+void sc_fake_start(sc_fake_t *f, const char *const *replies)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    pid_t parent = getpid();
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* Bound and listening before the fork: no race for the port. */
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 8) != 0
+        || getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        perror("fake cache server");
+        exit(1);
+    }
+    f->port = ntohs(sa.sin_port);
+    f->pid = fork();
+    if (f->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        fake_serve(fd, replies);
+        _exit(0);
+    }
+    close(fd);
+}
+
+void sc_fake_stop(sc_fake_t *f)
+{
+    if (f->pid > 0) {
+        kill(f->pid, SIGKILL);
+        waitpid(f->pid, NULL, 0);
+    }
+    f->pid = 0;
 }

@@ -35,6 +35,18 @@ void sc_server_start(const sc_backend_t *b, sc_server_t *s);
 /* SIGKILL: the server dies as in a crash. */
 void sc_server_stop(sc_server_t *s);
 
+/* (cache_server.c) A fake cache server on 127.0.0.1 that answers, on each
+ * connection, the i-th request (whatever one read returns) with replies[i]
+ * as raw bytes, then closes the connection after the last one: it sends
+ * what no real server would (wrong-typed or malformed replies). */
+typedef struct sc_fake {
+    int port;
+    pid_t pid;
+} sc_fake_t;
+
+void sc_fake_start(sc_fake_t *f, const char *const *replies);
+void sc_fake_stop(sc_fake_t *f);
+
 /* The contract suite for backend b; shared servers are started by the caller
  * (sc_main does it all). */
 Suite *sc_suite(const sc_backend_t *b);

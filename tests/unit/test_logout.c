@@ -699,6 +699,241 @@ START_TEST(index_outlives_a_shorter_newer_session)
 }
 END_TEST
 
+/* ---- acting on an IdP LogoutRequest (issue #10 item 10) ----------------------- */
+
+/* A store that counts writes and passes everything on: "nothing written" is
+ * something a test can assert. */
+typedef struct counting {
+    saml_store_t *inner;
+    int writes;
+} counting_t;
+
+static apr_status_t cs_get(saml_store_t *st, const char *k, apr_pool_t *p, char **v,
+                           apr_size_t *l)
+{
+    counting_t *c = st->impl;
+    return saml_store_get(c->inner, k, p, v, l);
+}
+
+static apr_status_t cs_set(saml_store_t *st, const char *k, const char *v, apr_size_t l,
+                           apr_time_t e)
+{
+    counting_t *c = st->impl;
+    c->writes++;
+    return saml_store_set(c->inner, k, v, l, e);
+}
+
+static apr_status_t cs_add(saml_store_t *st, const char *k, const char *v, apr_size_t l,
+                           apr_time_t e)
+{
+    counting_t *c = st->impl;
+    c->writes++;
+    return saml_store_add(c->inner, k, v, l, e);
+}
+
+static apr_status_t cs_take(saml_store_t *st, const char *k, apr_pool_t *p, char **v,
+                            apr_size_t *l)
+{
+    counting_t *c = st->impl;
+    c->writes++;
+    return saml_store_take(c->inner, k, p, v, l);
+}
+
+static apr_status_t cs_remove(saml_store_t *st, const char *k)
+{
+    counting_t *c = st->impl;
+    c->writes++;
+    return saml_store_remove(c->inner, k);
+}
+
+static const saml_store_provider_t counting_provider = {
+    .name = "counting", .get = cs_get, .set = cs_set, .add = cs_add, .take = cs_take,
+    .remove = cs_remove,
+};
+
+static saml_store_t *counting_store(apr_pool_t *p, saml_store_t *inner, counting_t **out)
+{
+    saml_store_t *st = apr_pcalloc(p, sizeof(*st));
+    counting_t *c = apr_pcalloc(p, sizeof(*c));
+    c->inner = inner;
+    st->provider = &counting_provider;
+    st->impl = c;
+    *out = c;
+    return st;
+}
+
+static saml_logout_message_t *idp_request(apr_pool_t *p, const char *id, const char *name_id,
+                                          const char *session_index, int sign, int query_signed)
+{
+    saml_logout_policy_t pol = policy(p, 0);
+    saml_logout_message_t *m;
+    saml_err_t err = {0};
+    const char *xml = idp_logout_request(p, id, name_id, session_index, 300);
+
+    if (sign)
+        xml = tk_sign(p, xml, id, idp, TK_RSA_SHA256, TK_SHA256);
+    ck_assert_int_eq(parse(p, xml, &pol, query_signed, &m, &err), APR_SUCCESS);
+    ck_assert_int_eq(m->signed_xml || m->signed_query, sign || query_signed);
+    return m;
+}
+
+static apr_status_t apply(apr_pool_t *p, saml_store_t *st, const saml_logout_message_t *m,
+                          saml_logout_unsigned_t rule, int *ended, saml_err_t *err)
+{
+    return saml_logout_request_apply(p, st, m, rule, SCOPE, TK_IDP_ENTITY_ID, apr_time_now(),
+                                     apr_time_from_sec(600), ended, err);
+}
+
+START_TEST(unsigned_name_id_only_ends_nothing)
+{
+    apr_pool_t *p = tk_pool();
+    counting_t *c;
+    saml_store_t *st = counting_store(p, file_store(p), &c);
+    const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
+    const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
+    saml_err_t err = {0};
+    int ended = -1, before = c->writes;
+
+    ck_assert_int_eq(apply(p, st, idp_request(p, "_n1", USER, NULL, 0, 0),
+                           SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "name-id-only");
+    ck_assert_int_eq(ended, 0);
+    ck_assert_int_eq(c->writes, before);
+    ck_assert(alive(p, st, SCOPE, a1));
+    ck_assert(alive(p, st, SCOPE, a2));
+}
+END_TEST
+
+START_TEST(signed_name_id_only_ends_every_session)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = file_store(p);
+    const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
+    const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
+    const char *b = open_session(p, st, SCOPE, "bob@contoso.example", "_s1");
+    saml_logout_message_t *xml_signed = idp_request(p, "_sx", USER, NULL, 1, 0);
+    saml_err_t err = {0};
+    int ended = 0;
+
+    ck_assert_int_eq(apply(p, st, xml_signed, SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ended, 2);
+    ck_assert(!alive(p, st, SCOPE, a1));
+    ck_assert(!alive(p, st, SCOPE, a2));
+    ck_assert(alive(p, st, SCOPE, b));
+    ck_assert_int_eq(apply(p, st, xml_signed, SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err),
+                     SAML_EREPLAY);
+    /* Query-signed (Redirect binding) counts as signed too. */
+    a1 = open_session(p, st, SCOPE, USER, "_s3");
+    ck_assert_int_eq(apply(p, st, idp_request(p, "_sq", USER, NULL, 0, 1),
+                           SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err), APR_SUCCESS);
+    ck_assert_int_eq(ended, 1);
+    ck_assert(!alive(p, st, SCOPE, a1));
+}
+END_TEST
+
+START_TEST(unsigned_live_session_index_ends_that_session)
+{
+    apr_pool_t *p = tk_pool();
+    counting_t *c;
+    saml_store_t *st = counting_store(p, file_store(p), &c);
+    const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
+    const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
+    saml_logout_message_t *m = idp_request(p, "_u1", USER, "_s1", 0, 0);
+    saml_err_t err = {0};
+    int ended = 0, before;
+
+    ck_assert_int_eq(apply(p, st, m, SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err), APR_SUCCESS);
+    ck_assert_int_eq(ended, 1);
+    ck_assert(!alive(p, st, SCOPE, a1));
+    ck_assert(alive(p, st, SCOPE, a2));
+    /* Again: acted on once (told apart without writing anything). */
+    before = c->writes;
+    ck_assert_int_eq(apply(p, st, m, SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err), SAML_EREPLAY);
+    ck_assert_str_eq(err.check, "replay");
+    ck_assert_int_eq(c->writes, before);
+    ck_assert(alive(p, st, SCOPE, a2));
+}
+END_TEST
+
+START_TEST(unsigned_wrong_session_index_ends_nothing_writes_nothing)
+{
+    apr_pool_t *p = tk_pool();
+    counting_t *c;
+    saml_store_t *st = counting_store(p, file_store(p), &c);
+    const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
+    const char *b = open_session(p, st, SCOPE, "bob@contoso.example", "_s2");
+    saml_err_t err = {0};
+    int ended = -1, before = c->writes;
+
+    /* Another's SessionIndex, a made-up one, another scope's: nothing. */
+    ck_assert_int_eq(apply(p, st, idp_request(p, "_w1", USER, "_s2", 0, 0),
+                           SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err), APR_SUCCESS);
+    ck_assert_int_eq(ended, 0);
+    ck_assert_int_eq(apply(p, st, idp_request(p, "_w2", USER, "_guess", 0, 0),
+                           SAML_LOGOUT_UNSIGNED_BY_NAME_ID, &ended, &err), APR_SUCCESS);
+    ck_assert_int_eq(ended, 0);
+    ck_assert_int_eq(c->writes, before);
+    ck_assert(alive(p, st, SCOPE, a1));
+    ck_assert(alive(p, st, SCOPE, b));
+    /* The session index of a session already gone is not live either. */
+    ck_assert_int_eq(saml_session_remove(p, st, a1), APR_SUCCESS);
+    before = c->writes;
+    ck_assert_int_eq(apply(p, st, idp_request(p, "_w3", USER, "_s1", 0, 0),
+                           SAML_LOGOUT_UNSIGNED_BY_INDEX, &ended, &err), APR_SUCCESS);
+    ck_assert_int_eq(ended, 0);
+    ck_assert_int_eq(c->writes, before);
+}
+END_TEST
+
+START_TEST(unsigned_name_id_only_when_the_admin_allows_it)
+{
+    apr_pool_t *p = tk_pool();
+    counting_t *c;
+    saml_store_t *st = counting_store(p, file_store(p), &c);
+    const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
+    const char *a2 = open_session(p, st, SCOPE, USER, NULL);
+    saml_err_t err = {0};
+    int ended = 0, before;
+
+    ck_assert_int_eq(apply(p, st, idp_request(p, "_a1", USER, NULL, 0, 0),
+                           SAML_LOGOUT_UNSIGNED_BY_NAME_ID, &ended, &err), APR_SUCCESS);
+    ck_assert_int_eq(ended, 2);
+    ck_assert(!alive(p, st, SCOPE, a1));
+    ck_assert(!alive(p, st, SCOPE, a2));
+    /* A NameID with no live session: nothing written. */
+    before = c->writes;
+    ck_assert_int_eq(apply(p, st, idp_request(p, "_a2", "nobody@contoso.example", NULL, 0, 0),
+                           SAML_LOGOUT_UNSIGNED_BY_NAME_ID, &ended, &err), APR_SUCCESS);
+    ck_assert_int_eq(ended, 0);
+    ck_assert_int_eq(c->writes, before);
+}
+END_TEST
+
+START_TEST(response_with_sub_status)
+{
+    apr_pool_t *p = tk_pool();
+    saml_logout_response_t res = {0};
+    const char *xml;
+
+    res.id = "_r1";
+    res.sp_entity_id = "https://sp.example/";
+    res.destination = "https://idp.example/slo";
+    res.in_response_to = "_lr1";
+    res.status = SAML_STATUS_REQUESTER;
+    res.sub_status = SAML_STATUS_REQUEST_DENIED;
+    xml = saml_logout_response_xml(p, &res);
+    ck_assert_ptr_nonnull(strstr(xml, "<samlp:Status><samlp:StatusCode Value=\""
+                                 SAML_STATUS_REQUESTER "\"><samlp:StatusCode Value=\""
+                                 SAML_STATUS_REQUEST_DENIED "\"/></samlp:StatusCode>"
+                                 "</samlp:Status>"));
+    res.sub_status = NULL;
+    xml = saml_logout_response_xml(p, &res);
+    ck_assert_ptr_nonnull(strstr(xml, "<samlp:Status><samlp:StatusCode Value=\""
+                                 SAML_STATUS_REQUESTER "\"/></samlp:Status>"));
+}
+END_TEST
+
 static Suite *logout_suite(void)
 {
     Suite *s = suite_create("logout");
@@ -727,6 +962,12 @@ static Suite *logout_suite(void)
     tcase_add_test(tc, index_ends_the_named_sessions_only);
     tcase_add_test(tc, index_keeps_the_newest);
     tcase_add_test(tc, index_outlives_a_shorter_newer_session);
+    tcase_add_test(tc, unsigned_name_id_only_ends_nothing);
+    tcase_add_test(tc, signed_name_id_only_ends_every_session);
+    tcase_add_test(tc, unsigned_live_session_index_ends_that_session);
+    tcase_add_test(tc, unsigned_wrong_session_index_ends_nothing_writes_nothing);
+    tcase_add_test(tc, unsigned_name_id_only_when_the_admin_allows_it);
+    tcase_add_test(tc, response_with_sub_status);
     suite_add_tcase(s, tc);
     return s;
 }
