@@ -2,6 +2,7 @@
  * namespace matching by URI. */
 #include <apr_strings.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,119 @@ START_TEST(refused_at_first_sight)
     assert_refused("<?pi?><a><unclosed></a>", SAML_EREJECTED, "xml");
     /* and nesting stops at our limit, long before libxml2's own (256) */
     assert_refused(nested(300), SAML_ETOOLARGE, "size");
+}
+END_TEST
+
+/* "<r" + n attributes (a0="" a1="" ...) + "/>" : distinct names, so libxml2
+ * itself accepts it. */
+static char *many_attributes(int n, const char *name_prefix)
+{
+    apr_size_t cap = (apr_size_t)n * 24 + 16;
+    char *buf = apr_palloc(tk_pool(), cap), *o = buf;
+    int i;
+
+    o += sprintf(o, "<r");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, " %s%d=\"\"", name_prefix, i);
+    strcpy(o, "/>");
+    return buf;
+}
+
+static apr_status_t parse_big(const char *xml, xmlDocPtr *doc, saml_err_t *err)
+{
+    saml_xml_limits_t lim = { 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH };
+    return saml_xml_parse(tk_pool(), xml, strlen(xml), &lim, doc, err);
+}
+
+START_TEST(attributes_per_element_capped)
+{
+    xmlDocPtr doc = NULL;
+    saml_err_t err = { NULL, NULL };
+
+    /* Real SAML elements carry a handful; the cap is far above that. */
+    ck_assert_int_ge(SAML_XML_MAX_ATTRIBUTES, 32);
+    parse_ok(many_attributes(SAML_XML_MAX_ATTRIBUTES, "a"));
+    assert_refused(many_attributes(SAML_XML_MAX_ATTRIBUTES + 1, "a"), SAML_ETOOLARGE,
+                   "xml-attributes");
+    /* Namespace declarations are attributes to libxml2's duplicate check too. */
+    assert_refused(many_attributes(SAML_XML_MAX_ATTRIBUTES + 1, "xmlns:p"), SAML_ETOOLARGE,
+                   "xml-attributes");
+    /* 27 000 attributes on one element in 256 KiB: quadratic in libxml2 2.9
+     * (1.5 s); refused by the scan before libxml2 sees a byte. */
+    ck_assert_int_eq(parse_big(many_attributes(27000, "a"), &doc, &err), SAML_ETOOLARGE);
+    ck_assert_ptr_null(doc);
+    ck_assert_str_eq(err.check, "xml-attributes");
+    ck_assert_ptr_nonnull(strstr(err.detail, "attributes"));
+}
+END_TEST
+
+START_TEST(attribute_scan_reads_markup_not_text)
+{
+    char *eqs = apr_palloc(tk_pool(), 4 * SAML_XML_MAX_ATTRIBUTES + 1);
+    const char *xml;
+    int i;
+
+    for (i = 0; i < SAML_XML_MAX_ATTRIBUTES * 2; i++)
+        memcpy(eqs + 2 * i, "=x", 2);
+    eqs[4 * SAML_XML_MAX_ATTRIBUTES] = '\0';
+    /* '=' in attribute values, text, comments and CDATA is no attribute, and a
+     * '>' or '<' inside a quoted value ends no tag. */
+    xml = apr_pstrcat(tk_pool(), "<r b=\"", eqs, " >\" c='", eqs, "'>", eqs, "<!--", eqs,
+                      " <x a=1 b=2> --><![CDATA[", eqs, " <y c=1> ]]><s d=\"&lt;",
+                      eqs, "\"/></r>", NULL);
+    parse_ok(xml);
+}
+END_TEST
+
+/* <r> and n children each declaring one prefix. */
+static char *many_declarations(int n)
+{
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)n * 48 + 32), *o = buf;
+    int i;
+
+    o += sprintf(o, "<r>");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, "<v xmlns:p%d=\"urn:x\"/>", i);
+    strcpy(o, "</r>");
+    return buf;
+}
+
+START_TEST(namespace_declarations_per_document_capped)
+{
+    saml_err_t err = { NULL, NULL };
+    xmlDocPtr doc = NULL;
+
+    /* Each AttributeValue declaring its own xs and xsi (pysaml2, Okta) with
+     * hundreds of values stays below the cap. */
+    ck_assert_int_ge(SAML_XML_MAX_NAMESPACES, 1000);
+    ck_assert_int_eq(parse_big(many_declarations(SAML_XML_MAX_NAMESPACES), &doc, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(parse_big(many_declarations(SAML_XML_MAX_NAMESPACES + 1), &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_str_eq(err.check, "xml-namespaces");
+}
+END_TEST
+
+START_TEST(names_per_document_capped)
+{
+    int n = SAML_XML_MAX_NAMES, i;
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)n * 4 + 32), *o = buf;
+    saml_err_t err = { NULL, NULL };
+    xmlDocPtr doc = NULL;
+    saml_xml_limits_t lim = { 16 * 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH };
+
+    /* The root and n children: n + 1 names, one over the cap. */
+    o += sprintf(o, "<r>");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, "<v/>");
+    strcpy(o, "</r>");
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), buf, strlen(buf), &lim, &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_str_eq(err.check, "xml-names");
+    /* exactly at the cap */
+    strcpy(o - 4, "</r>");
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), buf, strlen(buf), &lim, &doc, &err),
+                     APR_SUCCESS);
 }
 END_TEST
 
@@ -312,6 +426,10 @@ int main(void)
     tcase_add_test(tc, malformed_refused);
     tcase_add_test(tc, refused_at_first_sight);
     tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, attributes_per_element_capped);
+    tcase_add_test(tc, attribute_scan_reads_markup_not_text);
+    tcase_add_test(tc, namespace_declarations_per_document_capped);
+    tcase_add_test(tc, names_per_document_capped);
     tcase_add_test(tc, zero_limits_mean_defaults);
     tcase_add_test(tc, size_limit_checked_before_parsing);
     tcase_add_test(tc, duplicate_ids_refused);
