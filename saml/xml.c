@@ -231,13 +231,17 @@ static int is_xml_space(char c)
 }
 
 static apr_status_t scan_markup(apr_pool_t *p, const char *buf, apr_size_t len,
-                                saml_err_t *err)
+                                const saml_xml_limits_t *limits, saml_err_t *err)
 {
+    /* Declarations each open element made, to know how many are in scope. */
+    int *declared = apr_palloc(p, sizeof(int) * ((apr_size_t)limits->max_depth + 1));
+    int depth = 0, in_scope = 0;
     apr_size_t i = 0, names = 0, namespaces = 0;
 
     while (i < len) {
         const char *lt = memchr(buf + i, '<', len - i);
         apr_size_t attributes = 0;
+        int declarations = 0, empty = 0;
         char quote = 0;
 
         if (lt == NULL)
@@ -255,7 +259,13 @@ static apr_status_t scan_markup(apr_pool_t *p, const char *buf, apr_size_t len,
             i = skip_past(buf, len, i + 2, "?>", 2);
             continue;
         }
-        if (starts(buf, len, i, "</") || starts(buf, len, i, "<!")) {
+        if (starts(buf, len, i, "</")) {
+            if (depth > 0)
+                in_scope -= declared[--depth];
+            i = skip_past(buf, len, i + 2, ">", 1);
+            continue;
+        }
+        if (starts(buf, len, i, "<!")) {
             i = skip_past(buf, len, i + 2, ">", 1);
             continue;
         }
@@ -275,9 +285,11 @@ static apr_status_t scan_markup(apr_pool_t *p, const char *buf, apr_size_t len,
                 break;
             else if (is_xml_space(c) && starts(buf, len, i + 1, "xmlns") && i + 6 < len &&
                      (buf[i + 6] == ':' || buf[i + 6] == '=' || is_xml_space(buf[i + 6])))
-                namespaces++;
+                declarations++;
         }
+        empty = i > 0 && i < len && buf[i] == '>' && buf[i - 1] == '/';
         names += attributes;
+        namespaces += (apr_size_t)declarations;
         if (attributes > SAML_XML_MAX_ATTRIBUTES)
             return saml_fail(p, err, SAML_ETOOLARGE, "xml-attributes",
                              "an element with more than %d attributes (%" APR_SIZE_T_FMT ")",
@@ -285,9 +297,21 @@ static apr_status_t scan_markup(apr_pool_t *p, const char *buf, apr_size_t len,
         if (namespaces > SAML_XML_MAX_NAMESPACES)
             return saml_fail(p, err, SAML_ETOOLARGE, "xml-namespaces",
                              "more than %d namespace declarations", SAML_XML_MAX_NAMESPACES);
-        if (names > SAML_XML_MAX_NAMES)
+        if (names > (apr_size_t)limits->max_names)
             return saml_fail(p, err, SAML_ETOOLARGE, "xml-names",
-                             "more than %d element and attribute names", SAML_XML_MAX_NAMES);
+                             "more than %d element and attribute names", limits->max_names);
+        if (!empty) {
+            /* The same bound the parser enforces, known here first. */
+            if (depth >= limits->max_depth)
+                return saml_fail(p, err, SAML_ETOOLARGE, "size",
+                                 "element nesting deeper than %d", limits->max_depth);
+            declared[depth++] = declarations;
+            in_scope += declarations;
+            if (in_scope > SAML_XML_MAX_NAMESPACES_IN_SCOPE)
+                return saml_fail(p, err, SAML_ETOOLARGE, "xml-namespaces",
+                                 "more than %d namespace declarations in scope",
+                                 SAML_XML_MAX_NAMESPACES_IN_SCOPE);
+        }
         /* The '<' that ended a broken tag starts the next markup. */
         if (i < len && buf[i] == '>')
             i++;
@@ -318,7 +342,8 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                             const saml_xml_limits_t *limits, xmlDocPtr *out,
                             saml_err_t *err)
 {
-    saml_xml_limits_t defaults = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t defaults = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH,
+                                   SAML_XML_MAX_NAMES };
     parse_guard_t guard;
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
@@ -335,6 +360,8 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
             defaults.max_bytes = limits->max_bytes;
         if (limits->max_depth > 0)
             defaults.max_depth = limits->max_depth;
+        if (limits->max_names > 0)
+            defaults.max_names = limits->max_names;
     }
     limits = &defaults;
     if (len > limits->max_bytes)
@@ -342,7 +369,7 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                          " bytes, limit %" APR_SIZE_T_FMT, len, limits->max_bytes);
     if (len == 0 || len > INT_MAX)
         return saml_fail(p, err, SAML_EMALFORMED, "xml", "empty document");
-    if ((rv = scan_markup(p, buf, len, err)) != APR_SUCCESS)
+    if ((rv = scan_markup(p, buf, len, limits, err)) != APR_SUCCESS)
         return rv;
 
     memset(&guard, 0, sizeof(guard));

@@ -11,7 +11,7 @@
 
 static apr_status_t parse(const char *xml, xmlDocPtr *doc, saml_err_t *err)
 {
-    saml_xml_limits_t lim = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t lim = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
     return saml_xml_parse(tk_pool(), xml, strlen(xml), &lim, doc, err);
 }
 
@@ -147,7 +147,7 @@ static char *many_attributes(int n, const char *name_prefix)
 
 static apr_status_t parse_big(const char *xml, xmlDocPtr *doc, saml_err_t *err)
 {
-    saml_xml_limits_t lim = { 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t lim = { 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH, 65536 };
     return saml_xml_parse(tk_pool(), xml, strlen(xml), &lim, doc, err);
 }
 
@@ -220,13 +220,64 @@ START_TEST(namespace_declarations_per_document_capped)
 }
 END_TEST
 
+START_TEST(namespace_declarations_in_scope_capped)
+{
+    const int per = 3, levels = SAML_XML_MAX_NAMESPACES_IN_SCOPE / 3 + 1;
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)levels * 120 + 64), *o = buf;
+    int i, k;
+
+    /* Nested declarations are all in scope: each prefix lookup walks them. */
+    ck_assert_int_lt(levels, SAML_XML_DEFAULT_MAX_DEPTH);
+    for (i = 0; i < levels; i++) {
+        o += sprintf(o, "<e");
+        for (k = 0; k < per; k++)
+            o += sprintf(o, " xmlns:p%d_%d=\"urn:x\"", i, k);
+        o += sprintf(o, ">");
+    }
+    for (i = 0; i < levels; i++)
+        o += sprintf(o, "</e>");
+    assert_refused(buf, SAML_ETOOLARGE, "xml-namespaces");
+    /* The same declarations on siblings are never in scope together. */
+    o = buf;
+    o += sprintf(o, "<r>");
+    for (i = 0; i < levels; i++) {
+        o += sprintf(o, "<e");
+        for (k = 0; k < per; k++)
+            o += sprintf(o, " xmlns:p%d_%d=\"urn:x\"", i, k);
+        o += sprintf(o, "/>");
+    }
+    strcpy(o, "</r>");
+    parse_ok(buf);
+}
+END_TEST
+
+START_TEST(names_cap_is_per_call)
+{
+    int n = SAML_XML_MAX_NAMES * 2, i;
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)n * 4 + 32), *o = buf;
+    saml_xml_limits_t wide = { 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH, n + 1 };
+    saml_err_t err = { NULL, NULL };
+    xmlDocPtr doc = NULL;
+
+    o += sprintf(o, "<r>");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, "<v/>");
+    strcpy(o, "</r>");
+    /* Refused by default, read with a wider cap (metadata asks for one). */
+    ck_assert_int_eq(parse_big(buf, &doc, &err), APR_SUCCESS);
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), buf, strlen(buf), &wide, &doc, &err),
+                     APR_SUCCESS);
+    assert_refused(buf, SAML_ETOOLARGE, "xml-names");
+}
+END_TEST
+
 START_TEST(names_per_document_capped)
 {
     int n = SAML_XML_MAX_NAMES, i;
     char *buf = apr_palloc(tk_pool(), (apr_size_t)n * 4 + 32), *o = buf;
     saml_err_t err = { NULL, NULL };
     xmlDocPtr doc = NULL;
-    saml_xml_limits_t lim = { 16 * 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t lim = { 16 * 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
 
     /* The root and n children: n + 1 names, one over the cap. */
     o += sprintf(o, "<r>");
@@ -245,7 +296,7 @@ END_TEST
 
 START_TEST(depth_limit)
 {
-    saml_xml_limits_t lim = { 4096, 5 };
+    saml_xml_limits_t lim = { 4096, 5, 0 };
     xmlDocPtr doc;
     saml_err_t err = { NULL, NULL };
     const char *ok = nested(5), *deep = nested(6);
@@ -259,7 +310,7 @@ END_TEST
 
 START_TEST(zero_limits_mean_defaults)
 {
-    saml_xml_limits_t zero = { 0, 0 };
+    saml_xml_limits_t zero = { 0, 0, 0 };
     xmlDocPtr doc;
     saml_err_t err = { NULL, NULL };
     const char *ok = nested(SAML_XML_DEFAULT_MAX_DEPTH);
@@ -274,7 +325,7 @@ END_TEST
 
 START_TEST(size_limit_checked_before_parsing)
 {
-    saml_xml_limits_t lim = { 16, 32 };
+    saml_xml_limits_t lim = { 16, 32, 0 };
     xmlDocPtr doc;
     saml_err_t err = { NULL, NULL };
     /* 17 bytes of garbage: a parse would say "malformed"; the cap says "too large". */
@@ -430,6 +481,8 @@ int main(void)
     tcase_add_test(tc, attribute_scan_reads_markup_not_text);
     tcase_add_test(tc, namespace_declarations_per_document_capped);
     tcase_add_test(tc, names_per_document_capped);
+    tcase_add_test(tc, namespace_declarations_in_scope_capped);
+    tcase_add_test(tc, names_cap_is_per_call);
     tcase_add_test(tc, zero_limits_mean_defaults);
     tcase_add_test(tc, size_limit_checked_before_parsing);
     tcase_add_test(tc, duplicate_ids_refused);
