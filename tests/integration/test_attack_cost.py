@@ -74,15 +74,15 @@ class CostCase(AttackCase):
 
 class HostileCost(CostCase):
 
-    def test_acs_form_of_nine_thousand_fields(self):
-        # As many as the default body cap (64 KiB x 1.5 + 4 KiB) lets through.
-        body = colliding_fields(9000)
-        self.assertLess(len(body), 65536 * 3 // 2 + 4096)
+    def test_acs_form_of_seven_thousand_fields(self):
+        # As many as the default body cap (48 KiB x 1.5 + 4 KiB) lets through.
+        body = colliding_fields(7000)
+        self.assertLess(len(body), 49152 * 3 // 2 + 4096)
         line = self.hostile("/saml/acs", body, 400, "form-fields")
-        self.assertIn("9000 fields", line)
+        self.assertIn("7000 fields", line)
 
-    def test_logout_form_of_nine_thousand_fields(self):
-        line = self.hostile("/saml/logout", colliding_fields(9000), 400, "form-fields")
+    def test_logout_form_of_seven_thousand_fields(self):
+        line = self.hostile("/saml/logout", colliding_fields(7000), 400, "form-fields")
         self.assertIn("at most 8", line)
 
     def test_a_real_sign_in_form_still_works(self):
@@ -94,16 +94,17 @@ class HostileCost(CostCase):
         self.assertEqual(r.status, 303, r)
 
     def test_response_with_thousands_of_attributes_on_one_element(self):
-        # Signed, then 5 000 attributes added to the Response (about 55 KB,
+        # Signed, then 3 500 attributes added to the Response (about 40 KB,
         # under the size cap): refused before libxml2 parses it.
         def make(rid):
-            return with_attributes(serialize(self.signed(rid)), 5000)
+            return with_attributes(serialize(self.signed(rid)), 3500)
         line = self.refused(make, 413, "xml-attributes")
         self.assertIn("more than 64 attributes", line)
 
     def test_response_over_the_default_size_cap(self):
-        # 64 KiB by default: four times Entra's 150-group response. A valid
-        # signature on a 70 KB response does not matter: it is never parsed.
+        # 48 KiB by default: 1.85 times Entra's encrypted 150-group response.
+        # A valid signature on a 100 KB response does not matter: it is never
+        # parsed.
         def make(rid):
             groups = [str(uuid.uuid4()) for _ in range(1500)]
             return serialize(self.signed(rid, groups=groups))
