@@ -101,6 +101,16 @@ class HostileCost(CostCase):
         line = self.refused(make, 413, "xml-attributes")
         self.assertIn("more than 64 attributes", line)
 
+    def test_response_with_more_names_than_the_cap(self):
+        # 2 100 tiny elements (8 KB) in Extensions: over the 2 048 names a
+        # SAML message may hold, refused before the tree is built.
+        def make(rid):
+            xml = serialize(self.signed(rid))
+            ext = b"<samlp:Extensions>%s</samlp:Extensions><samlp:Status>" % (b"<a/>" * 2100)
+            return xml.replace(b"<samlp:Status>", ext, 1)
+        line = self.refused(make, 413, "xml-names")
+        self.assertIn("more than 2048", line)
+
     def test_response_over_the_default_size_cap(self):
         # 48 KiB by default: 1.85 times Entra's encrypted 150-group response.
         # A valid signature on a 100 KB response does not matter: it is never
