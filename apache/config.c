@@ -545,7 +545,7 @@ const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_NAMEID_FORMAT, set_string, NULL, SRV,
                   "NameIDPolicy Format asked of the IdP (default emailAddress)"),
     AP_INIT_TAKE1(D_MAX_RESPONSE_SIZE, set_int, NULL, SRV,
-                  "Largest ACS request body accepted, in bytes (default 262144)"),
+                  "Largest SAML message accepted, in bytes (default 49152)"),
     AP_INIT_TAKE1(D_REQUEST_LIFETIME, set_int, NULL, SRV,
                   "How long a sign-in request may stay unanswered, in seconds (default 600)"),
     AP_INIT_TAKE1(D_USER_STORE, sequr_set_user_store, NULL, SRV,

@@ -43,7 +43,7 @@ static const char *idp_slo_url(const sequr_idp_t *idp)
 static const sequr_idp_t *choose_idp(request_rec *r, const sequr_server_conf_t *c,
                                      const char *xml, apr_size_t len)
 {
-    saml_xml_limits_t limits = { (apr_size_t)c->max_response_size, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t limits = { (apr_size_t)c->max_response_size, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
     const char *issuer;
     saml_err_t err = {0};
     int i;

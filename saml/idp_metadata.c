@@ -20,6 +20,7 @@
 
 #define METADATA_MAX_BYTES (1024 * 1024)   /* tenant-wide Azure metadata is ~100 KB */
 #define METADATA_MAX_DEPTH 64
+#define METADATA_MAX_NAMES 262144      /* admin-supplied: far more than Azure needs */
 
 #define BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 
@@ -183,7 +184,7 @@ static apr_status_t read_entity(apr_pool_t *p, xmlNodePtr entity, saml_idp_metad
 apr_status_t saml_idp_metadata_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                                      saml_idp_metadata_t **out, saml_err_t *err)
 {
-    saml_xml_limits_t limits = { METADATA_MAX_BYTES, METADATA_MAX_DEPTH };
+    saml_xml_limits_t limits = { METADATA_MAX_BYTES, METADATA_MAX_DEPTH, METADATA_MAX_NAMES };
     saml_idp_metadata_t *md;
     xmlDocPtr doc;
     xmlNodePtr entity = NULL;

@@ -192,6 +192,133 @@ static apr_status_t check_tree(apr_pool_t *p, xmlDocPtr doc, int max_depth, saml
     return APR_SUCCESS;
 }
 
+/* ---- the raw-byte scan -----------------------------------------------------
+ * libxml2 before 2.12 compares each attribute and namespace declaration of an
+ * element with every earlier one (quadratic), and resolves prefixes by walking
+ * every declaration in scope. One linear pass over the bytes counts what those
+ * costs grow with and refuses a document over the bounds before libxml2 sees
+ * it. It reads markup only: text, comments, CDATA sections, processing
+ * instructions and quoted attribute values are skipped (a '>' or '=' inside
+ * them is not markup). It need not understand everything: what it miscounts
+ * is not well-formed and libxml2 refuses it next. */
+
+/* Offset just past the first occurrence of end (n bytes) at or after i, or
+ * len when there is none. */
+static apr_size_t skip_past(const char *buf, apr_size_t len, apr_size_t i,
+                            const char *end, apr_size_t n)
+{
+    while (i < len) {
+        const char *hit = memchr(buf + i, end[0], len - i);
+        if (hit == NULL)
+            break;
+        i = (apr_size_t)(hit - buf);
+        if (len - i >= n && memcmp(buf + i, end, n) == 0)
+            return i + n;
+        i++;
+    }
+    return len;
+}
+
+static int starts(const char *buf, apr_size_t len, apr_size_t i, const char *what)
+{
+    apr_size_t n = strlen(what);
+    return len - i >= n && memcmp(buf + i, what, n) == 0;
+}
+
+static int is_xml_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static apr_status_t scan_markup(apr_pool_t *p, const char *buf, apr_size_t len,
+                                const saml_xml_limits_t *limits, saml_err_t *err)
+{
+    /* Declarations each open element made, to know how many are in scope. */
+    int *declared = apr_palloc(p, sizeof(int) * ((apr_size_t)limits->max_depth + 1));
+    int depth = 0, in_scope = 0;
+    apr_size_t i = 0, names = 0, namespaces = 0;
+
+    while (i < len) {
+        const char *lt = memchr(buf + i, '<', len - i);
+        apr_size_t attributes = 0;
+        int declarations = 0, empty = 0;
+        char quote = 0;
+
+        if (lt == NULL)
+            break;
+        i = (apr_size_t)(lt - buf);
+        if (starts(buf, len, i, "<!--")) {
+            i = skip_past(buf, len, i + 4, "-->", 3);
+            continue;
+        }
+        if (starts(buf, len, i, "<![CDATA[")) {
+            i = skip_past(buf, len, i + 9, "]]>", 3);
+            continue;
+        }
+        if (starts(buf, len, i, "<?")) {
+            i = skip_past(buf, len, i + 2, "?>", 2);
+            continue;
+        }
+        if (starts(buf, len, i, "</")) {
+            if (depth > 0)
+                in_scope -= declared[--depth];
+            i = skip_past(buf, len, i + 2, ">", 1);
+            continue;
+        }
+        if (starts(buf, len, i, "<!")) {
+            i = skip_past(buf, len, i + 2, ">", 1);
+            continue;
+        }
+        /* A start tag: its name, then one '=' outside quotes per attribute. */
+        names++;
+        for (i++; i < len; i++) {
+            char c = buf[i];
+            if (quote) {
+                if (c == quote)
+                    quote = 0;
+            }
+            else if (c == '"' || c == '\'')
+                quote = c;
+            else if (c == '=')
+                attributes++;
+            else if (c == '>' || c == '<')
+                break;
+            else if (is_xml_space(c) && starts(buf, len, i + 1, "xmlns") && i + 6 < len &&
+                     (buf[i + 6] == ':' || buf[i + 6] == '=' || is_xml_space(buf[i + 6])))
+                declarations++;
+        }
+        empty = i > 0 && i < len && buf[i] == '>' && buf[i - 1] == '/';
+        names += attributes;
+        namespaces += (apr_size_t)declarations;
+        if (attributes > SAML_XML_MAX_ATTRIBUTES)
+            return saml_fail(p, err, SAML_ETOOLARGE, "xml-attributes",
+                             "an element with more than %d attributes (%" APR_SIZE_T_FMT ")",
+                             SAML_XML_MAX_ATTRIBUTES, attributes);
+        if (namespaces > SAML_XML_MAX_NAMESPACES)
+            return saml_fail(p, err, SAML_ETOOLARGE, "xml-namespaces",
+                             "more than %d namespace declarations", SAML_XML_MAX_NAMESPACES);
+        if (names > (apr_size_t)limits->max_names)
+            return saml_fail(p, err, SAML_ETOOLARGE, "xml-names",
+                             "more than %d element and attribute names", limits->max_names);
+        if (!empty) {
+            /* The same bound the parser enforces, known here first. */
+            if (depth >= limits->max_depth)
+                return saml_fail(p, err, SAML_ETOOLARGE, "size",
+                                 "element nesting deeper than %d", limits->max_depth);
+            declared[depth++] = declarations;
+            in_scope += declarations;
+            if (in_scope > SAML_XML_MAX_NAMESPACES_IN_SCOPE)
+                return saml_fail(p, err, SAML_ETOOLARGE, "xml-namespaces",
+                                 "more than %d namespace declarations in scope",
+                                 SAML_XML_MAX_NAMESPACES_IN_SCOPE);
+        }
+        /* The '<' that ended a broken tag starts the next markup. */
+        if (i < len && buf[i] == '>')
+            i++;
+    }
+    return APR_SUCCESS;
+}
+
 /* A parser over buf whose SAX hooks refuse DOCTYPE, PIs, entity references
  * and deep nesting as soon as they start. */
 static xmlParserCtxtPtr guarded_parser(const char *buf, int len, parse_guard_t *guard)
@@ -215,7 +342,8 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                             const saml_xml_limits_t *limits, xmlDocPtr *out,
                             saml_err_t *err)
 {
-    saml_xml_limits_t defaults = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t defaults = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH,
+                                   SAML_XML_MAX_NAMES };
     parse_guard_t guard;
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
@@ -232,6 +360,8 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
             defaults.max_bytes = limits->max_bytes;
         if (limits->max_depth > 0)
             defaults.max_depth = limits->max_depth;
+        if (limits->max_names > 0)
+            defaults.max_names = limits->max_names;
     }
     limits = &defaults;
     if (len > limits->max_bytes)
@@ -239,6 +369,8 @@ apr_status_t saml_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                          " bytes, limit %" APR_SIZE_T_FMT, len, limits->max_bytes);
     if (len == 0 || len > INT_MAX)
         return saml_fail(p, err, SAML_EMALFORMED, "xml", "empty document");
+    if ((rv = scan_markup(p, buf, len, limits, err)) != APR_SUCCESS)
+        return rv;
 
     memset(&guard, 0, sizeof(guard));
     guard.limits = limits;

@@ -13,7 +13,7 @@
 
 static void parse_xml(apr_pool_t *p, const unsigned char *xml, apr_size_t len)
 {
-    saml_xml_limits_t limits = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t limits = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
     saml_err_t err = { NULL, NULL };
     xmlDocPtr doc = NULL;
     apr_status_t rv = saml_xml_parse(p, (const char *)xml, len, &limits, &doc, &err);

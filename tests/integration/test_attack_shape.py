@@ -28,7 +28,7 @@ class Size(AttackCase):
                            chunked=chunked), mark
 
     def test_body_over_the_limit_is_refused_before_parsing(self):
-        """Default limit 256 KiB of XML, so ~400 KB of form; 500 KB is over it."""
+        """Default limit 48 KiB of XML, so ~76 KB of form; 500 KB is over it."""
         r, mark = self.post_body(form(("SAMLResponse", "A" * 500000)))
         line = self.assert_refused_by(r, 413, "size", mark)
         self.assertIn("request body", line)
@@ -41,9 +41,10 @@ class Size(AttackCase):
         self.assertLess(time.time() - started, 10)
 
     def test_decoded_size_over_the_limit_before_xml(self):
-        """Under the body limit but decoding to more than 256 KiB: refused from
-        the base64 length alone, no XML parser involved."""
-        r, mark = self.post_body(form(("SAMLResponse", "PAAA" * 90000)))
+        """Under the body limit but decoding to more than 48 KiB (the default
+        since issue #10): refused from the base64 length alone, no XML parser
+        involved."""
+        r, mark = self.post_body(form(("SAMLResponse", "PAAA" * 17500)))
         self.assert_refused_by(r, 413, "base64-size", mark)
 
     def test_deep_nesting(self):

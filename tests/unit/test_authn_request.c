@@ -46,7 +46,7 @@ static xmlNodePtr decode_request(const char *param, const char **xml_out)
     unsigned char *z, *xml;
     apr_size_t zlen, xlen;
     saml_err_t err = { 0 };
-    saml_xml_limits_t limits = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t limits = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
     xmlDocPtr doc;
 
     ck_assert_ptr_nonnull(param);

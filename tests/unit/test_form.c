@@ -1,4 +1,5 @@
 /* The POST binding's form body: decoded strictly, duplicates refused. */
+#include <apr_strings.h>
 #include <check.h>
 #include <string.h>
 
@@ -108,6 +109,80 @@ START_TEST(refuses_bad_escapes_and_nul)
 }
 END_TEST
 
+/* "Aaaa" + n in base 26: distinct names sharing their first four bytes, so
+ * all land in one apr_table bucket with one checksum (the quadratic case). */
+static char *colliding_fields(apr_size_t n, apr_size_t *len)
+{
+    char *body = apr_palloc(tk_pool(), n * 12 + 1), *o = body;
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        apr_size_t v = i;
+        int k;
+        if (i)
+            *o++ = '&';
+        memcpy(o, "Aaaa", 4);
+        o += 4;
+        for (k = 0; k < 4; k++, v /= 26)
+            *o++ = (char)('a' + v % 26);
+        *o++ = '=';
+    }
+    *o = '\0';
+    *len = (apr_size_t)(o - body);
+    return body;
+}
+
+START_TEST(field_count_capped)
+{
+    apr_table_t *t = NULL;
+    saml_err_t err = { 0 };
+    apr_size_t len;
+    char *body = colliding_fields(SAML_FORM_MAX_FIELDS, &len);
+
+    /* The ACS needs two fields, logout three: the cap leaves a margin. */
+    ck_assert_int_ge(SAML_FORM_MAX_FIELDS, 3);
+    ck_assert_int_le(SAML_FORM_MAX_FIELDS, 16);
+    ck_assert_int_eq(parse(body, len, &t, &err), APR_SUCCESS);
+    ck_assert_int_eq(apr_table_elts(t)->nelts, SAML_FORM_MAX_FIELDS);
+    /* One more is refused, by its own check. */
+    body = colliding_fields(SAML_FORM_MAX_FIELDS + 1, &len);
+    t = NULL;
+    ck_assert_int_eq(parse(body, len, &t, &err), SAML_EMALFORMED);
+    ck_assert_ptr_null(t);
+    ck_assert_str_eq(err.check, "form-fields");
+    ck_assert_ptr_nonnull(strstr(err.detail, "fields"));
+    /* Empty segments carry no field and do not count. */
+    ck_assert_int_eq(PARSE("&&&&&&&&&&&&&&&&a=1&&&&&&&&&&&&&&&&&&&&&b=2&&&&&&&", &t, &err),
+                     APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(field_count_checked_before_decoding)
+{
+    apr_table_t *t = NULL;
+    saml_err_t err = { 0 };
+
+    /* Nine fields, the last with a bad escape and the first two the same
+     * name: the count refuses first, so nothing was decoded or compared. */
+    ck_assert_int_eq(PARSE("a=1&a=2&c&d&e&f&g&h&i=%zz", &t, &err), SAML_EMALFORMED);
+    ck_assert_str_eq(err.check, "form-fields");
+}
+END_TEST
+
+START_TEST(fifty_thousand_colliding_fields_refused)
+{
+    apr_table_t *t = NULL;
+    saml_err_t err = { 0 };
+    apr_size_t len;
+    char *body = colliding_fields(50000, &len);
+
+    /* The 354 KB body of issue #10: accepted after seconds of CPU before. */
+    ck_assert_int_eq(parse(body, len, &t, &err), SAML_EMALFORMED);
+    ck_assert_str_eq(err.check, "form-fields");
+    ck_assert_ptr_nonnull(strstr(err.detail, "50000 fields"));
+}
+END_TEST
+
 static Suite *form_suite(void)
 {
     Suite *s = suite_create("form");
@@ -120,6 +195,9 @@ static Suite *form_suite(void)
     tcase_add_test(tc, honours_length_not_nul);
     tcase_add_test(tc, refuses_duplicate_fields);
     tcase_add_test(tc, refuses_bad_escapes_and_nul);
+    tcase_add_test(tc, field_count_capped);
+    tcase_add_test(tc, field_count_checked_before_decoding);
+    tcase_add_test(tc, fifty_thousand_colliding_fields_refused);
     suite_add_tcase(s, tc);
     return s;
 }

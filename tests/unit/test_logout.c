@@ -115,7 +115,7 @@ START_TEST(request_names_the_session_as_received)
 {
     apr_pool_t *p = tk_pool();
     saml_logout_request_t req = {0};
-    saml_xml_limits_t lim = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t lim = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
     saml_err_t err = {0};
     xmlDocPtr doc;
     xmlNodePtr root, name_id;

@@ -75,7 +75,7 @@ END_TEST
 
 /* ---- the Issuer a response claims ------------------------------------------- */
 
-static const saml_xml_limits_t limits = { 256 * 1024, 32 };
+static const saml_xml_limits_t limits = { 256 * 1024, 32, 0 };
 
 START_TEST(claimed_issuer_is_the_responses_then_the_assertions)
 {

@@ -2,6 +2,7 @@
  * namespace matching by URI. */
 #include <apr_strings.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@
 
 static apr_status_t parse(const char *xml, xmlDocPtr *doc, saml_err_t *err)
 {
-    saml_xml_limits_t lim = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH };
+    saml_xml_limits_t lim = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
     return saml_xml_parse(tk_pool(), xml, strlen(xml), &lim, doc, err);
 }
 
@@ -129,9 +130,173 @@ START_TEST(refused_at_first_sight)
 }
 END_TEST
 
+/* "<r" + n attributes (a0="" a1="" ...) + "/>" : distinct names, so libxml2
+ * itself accepts it. */
+static char *many_attributes(int n, const char *name_prefix)
+{
+    apr_size_t cap = (apr_size_t)n * 24 + 16;
+    char *buf = apr_palloc(tk_pool(), cap), *o = buf;
+    int i;
+
+    o += sprintf(o, "<r");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, " %s%d=\"\"", name_prefix, i);
+    strcpy(o, "/>");
+    return buf;
+}
+
+static apr_status_t parse_big(const char *xml, xmlDocPtr *doc, saml_err_t *err)
+{
+    saml_xml_limits_t lim = { 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH, 65536 };
+    return saml_xml_parse(tk_pool(), xml, strlen(xml), &lim, doc, err);
+}
+
+START_TEST(attributes_per_element_capped)
+{
+    xmlDocPtr doc = NULL;
+    saml_err_t err = { NULL, NULL };
+
+    /* Real SAML elements carry a handful; the cap is far above that. */
+    ck_assert_int_ge(SAML_XML_MAX_ATTRIBUTES, 32);
+    parse_ok(many_attributes(SAML_XML_MAX_ATTRIBUTES, "a"));
+    assert_refused(many_attributes(SAML_XML_MAX_ATTRIBUTES + 1, "a"), SAML_ETOOLARGE,
+                   "xml-attributes");
+    /* Namespace declarations are attributes to libxml2's duplicate check too. */
+    assert_refused(many_attributes(SAML_XML_MAX_ATTRIBUTES + 1, "xmlns:p"), SAML_ETOOLARGE,
+                   "xml-attributes");
+    /* 27 000 attributes on one element in 256 KiB: quadratic in libxml2 2.9
+     * (1.5 s); refused by the scan before libxml2 sees a byte. */
+    ck_assert_int_eq(parse_big(many_attributes(27000, "a"), &doc, &err), SAML_ETOOLARGE);
+    ck_assert_ptr_null(doc);
+    ck_assert_str_eq(err.check, "xml-attributes");
+    ck_assert_ptr_nonnull(strstr(err.detail, "attributes"));
+}
+END_TEST
+
+START_TEST(attribute_scan_reads_markup_not_text)
+{
+    char *eqs = apr_palloc(tk_pool(), 4 * SAML_XML_MAX_ATTRIBUTES + 1);
+    const char *xml;
+    int i;
+
+    for (i = 0; i < SAML_XML_MAX_ATTRIBUTES * 2; i++)
+        memcpy(eqs + 2 * i, "=x", 2);
+    eqs[4 * SAML_XML_MAX_ATTRIBUTES] = '\0';
+    /* '=' in attribute values, text, comments and CDATA is no attribute, and a
+     * '>' or '<' inside a quoted value ends no tag. */
+    xml = apr_pstrcat(tk_pool(), "<r b=\"", eqs, " >\" c='", eqs, "'>", eqs, "<!--", eqs,
+                      " <x a=1 b=2> --><![CDATA[", eqs, " <y c=1> ]]><s d=\"&lt;",
+                      eqs, "\"/></r>", NULL);
+    parse_ok(xml);
+}
+END_TEST
+
+/* <r> and n children each declaring one prefix. */
+static char *many_declarations(int n)
+{
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)n * 48 + 32), *o = buf;
+    int i;
+
+    o += sprintf(o, "<r>");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, "<v xmlns:p%d=\"urn:x\"/>", i);
+    strcpy(o, "</r>");
+    return buf;
+}
+
+START_TEST(namespace_declarations_per_document_capped)
+{
+    saml_err_t err = { NULL, NULL };
+    xmlDocPtr doc = NULL;
+
+    /* Each AttributeValue declaring its own xs and xsi (pysaml2, Okta) with
+     * hundreds of values stays below the cap. */
+    ck_assert_int_ge(SAML_XML_MAX_NAMESPACES, 1000);
+    ck_assert_int_eq(parse_big(many_declarations(SAML_XML_MAX_NAMESPACES), &doc, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(parse_big(many_declarations(SAML_XML_MAX_NAMESPACES + 1), &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_str_eq(err.check, "xml-namespaces");
+}
+END_TEST
+
+START_TEST(namespace_declarations_in_scope_capped)
+{
+    const int per = 3, levels = SAML_XML_MAX_NAMESPACES_IN_SCOPE / 3 + 1;
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)levels * 120 + 64), *o = buf;
+    int i, k;
+
+    /* Nested declarations are all in scope: each prefix lookup walks them. */
+    ck_assert_int_lt(levels, SAML_XML_DEFAULT_MAX_DEPTH);
+    for (i = 0; i < levels; i++) {
+        o += sprintf(o, "<e");
+        for (k = 0; k < per; k++)
+            o += sprintf(o, " xmlns:p%d_%d=\"urn:x\"", i, k);
+        o += sprintf(o, ">");
+    }
+    for (i = 0; i < levels; i++)
+        o += sprintf(o, "</e>");
+    assert_refused(buf, SAML_ETOOLARGE, "xml-namespaces");
+    /* The same declarations on siblings are never in scope together. */
+    o = buf;
+    o += sprintf(o, "<r>");
+    for (i = 0; i < levels; i++) {
+        o += sprintf(o, "<e");
+        for (k = 0; k < per; k++)
+            o += sprintf(o, " xmlns:p%d_%d=\"urn:x\"", i, k);
+        o += sprintf(o, "/>");
+    }
+    strcpy(o, "</r>");
+    parse_ok(buf);
+}
+END_TEST
+
+START_TEST(names_cap_is_per_call)
+{
+    int n = SAML_XML_MAX_NAMES * 2, i;
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)n * 4 + 32), *o = buf;
+    saml_xml_limits_t wide = { 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH, n + 1 };
+    saml_err_t err = { NULL, NULL };
+    xmlDocPtr doc = NULL;
+
+    o += sprintf(o, "<r>");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, "<v/>");
+    strcpy(o, "</r>");
+    /* Refused by default, read with a wider cap (metadata asks for one). */
+    ck_assert_int_eq(parse_big(buf, &doc, &err), APR_SUCCESS);
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), buf, strlen(buf), &wide, &doc, &err),
+                     APR_SUCCESS);
+    assert_refused(buf, SAML_ETOOLARGE, "xml-names");
+}
+END_TEST
+
+START_TEST(names_per_document_capped)
+{
+    int n = SAML_XML_MAX_NAMES, i;
+    char *buf = apr_palloc(tk_pool(), (apr_size_t)n * 4 + 32), *o = buf;
+    saml_err_t err = { NULL, NULL };
+    xmlDocPtr doc = NULL;
+    saml_xml_limits_t lim = { 16 * 1024 * 1024, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
+
+    /* The root and n children: n + 1 names, one over the cap. */
+    o += sprintf(o, "<r>");
+    for (i = 0; i < n; i++)
+        o += sprintf(o, "<v/>");
+    strcpy(o, "</r>");
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), buf, strlen(buf), &lim, &doc, &err),
+                     SAML_ETOOLARGE);
+    ck_assert_str_eq(err.check, "xml-names");
+    /* exactly at the cap */
+    strcpy(o - 4, "</r>");
+    ck_assert_int_eq(saml_xml_parse(tk_pool(), buf, strlen(buf), &lim, &doc, &err),
+                     APR_SUCCESS);
+}
+END_TEST
+
 START_TEST(depth_limit)
 {
-    saml_xml_limits_t lim = { 4096, 5 };
+    saml_xml_limits_t lim = { 4096, 5, 0 };
     xmlDocPtr doc;
     saml_err_t err = { NULL, NULL };
     const char *ok = nested(5), *deep = nested(6);
@@ -145,7 +310,7 @@ END_TEST
 
 START_TEST(zero_limits_mean_defaults)
 {
-    saml_xml_limits_t zero = { 0, 0 };
+    saml_xml_limits_t zero = { 0, 0, 0 };
     xmlDocPtr doc;
     saml_err_t err = { NULL, NULL };
     const char *ok = nested(SAML_XML_DEFAULT_MAX_DEPTH);
@@ -160,7 +325,7 @@ END_TEST
 
 START_TEST(size_limit_checked_before_parsing)
 {
-    saml_xml_limits_t lim = { 16, 32 };
+    saml_xml_limits_t lim = { 16, 32, 0 };
     xmlDocPtr doc;
     saml_err_t err = { NULL, NULL };
     /* 17 bytes of garbage: a parse would say "malformed"; the cap says "too large". */
@@ -312,6 +477,12 @@ int main(void)
     tcase_add_test(tc, malformed_refused);
     tcase_add_test(tc, refused_at_first_sight);
     tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, attributes_per_element_capped);
+    tcase_add_test(tc, attribute_scan_reads_markup_not_text);
+    tcase_add_test(tc, namespace_declarations_per_document_capped);
+    tcase_add_test(tc, names_per_document_capped);
+    tcase_add_test(tc, namespace_declarations_in_scope_capped);
+    tcase_add_test(tc, names_cap_is_per_call);
     tcase_add_test(tc, zero_limits_mean_defaults);
     tcase_add_test(tc, size_limit_checked_before_parsing);
     tcase_add_test(tc, duplicate_ids_refused);
