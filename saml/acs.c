@@ -285,7 +285,8 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
         res->pending_cookie = cookie;
         res->solicited = 1;
         SAML_TRACE(policy->response.trace, p, "in-response-to",
-                   "request %s was ours and unanswered, RelayState matches; returning to %s",
+                   "request %s was started in this browser (its sealed cookie) and not answered "
+                   "before, RelayState matches; returning to %s",
                    saml_log_escape(p, a->in_response_to, 128),
                    saml_log_escape(p, res->return_to, 256));
     }

@@ -139,6 +139,15 @@ class Reply:
                     return v
         return None
 
+    def request_cookie(self):
+        """"name=value" of the sign-in request cookie this reply sets (what the
+        browser sends back to PATH/acs), or None."""
+        for v in self.all("Set-Cookie"):
+            pair = v.split(";", 1)[0]
+            if "-req-" in pair.split("=", 1)[0] and not pair.endswith("="):
+                return pair
+        return None
+
     def cookie_value(self, name=COOKIE):
         sc = self.set_cookie(name)
         return sc.split(";", 1)[0].split("=", 1)[1] if sc else None
@@ -540,7 +549,7 @@ class SamlTestCase(unittest.TestCase):
         """POST to the ACS. Without jar or cookie, from the browser that started
         the request the response answers (see start_login), unless browser is
         False: then from a browser that holds no cookie at all."""
-        if jar is None and cookie is None and browser:
+        if jar is None and browser:
             jar = self.browser_of(saml_response)
         data = {"SAMLResponse": saml_response}
         if relay_state is not None:

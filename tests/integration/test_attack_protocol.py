@@ -419,7 +419,8 @@ class Mismatch(AttackCase):
 class InResponseTo(AttackCase):
 
     def test_unknown_request(self):
-        self.refused(lambda rid: self.signed("_" + "ab" * 16), 403, "in-response-to")
+        # Never issued: no browser holds a sign-in cookie for it.
+        self.refused(lambda rid: self.signed("_" + "ab" * 16), 403, "request-cookie")
 
     def test_request_already_answered(self):
         """A second, different (fresh, genuinely signed) response for a request
@@ -428,7 +429,12 @@ class InResponseTo(AttackCase):
         self.assertEqual(self.post(self.signed(rid), relay, jar).status, 303)
         mark = self.apache.log_mark()
         jar2 = self.jar()
+        # From another browser: no cookie for it there (check request-cookie) ...
         self.assert_refused_by(self.post(self.signed(rid, user=VICTIM), relay, jar2), 403,
+                               "request-cookie", mark)
+        # ... and from the same one: answered already.
+        mark = self.apache.log_mark()
+        self.assert_refused_by(self.post(self.signed(rid, user=VICTIM), relay, jar), 403,
                                "in-response-to", mark)
         self.assert_no_session(jar2, "/protected/answered")
 
@@ -438,7 +444,7 @@ class InResponseTo(AttackCase):
             resp = self.signed("_" + "cd" * 16)
             resp.set("InResponseTo", rid)
             return resp
-        self.refused(make, 403, "in-response-to")
+        self.refused(make, 403, ("in-response-to", "request-cookie"))
 
     def test_in_response_to_only_on_the_unsigned_response(self):
         """Entra signs only the Assertion: an InResponseTo the attacker added to
