@@ -1,11 +1,11 @@
 /* The Assertion Consumer Service's decisions (see acs.h).
  *
- * Order is the point of this file: the response is validated before any
- * shared state is touched, so a forged or broken response can neither burn a
- * pending request nor fill the replay cache. Then the replay cache is asked
- * (atomic add), so a response presented twice is reported as the replay it is,
- * and only then is the pending request taken (atomic take), so each request is
- * answered once even when two processes race with two answers.
+ * Order is the point of this file: the response is validated, and a solicited
+ * one matched with the sign-in request the posting browser holds, before any
+ * shared state is touched, so a forged or broken response, or one posted by
+ * another browser, can neither burn a request nor fill the replay cache. Then
+ * the replay cache is asked (atomic add), so a response presented twice is
+ * reported as the replay it is, and only then is the request marked answered.
  *
  * The pending request itself is not in the store: the browser that started
  * the sign-in keeps it, sealed, in a cookie (pending_cookie.c), so no

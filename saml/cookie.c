@@ -53,7 +53,9 @@ apr_array_header_t *saml_cookie_places(apr_pool_t *p, const char *host, const ch
 
     APR_ARRAY_PUSH(domains, const char *) = NULL;
     if (host && *host && !is_ip_literal(host))
-        for (d = strchr(host, '.'); d && strchr(d + 1, '.'); d = strchr(d + 1, '.'))
+        for (d = strchr(host, '.');
+             d && strchr(d + 1, '.') && domains->nelts <= SAML_COOKIE_MAX_PARENTS;
+             d = strchr(d + 1, '.'))
             APR_ARRAY_PUSH(domains, const char *) = apr_pstrdup(p, d + 1);
     APR_ARRAY_PUSH(paths, const char *) = "/";
     if (path && path[0] == '/')

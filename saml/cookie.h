@@ -24,11 +24,13 @@ const char *saml_cookie_single_value(const apr_array_header_t *values, int *ambi
 
 /* Where a cookie sent to a request for host and path may have been set: the
  * host itself (domain NULL) and each parent domain (not for an IP address,
- * never a bare top-level label), times "/" and every prefix of path that
- * path-matches it (RFC 6265 5.1.4), with and without the trailing slash, at
- * most SAML_COOKIE_MAX_DEPTH segments deep. A Set-Cookie with Max-Age=0 for
+ * never a bare top-level label; the nearest SAML_COOKIE_MAX_PARENTS), times
+ * "/" and every prefix of path that path-matches it (RFC 6265 5.1.4), with
+ * and without the trailing slash, at most SAML_COOKIE_MAX_DEPTH segments deep. A Set-Cookie with Max-Age=0 for
  * each removes a planted cookie wherever it sits. */
 #define SAML_COOKIE_MAX_DEPTH 8
+#define SAML_COOKIE_MAX_PARENTS 4
+#define SAML_COOKIE_MAX_PLACES ((SAML_COOKIE_MAX_PARENTS + 1) * (2 * SAML_COOKIE_MAX_DEPTH + 1))
 typedef struct saml_cookie_place {
     const char *domain;     /* NULL: host-only */
     const char *path;

@@ -206,6 +206,16 @@ def curl(url, data=None, jar=None, cookie=None, headers=(), method=None, insecur
         shutil.rmtree(work, ignore_errors=True)
 
 
+def jar_request_cookies(jar):
+    """"name=value" of every sign-in request cookie in a curl jar."""
+    try:
+        with open(jar) as f:
+            rows = [l.rstrip("\n").split("\t") for l in f]
+    except FileNotFoundError:
+        return []
+    return ["%s=%s" % (r[5], r[6]) for r in rows if len(r) == 7 and "-req-" in r[5]]
+
+
 def decode_authn_request(location):
     """(query dict, AuthnRequest XML bytes) from a redirect to the IdP."""
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
@@ -551,6 +561,10 @@ class SamlTestCase(unittest.TestCase):
         False: then from a browser that holds no cookie at all."""
         if jar is None and browser:
             jar = self.browser_of(saml_response)
+        if jar and cookie:
+            # curl sends no jar cookie beside an explicit Cookie header: add the
+            # sign-in request cookies the jar holds, as the browser would.
+            cookie = "; ".join([cookie] + jar_request_cookies(jar))
         data = {"SAMLResponse": saml_response}
         if relay_state is not None:
             data["RelayState"] = relay_state

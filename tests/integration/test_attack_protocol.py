@@ -229,7 +229,10 @@ class Replay(AttackCase):
             return ""
 
     def used_response(self, path="/protected/replay", **kw):
-        """A response that signed someone in once: (base64, RelayState)."""
+        """A response that signed someone in once: (base64, RelayState, jar). The
+        replays below come from other browsers that also hold the sign-in
+        request cookie (self.request_cookie): without it they would be refused
+        before the replay cache is asked (check request-cookie)."""
         rid, relay, jar = self.login(path)
         b64 = encode(self.signed(rid, user=MALLORY, **kw))
         first = self.post(b64, relay, jar)
@@ -240,14 +243,16 @@ class Replay(AttackCase):
         b64, relay, _ = self.used_response()
         mark = self.apache.log_mark()
         jar = self.jar()
-        self.assert_refused_by(self.post(b64, relay, jar), 403, "replay", mark)
+        self.assert_refused_by(self.post(b64, relay, jar, self.request_cookie), 403, "replay",
+                               mark)
         self.assert_no_session(jar, "/protected/replay")
 
     def test_replay_in_other_processes(self):
         b64, relay, _ = self.used_response()
         mark, pmark = self.apache.log_mark(), len(self.pids_log())
         with ThreadPoolExecutor(6) as pool:
-            replies = list(pool.map(lambda i: self.post(b64, relay, self.jar()), range(12)))
+            replies = list(pool.map(lambda i: self.post(b64, relay, self.jar(),
+                                                        self.request_cookie), range(12)))
         self.assertEqual([r.status for r in replies], [403] * 12)
         self.assertTrue(all(r.set_cookie() is None for r in replies))
         log = self.apache.log_since(mark)
@@ -264,7 +269,8 @@ class Replay(AttackCase):
         resp.set("ID", "_fresh-envelope-" + rid[1:])
         resp.set("IssueInstant", az.azure_time(NOW()))
         mark = self.apache.log_mark()
-        self.assert_refused_by(self.post(resp, relay, self.jar()), 403, "replay", mark)
+        self.assert_refused_by(self.post(resp, relay, self.jar(), self.request_cookie), 403,
+                               "replay", mark)
 
     def test_replay_of_an_unsolicited_response(self):
         b64 = encode(self.signed(None, user=MALLORY))
@@ -287,7 +293,8 @@ class Replay(AttackCase):
         self.apache.graceful()
         mark = self.apache.log_mark()
         jar = self.jar()
-        self.assert_refused_by(self.post(b64, relay, jar), 403, "replay", mark)
+        self.assert_refused_by(self.post(b64, relay, jar, self.request_cookie), 403, "replay",
+                               mark)
         self.assert_no_session(jar, "/protected/graceful-replay")
 
 

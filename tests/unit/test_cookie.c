@@ -96,7 +96,9 @@ START_TEST(places_cover_parent_domains_and_path_prefixes)
     ck_assert(has_place(pl, NULL, "/x/"));
     ck_assert_int_eq(saml_cookie_places(tk_pool(), "[::1]", "/")->nelts, 1);
     ck_assert_int_eq(saml_cookie_places(tk_pool(), "localhost", NULL)->nelts, 1);
-    /* Bounded however deep the path. */
+    /* Bounded however deep the path, however many labels the Host has. */
+    ck_assert_int_eq(saml_cookie_places(tk_pool(), "a.b.c.d.e.f.g.h.i.j.example", "/")->nelts,
+                     SAML_COOKIE_MAX_PARENTS + 1);
     ck_assert_int_le(saml_cookie_places(tk_pool(), "h.example.org",
                                         "/1/2/3/4/5/6/7/8/9/10/11/12/13")->nelts,
                      2 * (2 * SAML_COOKIE_MAX_DEPTH + 1));
