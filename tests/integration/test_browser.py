@@ -2,9 +2,10 @@
 through python3-selenium) against a real Apache with the module and the
 Azure-shaped IdP on another site (SP http://127.0.0.1:P, IdP http://localhost:Q).
 
-These prove what curl cannot: that the cookie attributes we chose (HttpOnly,
-SameSite=Lax, Path=/) survive a real browser's cross-site POST from the IdP to
-the ACS, that the 303 after it carries the session into the deep link, that
+These prove what curl cannot: that the cookie attributes we chose (session:
+HttpOnly, SameSite=Lax, Path=/; sign-in request: Path=/saml/acs, no SameSite on
+http, SameSite=None; Secure on https) survive a real browser's cross-site POST
+from the IdP to the ACS, that the 303 after it carries the session into the deep link, that
 scripts cannot read the cookie, and that fetch()/XHR get 401 instead of a
 redirect they could not follow.
 

@@ -126,7 +126,7 @@ class FreshSessionId(SamlTestCase):
         planted = "A" * 43
         jar = self.jar()
         rid, relay, _ = self.start_login("/protected/f", jar=jar)
-        r = self.post_acs(self.response(rid), relay, cookie="%s=%s" % (COOKIE, planted))
+        r = self.post_acs(self.response(rid), relay, jar=jar, cookie="%s=%s" % (COOKIE, planted))
         self.assertEqual(r.status, 303, r)
         self.assertIsNotNone(r.cookie_value())
         self.assertNotEqual(r.cookie_value(), planted)
