@@ -11,7 +11,8 @@
 /* Append to values (const char *, allocated in its pool) every value of the
  * cookie called name in one Cookie header, until the array holds
  * SAML_COOKIE_MAX_VALUES. A browser may send the same name more than once
- * (cookies of a parent domain or another path); the caller tries each. */
+ * (cookies of a parent domain or another path): see saml_cookie_single_value
+ * for what that means for the session cookie. */
 void saml_cookie_values(const char *header, const char *name, apr_array_header_t *values);
 
 /* The one session the browser names: NULL when values is empty, and also
