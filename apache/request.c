@@ -217,12 +217,6 @@ void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *
     apr_table_add(r->err_headers_out, "Set-Cookie",
                   apr_pstrcat(r->pool, session_cookie_name(r, c), "=", value,
                               cookie_attributes(r, c), NULL));
-    /* What an earlier version (or an http page of this host) left under the
-     * plain name is no session on https any more: let the browser forget it. */
-    if (strcmp(session_cookie_name(r, c), sequr_cookie_name(c)))
-        apr_table_add(r->err_headers_out, "Set-Cookie",
-                      apr_pstrcat(r->pool, sequr_cookie_name(c), "=; Max-Age=0",
-                                  cookie_attributes(r, c), NULL));
 }
 
 void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c)

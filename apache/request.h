@@ -31,8 +31,7 @@ int sequr_read_body(request_rec *r, apr_off_t max, char **body, apr_size_t *len)
  * For the session cookie (name == sequr_cookie_name) the name as browsers
  * hold it here: with the __Host- prefix on https. */
 apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name);
-/* The session cookie: set (on https also clearing the unprefixed name an
- * earlier version used), cleared, and cleared wherever a cookie of its name
+/* The session cookie: set, cleared, and cleared wherever a cookie of its name
  * may have been planted beside ours (each parent domain and path prefix of
  * this request; on https the __Host- cookie alone). */
 void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *value);
