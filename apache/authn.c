@@ -174,7 +174,7 @@ int sequr_check_user_id(request_rec *r)
          * counts; both go, and the sign-in that follows leaves only the
          * user's own. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      SEQLOGNO(01107) "[check cookie-ambiguous] %d different session cookies "
+                      SEQLOGNO(01108) "[check cookie-ambiguous] %d different session cookies "
                       "sent for %s: none is used, the browser is told to drop them and sign in "
                       "again", ids->nelts, sequr_log_value(r, r->uri));
         sequr_cookie_clear_planted(r, c);
