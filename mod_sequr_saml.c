@@ -80,6 +80,8 @@ static void sequr_register_hooks(apr_pool_t *p)
     ap_hook_check_config(sequr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sequr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_quick_handler(sequr_quick_handler, NULL, NULL, APR_HOOK_FIRST);
+    /* Before any access control and whatever it decides (see authn.c). */
+    ap_hook_post_perdir_config(sequr_remove_spoofed_headers, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(sequr_check_user_id, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     sequr_register_authz_providers(p);
     sequr_register_cache_control(p);

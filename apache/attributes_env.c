@@ -45,6 +45,24 @@ static const char *var_value(const apr_array_header_t *vars, const char *name)
     return NULL;
 }
 
+void sequr_set_request_header(request_rec *r, const char *name, const char *value)
+{
+    /* The sign-in refuses such identities and the export leaves such
+     * attributes out; this is the last line: mod_proxy_http writes header
+     * values as they are, and a line break would start a header of its own. */
+    if (value && saml_value_has_control_character(value)) {
+        apr_table_unset(r->headers_in, name);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      SEQLOGNO(01904) "request header %s not set: its value \"%s\" holds "
+                      "control characters", name, sequr_log_value(r, value));
+        return;
+    }
+    if (value)
+        apr_table_set(r->headers_in, name, value);
+    else
+        apr_table_unset(r->headers_in, name);
+}
+
 /* One header per attribute (its joined values): the indexed and counted
  * variables would put a user in 150 groups over a backend's header limit. */
 static void set_request_headers(request_rec *r, const saml_session_t *s,
@@ -59,12 +77,12 @@ static void set_request_headers(request_rec *r, const saml_session_t *s,
                                                   saml_attribute_friendly_name(r->pool, a->name));
         const char *value = var_value(vars, apr_pstrcat(r->pool, env_prefix, env, NULL));
         if (value)
-            apr_table_set(r->headers_in, header_name(r, prefix, env), value);
+            sequr_set_request_header(r, header_name(r, prefix, env), value);
     }
     /* Last, so an attribute cannot take these names. */
-    apr_table_set(r->headers_in, header_name(r, prefix, "REMOTE_USER"), r->user);
-    apr_table_set(r->headers_in, header_name(r, prefix, "IDP"), s->idp_entity_id);
-    apr_table_set(r->headers_in, header_name(r, prefix, "NAME_ID"), s->name_id);
+    sequr_set_request_header(r, header_name(r, prefix, "REMOTE_USER"), r->user);
+    sequr_set_request_header(r, header_name(r, prefix, "IDP"), s->idp_entity_id);
+    sequr_set_request_header(r, header_name(r, prefix, "NAME_ID"), s->name_id);
 }
 
 /* A session's variables for one prefix and separator, kept on the
@@ -72,7 +90,9 @@ static void set_request_headers(request_rec *r, const saml_session_t *s,
  * attributes never change, so they are worked out once per connection, not
  * on every request. Another session (or another location's prefix or
  * separator) replaces the entry; its own subpool bounds the memory to one
- * session's worth. A connection serves one request at a time: no lock. */
+ * session's worth. A connection serves one request at a time: no lock. Being
+ * replaced at any time, even while a subrequest of the same request runs,
+ * nothing a request keeps may point into it: set_variables copies. */
 typedef struct env_memo {
     apr_pool_t *pool;
     const char *session_id, *prefix, *separator;
@@ -174,12 +194,18 @@ static void set_variables(request_rec *r, const env_memo_t *m, const saml_sessio
     const char *fixed_values[3];
     int i, replace = table_has_prefix(t, prefix);
 
+    /* Copied into r->pool: the memo is replaced as soon as another request on
+     * this connection (a subrequest or internal redirect into a location with
+     * another prefix, or the next keep-alive request) needs other variables,
+     * while this request's environment must stay valid until it ends. The
+     * memo still saves working the variables out; a copy is cheap. */
     for (i = 0; i < m->vars->nelts; i++) {
         const saml_env_var_t *v = &APR_ARRAY_IDX(m->vars, i, saml_env_var_t);
+        const char *name = apr_pstrdup(r->pool, v->name), *value = apr_pstrdup(r->pool, v->value);
         if (replace)
-            apr_table_setn(t, v->name, v->value);
+            apr_table_setn(t, name, value);
         else
-            apr_table_addn(t, v->name, v->value);
+            apr_table_addn(t, name, value);
     }
     fixed_values[0] = s->idp_entity_id;
     fixed_values[1] = s->name_id;
@@ -228,6 +254,9 @@ void sequr_log_attribute_notes(request_rec *r, const char *user,
                       sequr_log_value(r, x->attribute), sequr_log_value(r, user),
                       !strcmp(x->reason, "control-character")
                           ? "a value contains control characters"
+                          : !strcmp(x->reason, "reserved-name")
+                          ? "its name is reserved for the module's own variables (IDP, NAME_ID, "
+                            "SESSION_INDEX, TENANT, REMOTE_USER, ERROR and their NAME_... forms)"
                           : "its variable name is taken by an earlier attribute");
     }
     for (i = 0; attributes && i < attributes->nelts; i++) {

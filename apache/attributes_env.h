@@ -18,6 +18,11 @@ void sequr_export_attributes(request_rec *r, const saml_session_t *s);
  * variable's name in header spelling (Sequr-SAML-Groups), one per attribute
  * with its values joined, and Sequr-SAML-Remote-User, -Idp, -Name-Id. */
 
+/* name: value into r->headers_in, unless the value holds a control character
+ * (CR, LF, ...: it would split the header for a proxied backend): then the
+ * header is removed and a warning logged. A NULL value removes the header. */
+void sequr_set_request_header(request_rec *r, const char *name, const char *value);
+
 /* At sign-in, once: log what the application will not find in its
  * environment (values with control characters, colliding names) and Entra's
  * groups overage, which means the groups must be fetched from Graph. */

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include "attributes.h"
 #include "attributes_env.h"
 #include "cookie.h"
 #include "authz.h"
@@ -59,10 +60,7 @@ static void export_tenant(request_rec *r, const saml_session_t *s)
         apr_table_unset(r->subprocess_env, env);
     if (!sequr_request_headers_on(r))
         return;
-    if (has)
-        apr_table_set(r->headers_in, header, s->tenant);
-    else
-        apr_table_unset(r->headers_in, header);
+    sequr_set_request_header(r, header, has ? s->tenant : NULL);
 }
 
 /* Let the request in as the session's user. A <Location> may name another
@@ -80,6 +78,16 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
                           D_USER_ATTRIBUTE, sequr_log_value(r, s->user), sequr_log_value(r, attr));
             return HTTP_FORBIDDEN;
         }
+    }
+    /* Refused at sign-in since the identity check covers every location's
+     * user attribute; a session made before that, or a store written by
+     * someone else, must still not split REMOTE_USER's request header. */
+    if (saml_value_has_control_character(user)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      SEQLOGNO(01107) "session of %s refused here: its user name for this "
+                      "location, %s, holds control characters", sequr_log_value(r, s->user),
+                      sequr_log_value(r, user));
+        return HTTP_FORBIDDEN;
     }
     r->user = apr_pstrdup(r->pool, user);
     r->ap_auth_type = SEQUR_AUTH_TYPE;
@@ -107,7 +115,7 @@ static int starts_like(const char *name, const char *prefix)
  * application: headers named like our exports (the fixed Sequr-SAML names,
  * this location's request header prefix and its environment prefix), or like
  * the usual ways a reverse proxy passes the user on, are dropped before
- * anything else runs. */
+ * any access control runs. */
 static int mimics_our_exports(request_rec *r, const char *name)
 {
     static const char *const exact[] = {"Remote-User", "X-Remote-User", NULL};
@@ -122,7 +130,7 @@ static int mimics_our_exports(request_rec *r, const char *name)
     return 0;
 }
 
-static void remove_spoofed_headers(request_rec *r)
+static void remove_mimicking_headers(request_rec *r)
 {
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
@@ -141,6 +149,39 @@ static void remove_spoofed_headers(request_rec *r)
     }
 }
 
+/* Where something of ours may reach the application: the location is
+ * protected by us (whatever its Require lines decide), or names a prefix,
+ * headers or a user attribute of ours. */
+static int exports_here(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+
+    if (type && !strcasecmp(type, SEQUR_AUTH_TYPE))
+        return 1;
+    return d && (d->env_prefix || d->request_header_prefix ||
+                 d->request_headers != SEQUR_UNSET || d->user_attribute);
+}
+
+/* Run once the request's per-directory configuration is final, before access
+ * control: check_user_id is not enough, since httpd skips it whenever
+ * authorization is decided without a user (Require all granted in a
+ * sub-location, Require ip inside RequireAny). Runs for subrequests and
+ * internal redirects too, whose location may name other prefixes. */
+int sequr_remove_spoofed_headers(request_rec *r)
+{
+    /* httpd gives a subrequest or internal redirect under the very same
+     * configuration the user of the request it came from, without
+     * authenticating again: its headers were cleaned under this configuration
+     * and now hold what we exported, which must stay. */
+    if ((r->prev && r->prev->per_dir_config == r->per_dir_config) ||
+        (r->main && r->main->per_dir_config == r->per_dir_config))
+        return DECLINED;
+    if (exports_here(r))
+        remove_mimicking_headers(r);
+    return DECLINED;
+}
+
 int sequr_check_user_id(request_rec *r)
 {
     const char *type = ap_auth_type(r);
@@ -152,7 +193,7 @@ int sequr_check_user_id(request_rec *r)
 
     if (type == NULL || strcasecmp(type, SEQUR_AUTH_TYPE))
         return DECLINED;
-    remove_spoofed_headers(r);
+    /* Client headers named like ours are gone already: sequr_remove_spoofed_headers. */
     c = sequr_server_conf(r->server);
     idp = sequr_location_idp(r, c);
     if (!is_configured(c, idp)) {

@@ -90,6 +90,12 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(logout_signatures);
     MERGE_PTR(public_base_url);
     MERGE_PTR(trusted_proxies);
+    /* A vhost inherits the main server's <Location>s: their user attributes too. */
+    m->identity_attributes = base->identity_attributes;
+    if (add->identity_attributes)
+        m->identity_attributes = base->identity_attributes
+            ? apr_array_append(p, base->identity_attributes, add->identity_attributes)
+            : add->identity_attributes;
     sequr_merge_idps(p, m, base, add);
     m->cache_spec = base->cache_spec;   /* one store per server process */
     m->cache_entries = base->cache_entries;
@@ -264,8 +270,14 @@ static const char *set_sp_key(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_user_attribute(cmd_parms *cmd, void *dc, const char *arg)
 {
     sequr_dir_conf_t *d = dc;
+    sequr_server_conf_t *c = cmd_server_conf(cmd);
     if (*arg == '\0' || strlen(arg) > 1024)
         return apr_psprintf(cmd->pool, "%s: the attribute name must not be empty", cmd->cmd->name);
+    /* Whatever location a user visits later, the ACS must refuse at sign-in a
+     * value that would be REMOTE_USER there: it knows them all from here. */
+    if (c->identity_attributes == NULL)
+        c->identity_attributes = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(c->identity_attributes, const char *) = arg;
     /* In a server or vhost context dc is the server's default directory config;
      * keep the value on the server too so the ACS (outside any <Location>) sees it. */
     if (cmd->path == NULL)

@@ -52,6 +52,9 @@ typedef struct sequr_server_conf {
     X509 *sp_cert;
     EVP_PKEY *sp_key;
     const char *user_attribute;
+    apr_array_header_t *identity_attributes; /* const char*: every SequrSAMLUserAttribute of
+                                            this server and its locations (and, in a vhost,
+                                            the main server's), checked at sign-in */
     int clock_skew;
     int allow_unsolicited;
     const char *landing_path;

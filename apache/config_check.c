@@ -13,6 +13,7 @@
 #include "certificate.h"
 #include "directives.h"
 #include "log.h"
+#include "store_setup.h"
 #include "time.h"
 
 APLOG_USE_MODULE(sequr_saml);
@@ -347,6 +348,7 @@ static int sp_key_pair_matches(const sequr_server_conf_t *c)
 
 int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
+    const char *why;
     server_rec *vs;
     (void)plog;
 
@@ -374,6 +376,10 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     if (!check_auth_types(ptemp, s, ap_conftree, NULL, NULL))
         return HTTP_INTERNAL_SERVER_ERROR;
+    if ((why = sequr_store_access_check(ptemp, s)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL, SEQLOGNO(01641) D_CACHE " %s", why);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     /* At start-up the error log gets these (post_config); configtest shows them. */
     if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST)
         sequr_warn_expiring_certificates(ptemp, s, 1);

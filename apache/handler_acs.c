@@ -50,6 +50,7 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
     pol->response.skew = sequr_clock_skew(c);
     pol->response.now = apr_time_now();
     pol->response.user_attribute = c->user_attribute;
+    pol->response.identity_attributes = c->identity_attributes;
     pol->response.limits.max_bytes = (apr_size_t)c->max_response_size;
     pol->response.limits.max_depth = SAML_XML_DEFAULT_MAX_DEPTH;
     pol->response.sp_key = c->sp_key;
@@ -95,6 +96,36 @@ static int choose_idp(request_rec *r, const sequr_server_conf_t *c, const char *
                "its certificates and rules only", sequr_log_value(r, issuer),
                sequr_idp_label(*idp));
     return OK;
+}
+
+/* Why a verified assertion makes a session the store cannot hold (a value
+ * over its per-entry limit: 16 KB for the file store, 512 KB for memcached
+ * and Redis): the sizes first, so the log line's length cap never hides
+ * them, then the attribute to blame. It is the IdP's input, not a store
+ * outage: the browser gets 413, not 503. */
+static const char *session_size_detail(request_rec *r, const char *user,
+                                       const apr_array_header_t *attributes)
+{
+    const char *largest_name = "(none)";
+    apr_size_t largest = 0, total = 0;
+    int i, j;
+
+    for (i = 0; attributes && i < attributes->nelts; i++) {
+        const saml_attribute_t *a = &APR_ARRAY_IDX(attributes, i, saml_attribute_t);
+        for (j = 0; a->values && j < a->values->nelts; j++) {
+            apr_size_t n = strlen(APR_ARRAY_IDX(a->values, j, const char *));
+            total += n;
+            if (n > largest) {
+                largest = n;
+                largest_name = a->name ? a->name : "(unnamed)";
+            }
+        }
+    }
+    return apr_psprintf(r->pool, "the new session is too large for the session store (user "
+                        "name %" APR_SIZE_T_FMT " bytes, attribute values %" APR_SIZE_T_FMT
+                        " bytes, largest %" APR_SIZE_T_FMT " bytes in %s); user %s",
+                        strlen(user), total, largest, largest_name,
+                        saml_log_escape(r->pool, user, 48));
 }
 
 static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
@@ -196,8 +227,15 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
                sequr_log_value(r, result->assertion->user), sequr_log_value(r, user),
                c->user_store ? "active in the user store" : "no user store: taken as is");
     rv = open_session(r, c, idp, result->assertion, user, &session_id);
-    if (rv != APR_SUCCESS)
-        return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store", "cannot save the new session");
+    if (rv == SAML_ETOOLARGE)
+        return sequr_fail(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "session-size",
+                          session_size_detail(r, user, result->assertion->attributes));
+    if (rv != APR_SUCCESS) {
+        char buf[120];
+        return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
+                          apr_psprintf(r->pool, "cannot save the new session: %s",
+                                       apr_strerror(rv, buf, sizeof(buf))));
+    }
     SAML_TRACE(sequr_trace(r), r->pool, "session",
                "new session for %s (max age %d s, idle timeout %d s), cookie %s%s",
                sequr_log_value(r, user), c->session_max_age, c->session_idle_timeout,

@@ -9,6 +9,12 @@
  * with REMOTE_USER set; otherwise sequr_start_sign_in decides. */
 int sequr_check_user_id(request_rec *r);
 
+/* post_perdir_config: where this module exports anything (AuthType
+ * sequr-saml, or any of its export directives in effect), client-sent
+ * headers named like the exports are removed before any access control, so
+ * also where authorization lets a request in without asking for a user. */
+int sequr_remove_spoofed_headers(request_rec *r);
+
 /* No session: send a browser to Azure with an AuthnRequest, or answer 401. */
 int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c);
 

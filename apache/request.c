@@ -38,8 +38,39 @@ static int peer_is_trusted_proxy(request_rec *r, const sequr_server_conf_t *c)
     return 0;
 }
 
+/* Whether name (a host, no port) is this virtual host's ServerName or one of
+ * its ServerAlias names (wildcards as Apache matches them). */
+static int is_our_name(request_rec *r, const char *name)
+{
+    const server_rec *s = r->server;
+    int i;
+
+    if (s->server_hostname && !strcasecmp(name, s->server_hostname))
+        return 1;
+    for (i = 0; s->names && i < s->names->nelts; i++)
+        if (!strcasecmp(name, APR_ARRAY_IDX(s->names, i, const char *)))
+            return 1;
+    for (i = 0; s->wild_names && i < s->wild_names->nelts; i++)
+        if (!ap_strcasecmp_match(name, APR_ARRAY_IDX(s->wild_names, i, const char *)))
+            return 1;
+    return 0;
+}
+
+/* The host part of host[:port] or [v6]:port, as ServerName spells it. */
+static const char *host_part(request_rec *r, const char *host)
+{
+    const char *end = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
+    if (end == NULL)
+        return host;
+    return apr_pstrndup(r->pool, host, (apr_size_t)(end - host) + (host[0] == '[' ? 1 : 0));
+}
+
 /* scheme://host[:port] from a trusted proxy's X-Forwarded-Proto/Host, or
- * NULL: a host that is not a plain host[:port] is ignored, not trusted. */
+ * NULL: a host that is not a plain host[:port] is ignored, not trusted; so is
+ * a host that is none of this virtual host's names. A proxy usually copies
+ * its client's Host header into X-Forwarded-Host (mod_proxy does): trusting
+ * the proxy is not trusting its clients, who could otherwise name any site
+ * in our AuthnRequests and metadata. The port the proxy gives is its own. */
 static const char *forwarded_base_url(request_rec *r, const sequr_server_conf_t *c)
 {
     const char *host, *proto;
@@ -51,6 +82,13 @@ static const char *forwarded_base_url(request_rec *r, const sequr_server_conf_t 
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SEQLOGNO(01003) "X-Forwarded-Host %s from "
                       "trusted proxy %s is not a host[:port]: ignored", sequr_log_value(r, host),
                       r->connection->client_ip);
+        return NULL;
+    }
+    if (!is_our_name(r, host_part(r, host))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SEQLOGNO(01031) "X-Forwarded-Host %s from "
+                      "trusted proxy %s is not a name of this server (ServerName %s or a "
+                      "ServerAlias): ignored", sequr_log_value(r, host), r->connection->client_ip,
+                      r->server->server_hostname ? r->server->server_hostname : "(none)");
         return NULL;
     }
     /* Spelled as the IdP will echo it back in Destination. */
@@ -71,15 +109,39 @@ static const char *public_base_url(request_rec *r, const sequr_server_conf_t *c)
     return c->public_base_url ? c->public_base_url : forwarded_base_url(r, c);
 }
 
+/* scheme://ServerName[:port] of the virtual host that took the request, from
+ * the configuration alone. Not ap_construct_url: under UseCanonicalName Off
+ * (the default) it writes the client's Host header or absolute-form target,
+ * and a client naming another site would get an AuthnRequest and metadata
+ * naming that site. The port is ServerName's, else the local port the
+ * connection arrived on (the socket's, not a header's). The Host the client
+ * sent only chose among our virtual hosts (Apache's rule); a Host naming none
+ * of them got the default one, whose configured name is used just the same. */
+static const char *configured_base_url(request_rec *r)
+{
+    const server_rec *s = r->server;
+    const char *scheme = ap_http_scheme(r);
+    const char *host = s->server_hostname ? s->server_hostname : "localhost";
+    apr_port_t port = s->port;
+
+    if (port == 0 && r->connection->local_addr)
+        port = r->connection->local_addr->port;
+    if (strchr(host, ':') && host[0] != '[')        /* an IPv6 literal */
+        host = apr_pstrcat(r->pool, "[", host, "]", NULL);
+    if (port == 0 || port == apr_uri_port_of_scheme(scheme))
+        return apr_pstrcat(r->pool, scheme, "://", host, NULL);
+    return apr_psprintf(r->pool, "%s://%s:%u", scheme, host, (unsigned)port);
+}
+
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name)
 {
     const char *path = apr_pstrcat(r->pool, sequr_endpoint_path(c), "/", name, NULL);
     const char *base = public_base_url(r, c);
     /* Behind a TLS terminator Apache sees http://internal:port; the IdP
      * addresses its answers to the public name, and so must we. */
-    if (base)
-        return apr_pstrcat(r->pool, base, path, NULL);
-    return ap_construct_url(r->pool, path, r);
+    if (base == NULL)
+        base = configured_base_url(r);
+    return apr_pstrcat(r->pool, base, path, NULL);
 }
 
 int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c)

@@ -10,8 +10,9 @@
 
 /* Absolute URL of PATH/<name> on this server, as the IdP must see it:
  * under SequrSAMLPublicBaseURL when set, else under the X-Forwarded-Proto/Host
- * of a proxy named by SequrSAMLTrustForwardedHeaders, else as Apache sees the
- * request. */
+ * of a proxy named by SequrSAMLTrustForwardedHeaders, else under this virtual
+ * host's ServerName (scheme, name, port; the local port when ServerName has
+ * none). Never from the request's Host header or absolute-form target. */
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name);
 
 /* Whether browsers reach us over https (the public base URL's scheme when

@@ -102,6 +102,34 @@ static saml_store_t *open_network_store(apr_pool_t *pconf, server_rec *s, store_
     return st;
 }
 
+/* The user the children run as, to whom the parent (when root) gives the
+ * store file; -1 when not root (then the file is ours and stays ours). */
+static long run_uid(void)
+{
+    return geteuid() == 0 ? (long)ap_unixd_config.user_id : -1;
+}
+
+const char *sequr_store_access_check(apr_pool_t *p, server_rec *s)
+{
+    const sequr_server_conf_t *c = sequr_server_conf(s);
+    const char *args, *path;
+    saml_err_t err = { NULL, NULL };
+    server_rec *vs;
+    int needed = 0;
+
+    for (vs = s; vs; vs = vs->next)
+        if (sequr_server_conf(vs)->sp_entity_id)
+            needed = 1;
+    if (!needed || store_kind(c->cache_spec, &args) != STORE_FILE)
+        return NULL;
+    path = store_path(p, c->cache_spec);
+    if (saml_store_file_check_access(p, path, run_uid(), &err) != APR_SUCCESS)
+        return apr_psprintf(p, "%s: session store %s: %s",
+                            c->cache_spec ? c->cache_spec : "(default: file store)", path,
+                            err.detail ? err.detail : "unusable");
+    return NULL;
+}
+
 /* The store's mapping hangs off the process pool, not the configuration
  * pool: pconf is cleared at every graceful restart (which is how
  * mod_auth_mellon loses every session), the process pool lives as long as the
@@ -120,11 +148,11 @@ static saml_store_t *open_store(apr_pool_t *pconf, server_rec *s, const char *pa
     apr_pool_userdata_get((void **)&st, key, ppool);
     if (st)
         return saml_store_file_rebind(pconf, st);
-    rv = saml_store_file_open_persistent(ppool, path, entries,
-                              SAML_STORE_FILE_DEFAULT_VALUE_MAX, &st, &err);
+    rv = saml_store_file_open_private(ppool, path, entries, SAML_STORE_FILE_DEFAULT_VALUE_MAX,
+                                      run_uid(), &st, &err);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                     SEQLOGNO(01501) "cannot open the session store %s: %s", path,
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, rv, s,
+                     SEQLOGNO(01501) "%s: cannot open the session store %s: %s", D_CACHE, path,
                      err.detail ? err.detail : "error");
         return NULL;
     }

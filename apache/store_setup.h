@@ -10,6 +10,12 @@
  * and redis:HOST:PORT[,HOST:PORT...]. */
 const char *sequr_store_spec_check(apr_pool_t *p, const char *spec);
 
+/* check_config (configtest too): NULL, or why the file store's file or
+ * directory may be reached by others than root and the server (the message
+ * names the directive's argument and the path; the caller prefixes the
+ * directive). Creates nothing. */
+const char *sequr_store_access_check(apr_pool_t *p, server_rec *s);
+
 /* post_config: open (or re-use, after a graceful restart) the store named by
  * SequrSAMLCache and hand it to every server's configuration. */
 int sequr_store_setup(apr_pool_t *pconf, server_rec *s);

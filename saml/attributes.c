@@ -4,6 +4,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <string.h>
+#include <strings.h>
 
 #include "response.h"
 
@@ -97,6 +98,32 @@ static int any_value_has_control_character(const saml_attribute_t *a)
     return 0;
 }
 
+/* The module's own variables and request headers, after the prefix
+ * (SEQUR_SAML_IDP, PREFIX+TENANT, Sequr-SAML-Remote-User, SEQUR_SAML_ERROR_ID
+ * on error pages, ...). Any new one of the module's names goes here. */
+static const char *const reserved_names[] = {
+    "IDP", "NAME_ID", "SESSION_INDEX", "TENANT", "REMOTE_USER", "ERROR", NULL
+};
+#define OWN_PREFIX "SEQUR_SAML_"
+
+/* name is ns+word, or ns+word+"_..." (its indexed and counted forms). */
+static int in_namespace_of(const char *name, const char *ns, const char *word)
+{
+    apr_size_t n = strlen(ns), w = strlen(word);
+    return !strncasecmp(name, ns, n) && !strncasecmp(name + n, word, w) &&
+           (name[n + w] == '\0' || name[n + w] == '_');
+}
+
+int saml_env_name_is_reserved(const char *prefix, const char *name)
+{
+    int i;
+    for (i = 0; reserved_names[i]; i++)
+        if (in_namespace_of(name, prefix, reserved_names[i]) ||
+            in_namespace_of(name, OWN_PREFIX, reserved_names[i]))
+            return 1;
+    return 0;
+}
+
 static void refuse(apr_array_header_t *refused, const saml_attribute_t *a, const char *reason)
 {
     saml_env_refusal_t *r = apr_array_push(refused);
@@ -174,6 +201,13 @@ void saml_attributes_to_env(apr_pool_t *p, const apr_array_header_t *attributes,
             continue;
         }
         base = apr_pstrcat(p, prefix, saml_attribute_env_name(p, a->name), NULL);
+        /* An IdP chooses attribute names: none may pass for one of ours, nor
+         * sit beside ours (NAME_ID_0 next to NAME_ID) where an application
+         * reading the indexed form would take it for ours. */
+        if (saml_env_name_is_reserved(prefix, base)) {
+            refuse(*refused, a, "reserved-name");
+            continue;
+        }
         names = names_for(p, base, a->values->nelts);
         if (any_taken(taken, names)) {
             refuse(*refused, a, "name-collision");

@@ -18,7 +18,7 @@ typedef struct saml_env_var {
 /* An attribute left out of the environment, and why. */
 typedef struct saml_env_refusal {
     const char *attribute;   /* the Attribute/@Name as received */
-    const char *reason;      /* "control-character" or "name-collision" */
+    const char *reason;      /* "control-character", "name-collision" or "reserved-name" */
 } saml_env_refusal_t;
 
 /* Short name of an attribute: Entra's known claim URIs by their usual names
@@ -40,11 +40,18 @@ int saml_attribute_name_matches(const char *wanted, const char *name);
  * header or a log line in the application behind us. */
 int saml_value_has_control_character(const char *s);
 
+/* True when the variable name (PREFIX + an attribute's name) is in the
+ * module's own namespace: after prefix or SEQUR_SAML_ (case aside), one of
+ * IDP, NAME_ID, SESSION_INDEX, TENANT, REMOTE_USER, ERROR, alone or followed
+ * by '_' and anything. */
+int saml_env_name_is_reserved(const char *prefix, const char *name);
+
 /* The environment for attributes (saml_attribute_t, see response.h):
  * for each, PREFIX+NAME = values joined with separator, PREFIX+NAME_i = value
  * i (from 0), PREFIX+NAME_N = count. An attribute with a control character in
- * any value, or whose variable name an earlier attribute already took, is left
- * out whole and listed in *refused (saml_env_refusal_t). *vars holds
+ * any value, whose variable name an earlier attribute already took, or whose
+ * name is reserved (saml_env_name_is_reserved), is left out whole and listed
+ * in *refused (saml_env_refusal_t). *vars holds
  * saml_env_var_t in attribute order. attributes may be NULL. */
 void saml_attributes_to_env(apr_pool_t *p, const apr_array_header_t *attributes,
                             const char *prefix, const char *separator,

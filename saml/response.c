@@ -580,6 +580,39 @@ static apr_status_t choose_user(validation_t *v)
     return accept_user(v, APR_ARRAY_IDX(a->values, 0, const char *), "user-attribute");
 }
 
+/* What can become REMOTE_USER at some location, and the NameID and
+ * SessionIndex, end up in request headers of a proxied backend and in log
+ * lines: a line break there splits a header in two (a tenant or user header
+ * of the attacker's choosing). Refused here, at sign-in, for every location
+ * at once, whichever of them the user will visit. */
+static apr_status_t check_identity_values(validation_t *v)
+{
+    const apr_array_header_t *names = v->pol->identity_attributes;
+    int i;
+
+    if (has_control_character(v->out->name_id))
+        return FAIL(v, SAML_EREJECTED, "nameid", "NameID \"%s\" contains control characters",
+                    ESC(v, v->out->name_id));
+    if (v->out->session_index && has_control_character(v->out->session_index))
+        return FAIL(v, SAML_EREJECTED, "session-index",
+                    "SessionIndex \"%s\" contains control characters",
+                    ESC(v, v->out->session_index));
+    for (i = 0; names && i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        saml_attribute_t *a = name ? attribute_named(v->out->attributes, name) : NULL;
+        const char *first;
+
+        if (a == NULL || a->values->nelts == 0)
+            continue;
+        first = APR_ARRAY_IDX(a->values, 0, const char *);
+        if (has_control_character(first))
+            return FAIL(v, SAML_EREJECTED, "user-attribute",
+                        "attribute \"%s\", a user name in some location, has control "
+                        "characters in \"%s\"", ESC(v, name), ESC(v, first));
+    }
+    return APR_SUCCESS;
+}
+
 /* ---- the whole -------------------------------------------------------- */
 
 apr_status_t saml_response_validate(apr_pool_t *p, const char *xml, apr_size_t len,
@@ -622,7 +655,8 @@ apr_status_t saml_response_validate(apr_pool_t *p, const char *xml, apr_size_t l
         (rv = check_conditions(&v, &conditions_until)) ||
         (rv = read_authn_statement(&v)) ||
         (rv = read_attributes(&v)) ||
-        (rv = choose_user(&v)))
+        (rv = choose_user(&v)) ||
+        (rv = check_identity_values(&v)))
         return rv;
     v.out->not_on_or_after = scd_until < conditions_until ? scd_until : conditions_until;
     *out = v.out;

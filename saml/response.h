@@ -23,6 +23,11 @@ typedef struct saml_response_policy {
     apr_interval_time_t skew;         /* tolerance on every time comparison */
     apr_time_t now;
     const char *user_attribute;       /* NULL: identity is the NameID; else attribute Name */
+    /* const char*: every attribute Name that can become REMOTE_USER anywhere
+     * (the server's and each location's user attribute); a first value holding
+     * a control character is refused, as are such a NameID and SessionIndex,
+     * since all of them can reach a proxied backend's request headers. May be NULL. */
+    const apr_array_header_t *identity_attributes;
     saml_xml_limits_t limits;
     EVP_PKEY *sp_key;                 /* decrypts an EncryptedAssertion; NULL: refused */
     const saml_trace_t *trace;        /* NULL: say nothing about checks that pass */

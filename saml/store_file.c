@@ -39,6 +39,7 @@
 
 #include <apr_strings.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -91,6 +92,8 @@ typedef struct sf_store {
     apr_size_t slots_offset;
     apr_size_t values_offset;
     sf_header_t *hdr;
+    int private_only;     /* refuse a file or directory others may reach */
+    long run_uid;         /* besides ours, the owner such a file may have */
 } sf_store_t;
 
 /* ---- layout checksum ---------------------------------------------------- */
@@ -541,10 +544,89 @@ static apr_status_t os_failure(const char **why, const char *step)
     return step_failure(why, step, APR_FROM_OS_ERROR(errno));
 }
 
+/* ---- who may reach the file ---------------------------------------------- */
+
+/* The table holds every session (user, NameID, attributes) and the replay
+ * cache: whoever reads it reads them, whoever writes it can plant a session.
+ * O_CREAT makes a fresh file 0600, but a file found in place was adopted with
+ * whatever owner and mode it had (a 0666 file stayed readable by anyone); and
+ * whoever may write its directory may replace it between two starts. So both
+ * are checked, never repaired silently: the admin sees why and decides. */
+static int trusted_owner(uid_t uid, long run_uid)
+{
+    return uid == geteuid() || uid == 0 || (run_uid >= 0 && uid == (uid_t)run_uid);
+}
+
+static apr_status_t refuse_access(apr_pool_t *p, const char **why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    *why = apr_pvsprintf(p, fmt, ap);
+    va_end(ap);
+    return APR_EACCES;
+}
+
+static apr_status_t check_file_stat(apr_pool_t *p, const struct stat *sb, long run_uid,
+                                    const char **why)
+{
+    if (!S_ISREG(sb->st_mode))
+        return refuse_access(p, why, "not a regular file");
+    if (sb->st_uid != geteuid() && !(run_uid >= 0 && sb->st_uid == (uid_t)run_uid))
+        return refuse_access(p, why, "owned by uid %ld, neither this server's nor its User's: "
+                             "remove it (a fresh one is made)", (long)sb->st_uid);
+    if (sb->st_mode & (S_IRWXG | S_IRWXO))
+        return refuse_access(p, why, "mode %04o lets others than its owner read or write it: "
+                             "chmod 0600 it or remove it (a fresh one is made 0600)",
+                             (unsigned)(sb->st_mode & 07777));
+    return APR_SUCCESS;
+}
+
+static apr_status_t check_directory(apr_pool_t *p, const char *path, long run_uid,
+                                    const char **why)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dir = slash == NULL ? "." : slash == path ? "/" : apr_pstrndup(p, path, slash - path);
+    struct stat sb;
+
+    if (stat(dir, &sb) != 0)
+        return refuse_access(p, why, "its directory %s cannot be examined: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return refuse_access(p, why, "%s is not a directory", dir);
+    if (!trusted_owner(sb.st_uid, run_uid))
+        return refuse_access(p, why, "its directory %s is owned by uid %ld, neither root, this "
+                             "server nor its User", dir, (long)sb.st_uid);
+    if (sb.st_mode & (S_IWGRP | S_IWOTH))
+        return refuse_access(p, why, "its directory %s (mode %04o) lets others than its owner "
+                             "create, replace or remove files in it: use a directory only root "
+                             "or the server may write", dir, (unsigned)(sb.st_mode & 07777));
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_store_file_check_access(apr_pool_t *p, const char *path, long run_uid,
+                                          saml_err_t *err)
+{
+    const char *why = NULL;
+    const char *slash = strrchr(path, '/');
+    struct stat sb;
+    apr_status_t rv;
+
+    /* A directory not made yet (a runtime dir created just before the
+     * server starts) holds nothing anyone could reach: opening it will tell. */
+    if (slash && slash != path && stat(apr_pstrndup(p, path, slash - path), &sb) != 0
+        && errno == ENOENT)
+        return APR_SUCCESS;
+    rv = check_directory(p, path, run_uid, &why);
+    if (rv == APR_SUCCESS && lstat(path, &sb) == 0)
+        rv = check_file_stat(p, &sb, run_uid, &why);
+    if (rv != APR_SUCCESS)
+        return saml_fail(p, err, rv, "store-file", "%s", why);
+    return APR_SUCCESS;
+}
+
 /* One attempt; APR_EAGAIN asks for another after an in-use file of another
  * layout was unlinked. */
-static apr_status_t open_once(sf_store_t *s, const char *path, const sf_header_t *want,
-                              const char **why)
+static apr_status_t open_once(apr_pool_t *p, sf_store_t *s, const char *path,
+                              const sf_header_t *want, const char **why)
 {
     struct stat sb;
     sf_header_t have;
@@ -561,6 +643,9 @@ static apr_status_t open_once(sf_store_t *s, const char *path, const sf_header_t
         return os_failure(why, "flock");
     if (fstat(s->fd, &sb) != 0)
         return os_failure(why, "fstat");
+    /* Before anything is read from or written to it. */
+    if (s->private_only && (rv = check_file_stat(p, &sb, s->run_uid, why)) != APR_SUCCESS)
+        return rv;
 
     got = pread(s->fd, &have, sizeof(have), 0);
     matches = got == (ssize_t)sizeof(have) && header_matches(&have, want)
@@ -591,8 +676,8 @@ static apr_status_t open_once(sf_store_t *s, const char *path, const sf_header_t
 }
 
 static apr_status_t open_store(apr_pool_t *p, const char *path, apr_size_t entries,
-                               apr_size_t value_max, int persistent, saml_store_t **out,
-                               saml_err_t *err)
+                               apr_size_t value_max, int persistent, int private_only,
+                               long run_uid, saml_store_t **out, saml_err_t *err)
 {
     sf_store_t *s = apr_pcalloc(p, sizeof(*s));
     saml_store_t *st;
@@ -607,14 +692,20 @@ static apr_status_t open_store(apr_pool_t *p, const char *path, apr_size_t entri
                          " bytes (at most %u entries of %u bytes)",
                          entries, value_max, SF_ENTRIES_LIMIT, SF_VALUE_MAX_LIMIT);
     s->fd = -1;
+    s->private_only = private_only;
+    s->run_uid = run_uid;
+    if (private_only && (rv = check_directory(p, path, run_uid, &why)) != APR_SUCCESS)
+        return saml_fail(p, err, rv, "store-file", "%s", why);
     for (attempt = 0; attempt < SF_OPEN_ATTEMPTS; attempt++) {
-        rv = open_once(s, path, &want, &why);
+        rv = open_once(p, s, path, &want, &why);
         if (rv != APR_EAGAIN)
             break;
     }
     if (rv != APR_SUCCESS) {
         char buf[120];
         unmap_store(s);
+        if (rv == APR_EACCES && private_only)
+            return saml_fail(p, err, rv, "store-file", "%s", why);
         return saml_fail(p, err, rv, "store-file", "%s of %s failed: %s", why, path,
                          rv == APR_EAGAIN ? "file keeps changing layout"
                                           : apr_strerror(rv, buf, sizeof(buf)));
@@ -632,14 +723,21 @@ apr_status_t saml_store_file_open(apr_pool_t *p, const char *path, apr_size_t en
                                   apr_size_t value_max, saml_store_t **out,
                                   saml_err_t *err)
 {
-    return open_store(p, path, entries, value_max, 0, out, err);
+    return open_store(p, path, entries, value_max, 0, 0, -1, out, err);
 }
 
 apr_status_t saml_store_file_open_persistent(apr_pool_t *p, const char *path,
                                              apr_size_t entries, apr_size_t value_max,
                                              saml_store_t **out, saml_err_t *err)
 {
-    return open_store(p, path, entries, value_max, 1, out, err);
+    return open_store(p, path, entries, value_max, 1, 0, -1, out, err);
+}
+
+apr_status_t saml_store_file_open_private(apr_pool_t *p, const char *path, apr_size_t entries,
+                                          apr_size_t value_max, long run_uid,
+                                          saml_store_t **out, saml_err_t *err)
+{
+    return open_store(p, path, entries, value_max, 1, 1, run_uid, out, err);
 }
 
 saml_store_t *saml_store_file_rebind(apr_pool_t *p, const saml_store_t *st)

@@ -35,6 +35,23 @@ apr_status_t saml_store_file_open_persistent(apr_pool_t *p, const char *path,
                                              saml_store_t **out, saml_err_t *err);
 saml_store_t *saml_store_file_rebind(apr_pool_t *p, const saml_store_t *st);
 
+/* The server's store: persistent as above, and private. The file's directory
+ * must be owned by root, the caller or run_uid (the unprivileged user the
+ * file is handed to; -1 for none) and writable by its owner only; a file
+ * found in place must be a regular file owned by the caller or run_uid that
+ * neither group nor others may read or write. Otherwise APR_EACCES, before
+ * anything is read from or written to the file, with err->detail saying what
+ * is wrong (the caller names the path). A file this makes is 0600. */
+apr_status_t saml_store_file_open_private(apr_pool_t *p, const char *path, apr_size_t entries,
+                                          apr_size_t value_max, long run_uid,
+                                          saml_store_t **out, saml_err_t *err);
+
+/* The same checks without opening or creating anything (for configtest):
+ * APR_SUCCESS when the directory is fine and the file is absent or fine, or
+ * when the directory does not exist yet (opening will say so). */
+apr_status_t saml_store_file_check_access(apr_pool_t *p, const char *path, long run_uid,
+                                          saml_err_t *err);
+
 /* Let the unprivileged child user read and write it (called by the parent as root). */
 apr_status_t saml_store_file_chown(saml_store_t *st, long uid, long gid);
 

@@ -144,9 +144,20 @@ apr_status_t saml_user_admit(apr_pool_t *p, const saml_user_db_t *db, apr_dbd_pr
                              const char *name, const char **stored, saml_err_t *err)
 {
     saml_user_t *u = NULL;
-    apr_status_t rv = saml_user_find(p, db, stmt, name, &u, err);
+    apr_status_t rv;
 
     *stored = NULL;
+    /* A name the admin tool could never have added (too long, control
+     * characters, surrounding spaces) is unknown without asking: an IdP's
+     * odd or huge name is a refusal, never a database error or a query the
+     * database has to bear. */
+    if (!saml_user_name_is_valid(name))
+        return saml_fail(p, err, SAML_EREJECTED, "user-unknown",
+                         "no Sequr user can be named '%s' (%" APR_SIZE_T_FMT " bytes; at most %d, "
+                         "no control characters, no surrounding spaces)",
+                         saml_log_escape(p, name ? name : "", 64), name ? strlen(name) : 0,
+                         MAX_USER_NAME);
+    rv = saml_user_find(p, db, stmt, name, &u, err);
     if (rv == APR_NOTFOUND)
         return saml_fail(p, err, SAML_EREJECTED, "user-unknown",
                          "no Sequr user named '%s' (compared in ASCII lowercase)",

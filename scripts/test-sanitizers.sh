@@ -5,7 +5,7 @@
 # that ASan-built module loaded into a real Apache. Any report fails the run.
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/install-deps.sh
+sh scripts/install-deps.sh test
 dir=$(mktemp -d /tmp/sequr-asan.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 git ls-files -z | xargs -0 tar cf - | tar xf - -C "$dir"

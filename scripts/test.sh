@@ -6,7 +6,7 @@
 # `make check`.
 set -u
 cd "$(dirname "$0")/.."
-sh scripts/install-deps.sh || exit 1
+sh scripts/install-deps.sh test || exit 1
 sh scripts/build.sh || exit 1
 
 out=$(mktemp)

@@ -109,6 +109,28 @@ class AttributeEnvironment(SamlTestCase):
         log = self.apache.log_since(mark, expect="claims/dept")
         self.assertRegex(log, r"\[sequr_saml:warn\].*claims/dept.*control characters")
 
+    def test_attributes_named_like_the_modules_own_variables_are_not_exported(self):
+        evil = ["http://evil.example/claims/name_id", "http://evil.example/claims/idp",
+                "http://evil.example/claims/session_index", "http://evil.example/claims/tenant",
+                "http://evil.example/claims/remote_user"]
+        attrs = az.default_attributes(self.idp.tenant, USER) + [(n, ["evil"]) for n in evil]
+        mark = self.apache.log_mark()
+        env = self.signed_in_env(attributes=attrs)
+        self.assertEqual(env.get("SEQUR_SAML_NAME_ID"), USER)
+        self.assertEqual(env.get("SEQUR_SAML_IDP"), az.entra_issuer(self.idp.tenant))
+        for name in ("NAME_ID", "IDP", "SESSION_INDEX", "TENANT", "REMOTE_USER"):
+            self.assertNotIn("SEQUR_SAML_%s_0" % name, env)
+            self.assertNotIn("SEQUR_SAML_%s_N" % name, env)
+        self.assertNotIn("SEQUR_SAML_TENANT", env)        # the default IdP has none
+        self.assertNotIn("SEQUR_SAML_REMOTE_USER", env)
+        self.assertNotIn("evil", env.values())
+        # Entra's own claims whose names only begin alike are still there.
+        self.assertEqual(env.get("SEQUR_SAML_TENANTID"), self.idp.tenant)
+        self.assertIn("SEQUR_SAML_IDENTITYPROVIDER", env)
+        log = self.apache.log_since(mark, expect="claims/remote_user")
+        for n in evil:
+            self.assertRegex(log, r"\[sequr_saml:warn\].*%s.*reserved" % re.escape(n))
+
     def test_bad_prefix_is_a_configtest_error(self):
         for bad in ("HTTP_X_", "1ABC", "A-B", '""'):
             rc, out = self.apache.configtest(self.apache.conf_text(

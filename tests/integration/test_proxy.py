@@ -158,7 +158,10 @@ class ForwardedHeadersFromTrustedProxy(SamlTestCase):
         front_port = harness.free_port()
         cls.public = "https://127.0.0.1:%d" % front_port
         cls.public_acs = cls.public + "/saml/acs"
-        cls.apache = Apache()
+        # A forwarded host must be one of this server's names (ServerName,
+        # ServerAlias): the proxy copies its client's Host into it.
+        cls.apache = Apache(extra="<VirtualHost 127.0.0.1:*>\n    ServerName 127.0.0.1\n"
+                                  "    ServerAlias sso.example\n</VirtualHost>\n")
         cls.idp = IdPProcess(cls.public_acs)
         cls.apache.write_conf(harness.saml_directives(
             cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
@@ -198,6 +201,16 @@ class ForwardedHeadersFromTrustedProxy(SamlTestCase):
         self.assertIn("secure", [a.strip().lower() for a in acs.set_cookie().split(";")[1:]])
         who = self.whoami(curl(self.public + "/protected/fwd", jar=jar, insecure=True))
         self.assertEqual(who["REMOTE_USER"], USER)
+
+    def test_a_clients_host_through_the_proxy_is_not_followed(self):
+        # mod_proxy puts the client's Host into X-Forwarded-Host.
+        r = curl(self.public + "/protected/evil", insecure=True,
+                 headers=("Host: evil.example.com",))
+        acs = self.acs_named(r)
+        self.assertNotIn("evil", acs)
+        self.assertNotIn("evil", r.location.lower())
+        self.assertIn("not a name of this server",
+                      self.apache.log_since(0, expect="SEQ01031"))
 
     def test_last_value_counts_and_bad_hosts_are_ignored(self):
         r = self.get("/protected/a", headers=("X-Forwarded-Host: evil.example, sso.example:8443",

@@ -53,6 +53,11 @@ class UnderValgrind(SamlTestCase):
         self.assertEqual(self.post_acs(self.response(), "/protected/u", jar=self.jar()).status,
                          303)
         self.assertEqual(self.get("/saml/metadata").status, 200)
+        # URLs from the configuration whatever the Host; a session too large is 413.
+        self.assertEqual(self.get("/protected/h", headers=["Host: evil.example.com"]).status, 302)
+        big = harness.az.default_attributes(self.idp.tenant, harness.USER) + [
+            ("http://schemas.example.test/claims/big", ["x" * 65536])]
+        self.assertEqual(self.sign_in("/protected/big", attributes=big)[0].status, 413)
         self.assertEqual(self.get("/protected/api", headers=["Accept: application/json"]).status,
                          401)
         self.assertEqual(self.get("/saml/logout", jar=jar).status, 303)

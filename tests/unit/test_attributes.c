@@ -197,6 +197,41 @@ START_TEST(a_taken_variable_name_is_never_overwritten)
 }
 END_TEST
 
+/* The module's own names (SEQUR_SAML_NAME_ID, PREFIX+TENANT, the
+ * Sequr-SAML-Remote-User header, ...) cannot be reached by an attribute, nor
+ * their indexed neighbours an application might read as ours. */
+START_TEST(the_modules_own_names_are_reserved)
+{
+    static const char *const reserved[] = {
+        "http://evil.example/name_id", "urn:x:idp", "session_index", "urn:x:tenant",
+        "urn:x:Name_ID_0", "urn:x:remote-user", "urn:x:error_id", "urn:x:tenant_N", NULL};
+    apr_array_header_t *vars, *refused, *attrs;
+    int i;
+
+    for (i = 0; reserved[i]; i++) {
+        attrs = attributes();
+        push_attribute(attrs, reserved[i], "evil", NULL);
+        push_attribute(attrs, TK_CLAIM_NAME, "alice@contoso.example", NULL);
+        saml_attributes_to_env(tk_pool(), attrs, "SEQUR_SAML_", ";", &vars, &refused);
+        ck_assert_int_eq(vars->nelts, 3);
+        ck_assert_str_eq(var(vars, "SEQUR_SAML_NAME"), "alice@contoso.example");
+        ck_assert_int_eq(refused->nelts, 1);
+        ck_assert_str_eq(APR_ARRAY_IDX(refused, 0, saml_env_refusal_t).attribute, reserved[i]);
+        ck_assert_str_eq(APR_ARRAY_IDX(refused, 0, saml_env_refusal_t).reason, "reserved-name");
+        /* Under another prefix too: PREFIX+TENANT is ours there. */
+        saml_attributes_to_env(tk_pool(), attrs, "APP_", ";", &vars, &refused);
+        ck_assert_int_eq(refused->nelts, 1);
+    }
+    /* SEQUR_SAML_IDP stays ours whatever the prefix: SEQUR_ + saml_idp. */
+    ck_assert(saml_env_name_is_reserved("SEQUR_", "SEQUR_SAML_IDP_0"));
+    /* Names that only begin alike are the IdP's to use. */
+    ck_assert(!saml_env_name_is_reserved("SEQUR_SAML_", "SEQUR_SAML_TENANTID"));
+    ck_assert(!saml_env_name_is_reserved("SEQUR_SAML_", "SEQUR_SAML_IDENTITYPROVIDER"));
+    ck_assert(!saml_env_name_is_reserved("SEQUR_SAML_", "SEQUR_SAML_ERRORS"));
+    ck_assert(!saml_env_name_is_reserved("SEQUR_SAML_", "SEQUR_SAML_NAME"));
+}
+END_TEST
+
 /* The whole path the module takes: a response Entra-shaped and signed now,
  * validated, its attributes exported, groups.link included as such. */
 START_TEST(validated_azure_response_becomes_friendly_variables)
@@ -248,6 +283,7 @@ static Suite *attributes_suite(void)
     tcase_add_test(env, empty_values_and_no_values_are_exported_as_such);
     tcase_add_test(env, values_with_control_characters_are_left_out_whole);
     tcase_add_test(env, a_taken_variable_name_is_never_overwritten);
+    tcase_add_test(env, the_modules_own_names_are_reserved);
     tcase_add_test(env, validated_azure_response_becomes_friendly_variables);
     suite_add_tcase(s, env);
     return s;

@@ -530,6 +530,47 @@ START_TEST(control_characters_in_user_refused)
 }
 END_TEST
 
+/* Any attribute that becomes REMOTE_USER somewhere (a <Location>'s own
+ * SequrSAMLUserAttribute), the NameID and the SessionIndex reach request
+ * headers of a proxied backend: a line break there would be a header of its
+ * own. Refused at sign-in even when the server's user is another one. */
+START_TEST(control_characters_in_identity_values_refused)
+{
+    apr_array_header_t *names = apr_array_make(tk_pool(), 2, sizeof(const char *));
+    saml_response_policy_t pol = policy();
+
+    APR_ARRAY_PUSH(names, const char *) = "urn:sequr:test:display";
+    APR_ARRAY_PUSH(names, const char *) = "urn:missing";
+    pol.identity_attributes = names;
+    tk_add_attribute(tk_pool(), &o, "urn:sequr:test:display", "Alice", NULL);
+    /* Clean values (and an identity attribute the response lacks) pass. */
+    ck_assert_str_eq(accepted_with(signed_default(), &pol)->user, "alice@contoso.example");
+
+    setup();
+    pol = policy();
+    pol.identity_attributes = names;
+    tk_add_attribute(tk_pool(), &o, "urn:sequr:test:display",
+                     "Alice\nSequr-SAML-Tenant: contoso\nX-Injected: 1", "Bob", NULL);
+    refused_with(signed_after("contoso\nX-Injected", "contoso&#13;\nX-Injected"), &pol,
+                 "user-attribute");
+    /* Not an identity anywhere: left to the environment export, which skips it. */
+    pol.identity_attributes = NULL;
+    accepted_with(signed_default(), &pol);
+
+    /* The NameID also when the user comes from an attribute. */
+    setup();
+    pol = policy();
+    pol.user_attribute = TK_CLAIM_NAME;
+    o.name_id = "opaque\nX-Injected: 1";
+    refused_with(signed_default(), &pol, "nameid");
+
+    setup();
+    o.session_index = "_idx";
+    refused(signed_after("SessionIndex=\"_idx\"", "SessionIndex=\"_idx&#10;X-Injected: 1\""),
+            "session-index");
+}
+END_TEST
+
 START_TEST(user_attribute_twice_refused)
 {
     saml_response_policy_t pol = policy();
@@ -624,6 +665,7 @@ int main(void)
     tcase_add_test(tc, user_from_attribute);
     tcase_add_test(tc, user_attribute_twice_refused);
     tcase_add_test(tc, control_characters_in_user_refused);
+    tcase_add_test(tc, control_characters_in_identity_values_refused);
     tcase_add_test(tc, attribute_without_name_refused);
     tcase_add_test(tc, nil_attribute_value_is_empty);
     tcase_add_test(tc, multi_valued_attribute);

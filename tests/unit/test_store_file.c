@@ -623,6 +623,128 @@ START_TEST(chown_hands_the_file_over)
 }
 END_TEST
 
+/* A directory of our own for the access tests, mode `mode`. */
+static const char *private_dir(apr_pool_t *p, const char *name, mode_t mode)
+{
+    const char *dir = tk_run_path(p, name);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(chmod(dir, mode), 0);
+    return dir;
+}
+
+static apr_status_t open_private(apr_pool_t *p, const char *path, saml_err_t *err)
+{
+    saml_store_t *st = NULL;
+    return saml_store_file_open_private(p, path, 64, 64, -1, &st, err);
+}
+
+START_TEST(private_store_refuses_a_file_others_may_reach)
+{
+    apr_pool_t *p = tk_pool();
+    const char *path = apr_pstrcat(p, private_dir(p, "priv-file", 0755), "/store", NULL);
+    static const mode_t modes[] = { 0666, 0644, 0640, 0604, 0620 };
+    saml_err_t err = { NULL, NULL };
+    struct stat sb;
+    apr_size_t i;
+    int fd = open(path, O_CREAT | O_WRONLY, 0600);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "left as found", 13), 13);
+    close(fd);
+    for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        ck_assert_int_eq(chmod(path, modes[i]), 0);
+        ck_assert_int_eq(open_private(p, path, &err), APR_EACCES);
+        ck_assert_ptr_nonnull(strstr(err.detail, apr_psprintf(p, "mode %04o", modes[i])));
+        ck_assert_int_eq(saml_store_file_check_access(p, path, -1, &err), APR_EACCES);
+        /* Refused before anything was written to it. */
+        ck_assert_int_eq(stat(path, &sb), 0);
+        ck_assert_int_eq(sb.st_size, 13);
+    }
+    ck_assert_int_eq(chmod(path, 0600), 0);
+    ck_assert_int_eq(saml_store_file_check_access(p, path, -1, &err), APR_SUCCESS);
+    ck_assert_int_eq(open_private(p, path, &err), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(private_store_refuses_a_directory_others_may_write)
+{
+    apr_pool_t *p = tk_pool();
+    static const mode_t modes[] = { 0777, 01777, 0775, 0757 };
+    saml_err_t err = { NULL, NULL };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        const char *dir = private_dir(p, apr_psprintf(p, "priv-dir-%d", (int)i), modes[i]);
+        const char *path = apr_pstrcat(p, dir, "/store", NULL);
+        ck_assert_int_eq(saml_store_file_check_access(p, path, -1, &err), APR_EACCES);
+        ck_assert_int_eq(open_private(p, path, &err), APR_EACCES);
+        ck_assert_ptr_nonnull(strstr(err.detail, "directory"));
+        ck_assert_int_eq(access(path, F_OK), -1);          /* nothing made there */
+    }
+}
+END_TEST
+
+START_TEST(private_store_refuses_links_and_strangers)
+{
+    apr_pool_t *p = tk_pool();
+    const char *dir = private_dir(p, "priv-odd", 0755);
+    const char *path = apr_pstrcat(p, dir, "/store", NULL);
+    const char *target = apr_pstrcat(p, dir, "/target", NULL);
+    saml_err_t err = { NULL, NULL };
+    int fd = open(target, O_CREAT | O_WRONLY, 0600);
+
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(symlink(target, path), 0);
+    ck_assert_int_eq(saml_store_file_check_access(p, path, -1, &err), APR_EACCES);
+    ck_assert_ptr_nonnull(strstr(err.detail, "not a regular file"));
+    ck_assert_int_ne(open_private(p, path, &err), APR_SUCCESS);
+    ck_assert_int_eq(unlink(path), 0);
+    if (geteuid() == 0) {
+        /* Another user's file, however private, is not ours to adopt... */
+        ck_assert_int_eq(rename(target, path), 0);
+        ck_assert_int_eq(chown(path, 65534, 65534), 0);
+        ck_assert_int_eq(open_private(p, path, &err), APR_EACCES);
+        ck_assert_ptr_nonnull(strstr(err.detail, "owned by uid 65534"));
+        /* ...unless it is the User's the caller hands the file to. */
+        {
+            saml_store_t *st = NULL;
+            ck_assert_int_eq(saml_store_file_open_private(p, path, 64, 64, 65534, &st, &err),
+                             APR_SUCCESS);
+        }
+    }
+}
+END_TEST
+
+START_TEST(access_check_leaves_a_missing_directory_to_the_open)
+{
+    apr_pool_t *p = tk_pool();
+    const char *path = apr_pstrcat(p, tk_run_path(p, "not-made-yet"), "/store", NULL);
+    saml_err_t err = { NULL, NULL };
+
+    ck_assert_int_eq(saml_store_file_check_access(p, path, -1, &err), APR_SUCCESS);
+    ck_assert_int_ne(open_private(p, path, &err), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(err.detail, "directory"));
+}
+END_TEST
+
+START_TEST(private_store_makes_a_0600_file)
+{
+    apr_pool_t *p = tk_pool();
+    const char *path = apr_pstrcat(p, private_dir(p, "priv-new", 0755), "/store", NULL);
+    saml_err_t err = { NULL, NULL };
+    mode_t old = umask(0);
+    struct stat sb;
+    apr_status_t rv = open_private(p, path, &err);
+
+    umask(old);
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 07777, 0600);
+    ck_assert_int_eq(sb.st_uid, geteuid());
+}
+END_TEST
+
 static Suite *store_file_suite(void)
 {
     Suite *s = suite_create("store_file");
@@ -648,6 +770,11 @@ static Suite *store_file_suite(void)
     tcase_add_test(tc, persistent_store_outlives_its_pool_and_rebinds);
     tcase_add_test(tc, full_filesystem_is_enospc_not_sigbus);
     tcase_add_test(tc, chown_hands_the_file_over);
+    tcase_add_test(tc, private_store_refuses_a_file_others_may_reach);
+    tcase_add_test(tc, private_store_refuses_a_directory_others_may_write);
+    tcase_add_test(tc, private_store_refuses_links_and_strangers);
+    tcase_add_test(tc, access_check_leaves_a_missing_directory_to_the_open);
+    tcase_add_test(tc, private_store_makes_a_0600_file);
     suite_add_tcase(s, tc);
     return s;
 }

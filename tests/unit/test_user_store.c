@@ -153,6 +153,36 @@ START_TEST(unknown_and_removed_users_are_refused)
 }
 END_TEST
 
+/* A name no Sequr user can have is refused as unknown without a query: with
+ * no database at all the answer is still a refusal, not "unavailable". */
+START_TEST(impossible_names_are_unknown_without_asking)
+{
+    apr_pool_t *p = tk_pool();
+    const char *stored = "x";
+    saml_err_t err = {0};
+    char *huge = apr_palloc(p, 20001);
+    static const char *const odd[] = { "", " bob@contoso.example", "bob@contoso.example ",
+                                       "bob\r\nX-Injected: 1", "bob\x01" };
+    apr_size_t i;
+
+    memset(huge, 'a', 20000);
+    huge[20000] = '\0';
+    ck_assert_int_eq(saml_user_admit(p, NULL, NULL, huge, &stored, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "user-unknown");
+    ck_assert_ptr_null(stored);
+    ck_assert_ptr_nonnull(strstr(err.detail, "20000 bytes"));
+    ck_assert_uint_lt(strlen(err.detail), 512);        /* the name is not logged whole */
+    for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        err.check = NULL;
+        ck_assert_int_eq(saml_user_admit(p, NULL, NULL, odd[i], &stored, &err), SAML_EREJECTED);
+        ck_assert_str_eq(err.check, "user-unknown");
+    }
+    /* A valid name with no database is an outage, as before. */
+    ck_assert_int_eq(saml_user_admit(p, NULL, NULL, "bob@contoso.example", &stored, &err),
+                     SAML_EUNAVAILABLE);
+}
+END_TEST
+
 START_TEST(names_never_become_sql)
 {
     apr_pool_t *p = tk_pool();
@@ -317,6 +347,7 @@ static Suite *user_store_suite(void)
     tcase_add_test(admit, active_user_is_admitted_as_stored);
     tcase_add_test(admit, added_user_is_inactive_until_activated);
     tcase_add_test(admit, unknown_and_removed_users_are_refused);
+    tcase_add_test(admit, impossible_names_are_unknown_without_asking);
     tcase_add_test(admit, names_never_become_sql);
     tcase_add_test(admit, statement_prepared_like_mod_dbd_works);
     tcase_add_test(admit, database_errors_are_unavailable);
