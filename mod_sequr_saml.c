@@ -40,7 +40,9 @@ static int sequr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     /* Apache reads its configuration twice at start-up: warn once. */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
         sequr_warn_expiring_certificates(ptemp, s, 0);
-    return sequr_store_setup(pconf, s);
+    if (sequr_store_setup(pconf, s) != OK)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    return sequr_cookie_key_setup(pconf, s);
 }
 
 /* Our endpoints are answered before any access control: they must work under

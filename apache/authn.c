@@ -10,6 +10,7 @@
 
 #include "attributes.h"
 #include "attributes_env.h"
+#include "cookie.h"
 #include "authz.h"
 #include "directives.h"
 #include "log.h"
@@ -187,7 +188,8 @@ int sequr_check_user_id(request_rec *r)
     const sequr_server_conf_t *c;
     const sequr_idp_t *idp;
     apr_array_header_t *ids;
-    int i, other_tenant = 0;
+    const char *single;
+    int ambiguous, other_tenant = 0;
 
     if (type == NULL || strcasecmp(type, SEQUR_AUTH_TYPE))
         return DECLINED;
@@ -206,15 +208,25 @@ int sequr_check_user_id(request_rec *r)
     }
 
     ids = sequr_cookie_values(r, sequr_cookie_name(c));
-    for (i = 0; i < ids->nelts; i++) {
-        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+    single = saml_cookie_single_value(ids, &ambiguous);
+    if (ambiguous) {
+        /* One of them was planted (a related domain, a deeper path): taking
+         * either could keep the user in someone else's account. Neither
+         * counts; both go, and the sign-in that follows leaves only the
+         * user's own. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      SEQLOGNO(01108) "[check cookie-ambiguous] %d different session cookies "
+                      "sent for %s: none is used, the browser is told to drop them and sign in "
+                      "again", ids->nelts, sequr_log_value(r, r->uri));
+        sequr_cookie_clear_planted(r, c);
+        return sequr_start_sign_in(r, c);
+    }
+    if (single && saml_session_id_is_wellformed(single)) {
         saml_session_t *s;
-        apr_status_t rv;
+        apr_status_t rv = saml_session_load(r->pool, c->store, single, sequr_session_scope(r, c),
+                                            apr_time_from_sec(c->session_idle_timeout),
+                                            apr_time_now(), &s);
 
-        if (!saml_session_id_is_wellformed(id))
-            continue;
-        rv = saml_session_load(r->pool, c->store, id, sequr_session_scope(r, c),
-                               apr_time_from_sec(c->session_idle_timeout), apr_time_now(), &s);
         /* Another tenant's session is no session here, and is left alone:
          * this location's users are the ones its own tenant signs in. */
         if (rv == APR_SUCCESS && !same_tenant(s->tenant, idp->name)) {
@@ -224,13 +236,12 @@ int sequr_check_user_id(request_rec *r)
                           sequr_log_value(r, s->user),
                           s->tenant && *s->tenant ? sequr_log_value(r, s->tenant) : "(default IdP)",
                           sequr_log_value(r, r->uri), sequr_idp_label(idp));
-            continue;
         }
-        if (rv == APR_SUCCESS) {
+        else if (rv == APR_SUCCESS) {
             int rc = sequr_user_recheck(r, c, s);
             return rc == OK ? admit(r, c, s) : rc;
         }
-        if (rv != APR_NOTFOUND) {
+        else if (rv != APR_NOTFOUND) {
             char buf[120];
             sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
                        apr_psprintf(r->pool, "session store unavailable while checking a "

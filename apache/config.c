@@ -99,6 +99,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sequr_merge_idps(p, m, base, add);
     m->cache_spec = base->cache_spec;   /* one store per server process */
     m->cache_entries = base->cache_entries;
+    m->cookie_key_file = base->cookie_key_file;   /* one key per server process */
     return m;
 }
 
@@ -294,6 +295,18 @@ static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
     if ((err = sequr_store_spec_check(cmd->temp_pool, arg)) != NULL)
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
     cmd_server_conf(cmd)->cache_spec = arg;
+    return NULL;
+}
+
+static const char *set_cookie_key_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    (void)dc;
+    if (err)
+        return err;
+    cmd_server_conf(cmd)->cookie_key_file = ap_server_root_relative(cmd->pool, arg);
+    if (cmd_server_conf(cmd)->cookie_key_file == NULL)
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name, arg);
     return NULL;
 }
 
@@ -527,8 +540,12 @@ const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_CACHE, set_cache, NULL, SRV,
                   "Where sessions and the replay cache live: file[:PATH] (default), "
                   "memcache:HOST:PORT[,HOST:PORT...] or redis:HOST:PORT[,HOST:PORT...]"),
+    AP_INIT_TAKE1(D_COOKIE_KEY_FILE, set_cookie_key_file, NULL, SRV,
+                  "Secret (32 to 4096 bytes, mode 0600) sealing the sign-in request cookies; the "
+                  "same file on every server of a farm. Default: made at first start next to "
+                  "the file store (PATH.key), or in the runtime directory with memcache/redis"),
     AP_INIT_TAKE1(D_CACHE_ENTRIES, set_int, NULL, SRV,
-                  "Capacity of the file store: sessions + pending requests + replay entries "
+                  "Capacity of the file store: sessions + replay entries + answered-request markers "
                   "(default 65536)"),
     AP_INIT_TAKE1(D_CLOCK_SKEW, set_int, NULL, SRV, "Allowed clock skew in seconds (default 180)"),
     AP_INIT_FLAG(D_ALLOW_UNSOLICITED, set_flag, NULL, SRV,

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "pending_cookie.h"
 #include "signature.h"
 #include "store.h"
 
@@ -67,6 +68,7 @@ typedef struct sequr_server_conf {
     int request_lifetime;
     const char *cache_spec;              /* main server only */
     int cache_entries;                   /* main server only */
+    const char *cookie_key_file;         /* main server only: SequrSAMLCookieKeyFile */
     int user_store;                      /* 1: admit only active Sequr users (mod_dbd) */
     int user_recheck_interval;           /* seconds between checks of a signed-in user */
     const char *user_store_contact;      /* who to ask, shown when the store refuses */
@@ -80,6 +82,7 @@ typedef struct sequr_server_conf {
     saml_verifier_t *verifier;           /* non-NULL when an IdP of this server can verify
                                             responses, so the ACS is served */
     saml_store_t *store;
+    const saml_pending_key_t *pending_key;  /* seals the sign-in request cookies */
 } sequr_server_conf_t;
 
 typedef struct sequr_dir_conf {

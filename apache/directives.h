@@ -42,5 +42,6 @@
 #define D_TENANT_SECTION_END            "</SequrSAMLTenant>"
 #define D_TENANT_NAME                   "SequrSAMLTenantName"
 #define D_CACHE_CONTROL                 "SequrSAMLCacheControl"
+#define D_COOKIE_KEY_FILE               "SequrSAMLCookieKeyFile"
 
 #endif

@@ -57,6 +57,10 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
     pol->response.trace = sequr_trace(r);
     pol->allow_unsolicited = c->allow_unsolicited;
     pol->landing_path = c->landing_path;
+    pol->cookies = sequr_cookie_header(r);
+    pol->pending_key = c->pending_key;
+    pol->pending_scope = sequr_session_scope(r, c);
+    pol->pending_cookie_base = sequr_pending_cookie_base(r, c);
 }
 
 /* The session a verified assertion earns: a fresh id (a cookie the browser
@@ -205,8 +209,15 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
         if (c->tenants && c->tenants->nelts)
             err.detail = apr_psprintf(r->pool, "%s (tenant %s)", err.detail,
                                       sequr_idp_label(idp));
+        if (err.check && !strcmp(err.check, "request-cookie"))
+            return sequr_fail_with_text(r, saml_status_to_http(rv), err.check, err.detail,
+                                        "This sign-in was not started in this browser, or it "
+                                        "took too long.");
         return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response", err.detail);
     }
+    /* Used up: the browser need not keep it, whatever follows. */
+    if (result->pending_cookie)
+        sequr_pending_cookie_clear(r, c, result->pending_cookie);
 
     /* The Azure name is a Sequr user's only when the store says so; the
      * session carries the Sequr spelling. */

@@ -6,7 +6,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
-#include "acs.h"
+#include "pending_cookie.h"
 #include "authn_request.h"
 #include "log.h"
 #include "random.h"
@@ -63,7 +63,7 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     saml_authn_request_t req = {0};
     saml_pending_request_t pending = {0};
     const sequr_idp_t *idp = sequr_location_idp(r, c);
-    const char *url;
+    const char *url, *sealed = NULL;
     apr_status_t rv;
 
     if (!want_redirect(r)) {
@@ -84,17 +84,20 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     pending.relay_state = req.relay_state;
     pending.return_to = return_path(r, c);
     pending.tenant = idp->name;     /* the response must come from this tenant */
-    rv = saml_pending_save(r->pool, c->store, &pending,
-                           req.now + apr_time_from_sec(c->request_lifetime));
+    /* Kept by this browser, not by the store: an anonymous request writes
+     * nothing shared, and only this browser can complete the sign-in. */
+    rv = c->pending_key
+         ? saml_pending_seal(r->pool, c->pending_key, sequr_session_scope(r, c), &pending,
+                             req.now + apr_time_from_sec(c->request_lifetime), &sealed)
+         : APR_EINIT;
     if (rv != APR_SUCCESS) {
-        /* Our page with a reference (or the admin's ErrorDocument); DONE so
-         * check_user_id never reads the written answer as "authenticated". */
-        char buf[120];
-        sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
-                   apr_psprintf(r->pool, "cannot remember the sign-in request: session store "
-                                "unavailable: %s", apr_strerror(rv, buf, sizeof(buf))));
-        return DONE;
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SEQLOGNO(01204) "cannot seal the sign-in "
+                      "request cookie");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
+    sequr_pending_cookie_set(r, c, saml_pending_cookie_name(r->pool, sequr_pending_cookie_base(r, c),
+                                                            req.id),
+                             sealed, c->request_lifetime);
     rv = saml_authn_request_redirect_url(r->pool, &req, &url);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SEQLOGNO(01202) "cannot encode the AuthnRequest");

@@ -239,9 +239,29 @@ static int collect_cookie(void *vscan, const char *key, const char *header)
     return 1;
 }
 
+static int has_cookie_prefix(const char *name)
+{
+    return !strncmp(name, "__Host-", 7) || !strncmp(name, "__Secure-", 9);
+}
+
+/* The session cookie's name as browsers hold it: on https with the __Host-
+ * prefix, which a browser accepts only from this very host, Secure, with
+ * Path=/ and no Domain: no related domain (and no http page) can plant one. */
+static const char *session_cookie_name(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *name = sequr_cookie_name(c);
+    if (!sequr_browser_uses_https(r, c) || has_cookie_prefix(name))
+        return name;
+    return apr_pstrcat(r->pool, "__Host-", name, NULL);
+}
+
 apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name)
 {
+    const sequr_server_conf_t *c = sequr_server_conf(r->server);
     cookie_scan_t scan = {name, apr_array_make(r->pool, 1, sizeof(const char *))};
+
+    if (c && !strcmp(name, sequr_cookie_name(c)))
+        scan.name = session_cookie_name(r, c);
     apr_table_do(collect_cookie, &scan, r->headers_in, "Cookie", NULL);
     return scan.values;
 }
@@ -257,13 +277,90 @@ static const char *cookie_attributes(request_rec *r, const sequr_server_conf_t *
 void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *value)
 {
     apr_table_add(r->err_headers_out, "Set-Cookie",
-                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=", value, cookie_attributes(r, c), NULL));
+                  apr_pstrcat(r->pool, session_cookie_name(r, c), "=", value,
+                              cookie_attributes(r, c), NULL));
 }
 
 void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c)
 {
     apr_table_add(r->err_headers_out, "Set-Cookie",
-                  apr_pstrcat(r->pool, sequr_cookie_name(c), "=; Max-Age=0", cookie_attributes(r, c), NULL));
+                  apr_pstrcat(r->pool, session_cookie_name(r, c), "=; Max-Age=0",
+                              cookie_attributes(r, c), NULL));
+}
+
+void sequr_cookie_clear_planted(request_rec *r, const sequr_server_conf_t *c)
+{
+    apr_array_header_t *places;
+    int i;
+
+    /* A __Host- cookie cannot have been planted with a Domain or a Path. */
+    if (sequr_browser_uses_https(r, c)) {
+        sequr_cookie_clear(r, c);
+        return;
+    }
+    places = saml_cookie_places(r->pool, r->hostname, r->uri);
+    for (i = 0; i < places->nelts; i++) {
+        const saml_cookie_place_t *pl = &APR_ARRAY_IDX(places, i, saml_cookie_place_t);
+        apr_table_add(r->err_headers_out, "Set-Cookie",
+                      apr_pstrcat(r->pool, sequr_cookie_name(c), "=; Max-Age=0; Path=", pl->path,
+                                  pl->domain ? "; Domain=" : "", pl->domain ? pl->domain : "",
+                                  "; HttpOnly", NULL));
+    }
+}
+
+/* ---- the sign-in request cookies (see pending_cookie.h) ------------------- */
+
+const char *sequr_cookie_header(request_rec *r)
+{
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    const char *joined = NULL;
+    int i;
+
+    for (i = 0; i < h->nelts; i++)
+        if (e[i].key && e[i].val && !strcasecmp(e[i].key, "Cookie"))
+            joined = joined ? apr_pstrcat(r->pool, joined, "; ", e[i].val, NULL) : e[i].val;
+    return joined;
+}
+
+const char *sequr_pending_cookie_base(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *name = sequr_cookie_name(c);
+
+    if (!strncmp(name, "__Host-", 7))
+        name += 7;
+    else if (!strncmp(name, "__Secure-", 9))
+        name += 9;
+    /* __Secure-: only a Secure cookie of an https page may carry the name. */
+    return apr_pstrcat(r->pool, sequr_browser_uses_https(r, c) ? "__Secure-" : "", name,
+                       "-req", NULL);
+}
+
+/* Sent only to PATH/acs. On https SameSite=None; Secure: Entra's answer is a
+ * cross-site POST, on which browsers send no Lax cookie. Browsers refuse
+ * SameSite=None without Secure, so on http the attribute is left out: Firefox
+ * and Safari send such a cookie on the POST, Chromium (which treats it as Lax)
+ * only within two minutes of setting it; later the sign-in is refused, never
+ * accepted without the cookie (see docs/SECURITY.md). */
+static const char *pending_cookie_attributes(request_rec *r, const sequr_server_conf_t *c,
+                                             int max_age)
+{
+    return apr_psprintf(r->pool, "; Path=%s/acs; Max-Age=%d; HttpOnly%s", sequr_endpoint_path(c),
+                        max_age, sequr_browser_uses_https(r, c) ? "; Secure; SameSite=None" : "");
+}
+
+void sequr_pending_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *name,
+                              const char *value, int max_age)
+{
+    apr_table_add(r->err_headers_out, "Set-Cookie",
+                  apr_pstrcat(r->pool, name, "=", value,
+                              pending_cookie_attributes(r, c, max_age), NULL));
+}
+
+void sequr_pending_cookie_clear(request_rec *r, const sequr_server_conf_t *c, const char *name)
+{
+    apr_table_add(r->err_headers_out, "Set-Cookie",
+                  apr_pstrcat(r->pool, name, "=", pending_cookie_attributes(r, c, 0), NULL));
 }
 
 static const char *page_text(int status)

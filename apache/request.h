@@ -28,10 +28,26 @@ const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c);
  * before reading when Content-Length says so). Returns OK or an HTTP status. */
 int sequr_read_body(request_rec *r, apr_off_t max, char **body, apr_size_t *len);
 
-/* Every value of cookie `name` in the request's Cookie headers (at most 8). */
+/* Every value of cookie `name` in the request's Cookie headers (at most 8).
+ * For the session cookie (name == sequr_cookie_name) the name as browsers
+ * hold it here: with the __Host- prefix on https. */
 apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name);
+/* The session cookie: set, cleared, and cleared wherever a cookie of its name
+ * may have been planted beside ours (each parent domain and path prefix of
+ * this request; on https the __Host- cookie alone). */
 void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *value);
 void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c);
+void sequr_cookie_clear_planted(request_rec *r, const sequr_server_conf_t *c);
+
+/* Every Cookie header of the request joined by "; " (NULL: none). */
+const char *sequr_cookie_header(request_rec *r);
+/* The sign-in request cookies (see saml/pending_cookie.h): their name base
+ * (the session cookie's name + "-req", __Secure- on https), and setting and
+ * clearing one, limited to PATH/acs. */
+const char *sequr_pending_cookie_base(request_rec *r, const sequr_server_conf_t *c);
+void sequr_pending_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *name,
+                              const char *value, int max_age);
+void sequr_pending_cookie_clear(request_rec *r, const sequr_server_conf_t *c, const char *name);
 
 /* Answer with a short human page: status, what happened, a correlation id;
  * the log line with the same id names the check that failed and why.

@@ -2,6 +2,7 @@
 
 #include "apr_strings.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "unixd.h"
 
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "directives.h"
 #include "log.h"
+#include "pending_cookie.h"
 #include "store_file.h"
 #include "store_memcache.h"
 #include "store_redis.h"
@@ -17,6 +19,7 @@
 APLOG_USE_MODULE(sequr_saml);
 
 #define DEFAULT_STORE_FILE "sequr_saml.store"
+#define DEFAULT_KEY_FILE   "sequr_saml.key"
 
 typedef enum { STORE_FILE, STORE_MEMCACHE, STORE_REDIS, STORE_UNKNOWN } store_kind_t;
 
@@ -190,5 +193,42 @@ int sequr_store_setup(apr_pool_t *pconf, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     for (vs = s; vs; vs = vs->next)
         sequr_server_conf(vs)->store = st;
+    return OK;
+}
+
+int sequr_cookie_key_setup(apr_pool_t *pconf, server_rec *s)
+{
+    const sequr_server_conf_t *c = sequr_server_conf(s);
+    saml_pending_key_t *key = apr_palloc(pconf, sizeof(*key));
+    const char *args, *path = c->cookie_key_file;
+    store_kind_t kind = store_kind(c->cache_spec, &args);
+    saml_err_t err = {0};
+    server_rec *vs;
+    int created = 0;
+    apr_status_t rv;
+
+    if (sequr_server_conf(s)->store == NULL)
+        return OK;          /* no SAML here (or the store failed and said so) */
+    if (path == NULL && kind == STORE_FILE)
+        path = apr_pstrcat(pconf, store_path(pconf, c->cache_spec), ".key", NULL);
+    else if (path == NULL)
+        path = ap_runtime_dir_relative(pconf, DEFAULT_KEY_FILE);
+    rv = saml_pending_key_load(pconf, path, c->cookie_key_file == NULL, key, &created, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, SEQLOGNO(01506) "%s: %s",
+                     D_COOKIE_KEY_FILE, err.detail ? err.detail : "cannot read the key");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (created)
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, SEQLOGNO(01507) "made the sign-in cookie "
+                     "secret %s (" D_COOKIE_KEY_FILE " names another)", path);
+    if (c->cookie_key_file == NULL && kind != STORE_FILE &&
+        ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SEQLOGNO(01508) "the sign-in cookie "
+                     "secret %s is this server's own: in a farm, a sign-in started on one "
+                     "server and answered at another fails; give every server the same "
+                     D_COOKIE_KEY_FILE, path);
+    for (vs = s; vs; vs = vs->next)
+        sequr_server_conf(vs)->pending_key = key;
     return OK;
 }

@@ -20,4 +20,11 @@ const char *sequr_store_access_check(apr_pool_t *p, server_rec *s);
  * SequrSAMLCache and hand it to every server's configuration. */
 int sequr_store_setup(apr_pool_t *pconf, server_rec *s);
 
+/* post_config: the key that seals the sign-in request cookies, from
+ * SequrSAMLCookieKeyFile, else from a secret made at first start next to the
+ * file store (its path + ".key") or, with memcache/redis, in the runtime
+ * directory (then each server of a farm has its own: a warning says so).
+ * Refuses to start on a key file that others may read. */
+int sequr_cookie_key_setup(apr_pool_t *pconf, server_rec *s);
+
 #endif

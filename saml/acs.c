@@ -1,16 +1,18 @@
 /* The Assertion Consumer Service's decisions (see acs.h).
  *
- * Order is the point of this file: the response is validated before any
- * shared state is touched, so a forged or broken response can neither burn a
- * pending request nor fill the replay cache. Then the replay cache is asked
- * (atomic add), so a response presented twice is reported as the replay it is,
- * and only then is the pending request taken (atomic take), so each request is
- * answered once even when two processes race with two answers.
+ * Order is the point of this file: the response is validated, and a solicited
+ * one matched with the sign-in request the posting browser holds, before any
+ * shared state is touched, so a forged or broken response, or one posted by
+ * another browser, can neither burn a request nor fill the replay cache. Then
+ * the replay cache is asked (atomic add), so a response presented twice is
+ * reported as the replay it is, and only then is the request marked answered.
  *
- * Pending record: u32 length + relay_state (0xFFFFFFFF: none), u32 length +
- * return_to, then (only for a tenant) u32 length + tenant, big-endian, nothing
- * after. Records without the tenant are the default IdP's, so requests
- * pending across an upgrade by graceful restart are still answered. */
+ * The pending request itself is not in the store: the browser that started
+ * the sign-in keeps it, sealed, in a cookie (pending_cookie.c), so no
+ * anonymous request writes anything here. What the store keeps is a
+ * single-use marker per answered request ("q:" + ID, until the request would
+ * have expired anyway), added atomically, so each request is answered once
+ * even when two processes race with two answers. */
 #include "acs.h"
 
 #include <apr_strings.h>
@@ -19,13 +21,13 @@
 #include <string.h>
 
 #include "codec.h"
+#include "cookie.h"
 #include "relay_state.h"
 #include "time.h"
 #include "xml.h"
 
 #define PENDING_PREFIX "q:"
 #define REPLAY_PREFIX  "r:"
-#define NO_STRING      0xFFFFFFFFu
 
 /* ---- pending requests ----------------------------------------------------- */
 
@@ -35,76 +37,6 @@ static const char *pending_key(apr_pool_t *p, const char *request_id)
         || strlen(request_id) > SAML_STORE_KEY_MAX - strlen(PENDING_PREFIX))
         return NULL;
     return apr_pstrcat(p, PENDING_PREFIX, request_id, NULL);
-}
-
-static apr_size_t put_string(unsigned char *at, const char *s)
-{
-    apr_size_t len = s ? strlen(s) : 0;
-    uint32_t n = s ? (uint32_t)len : NO_STRING;
-
-    at[0] = (unsigned char)(n >> 24);
-    at[1] = (unsigned char)(n >> 16);
-    at[2] = (unsigned char)(n >> 8);
-    at[3] = (unsigned char)n;
-    memcpy(at + 4, s ? s : "", len);
-    return 4 + len;
-}
-
-apr_status_t saml_pending_save(apr_pool_t *p, saml_store_t *st,
-                               const saml_pending_request_t *req, apr_time_t expiry)
-{
-    const char *key = pending_key(p, req->request_id);
-    apr_size_t relay_len = req->relay_state ? strlen(req->relay_state) : 0;
-    apr_size_t return_len = req->return_to ? strlen(req->return_to) : 0;
-    apr_size_t tenant_len = req->tenant ? strlen(req->tenant) : 0;
-    unsigned char *rec;
-    apr_size_t len;
-
-    if (key == NULL || req->return_to == NULL || relay_len >= NO_STRING
-        || return_len >= NO_STRING || tenant_len >= NO_STRING)
-        return APR_EINVAL;
-    rec = apr_palloc(p, 12 + relay_len + return_len + tenant_len);
-    len = put_string(rec, req->relay_state);
-    len += put_string(rec + len, req->return_to);
-    if (tenant_len)
-        len += put_string(rec + len, req->tenant);
-    return saml_store_set(st, key, (const char *)rec, len, expiry);
-}
-
-/* One string of a pending record; *ok cleared on any inconsistency. */
-static const char *get_string(apr_pool_t *p, const unsigned char *rec, apr_size_t len,
-                              apr_size_t *pos, int *ok)
-{
-    const unsigned char *b = rec + *pos;
-    uint32_t n;
-
-    if (!*ok || len - *pos < 4) {
-        *ok = 0;
-        return NULL;
-    }
-    n = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
-    *pos += 4;
-    if (n == NO_STRING)
-        return NULL;
-    if (n > len - *pos || memchr(rec + *pos, '\0', n)) {
-        *ok = 0;
-        return NULL;
-    }
-    *pos += n;
-    return apr_pstrmemdup(p, (const char *)rec + *pos - n, n);
-}
-
-static apr_status_t decode_pending(apr_pool_t *p, const char *buf, apr_size_t len,
-                                   saml_pending_request_t *req)
-{
-    const unsigned char *rec = (const unsigned char *)buf;
-    apr_size_t pos = 0;
-    int ok = 1;
-
-    req->relay_state = get_string(p, rec, len, &pos, &ok);
-    req->return_to = get_string(p, rec, len, &pos, &ok);
-    req->tenant = ok && pos < len ? get_string(p, rec, len, &pos, &ok) : NULL;
-    return ok && req->return_to && pos == len ? APR_SUCCESS : SAML_EMALFORMED;
 }
 
 /* ---- the decisions -------------------------------------------------------- */
@@ -245,40 +177,71 @@ static apr_status_t remember_assertion(apr_pool_t *p, saml_store_t *st,
     return APR_SUCCESS;
 }
 
-static apr_status_t answer_pending_request(apr_pool_t *p, saml_store_t *st,
-                                           const saml_acs_policy_t *policy,
-                                           const saml_assertion_t *a,
-                                           const char *relay_state, const char *landing,
-                                           const char **return_to, saml_err_t *err)
+/* The request the browser that posted the response started, read from its
+ * sealed cookie: the binding that keeps a response obtained by someone else
+ * (login CSRF) out of this browser. Touches no shared state. */
+static apr_status_t find_pending_request(apr_pool_t *p, const saml_acs_policy_t *policy,
+                                         const saml_assertion_t *a, const char *relay_state,
+                                         saml_pending_request_t *req, apr_time_t *expiry,
+                                         const char **cookie, saml_err_t *err)
 {
-    const char *key = pending_key(p, a->in_response_to);
     const char *irt = saml_log_escape(p, a->in_response_to, 128);
-    saml_pending_request_t req;
-    char *buf;
-    apr_size_t len;
-    apr_status_t rv;
+    const char *name = policy->pending_cookie_base
+                       ? saml_pending_cookie_name(p, policy->pending_cookie_base,
+                                                  a->in_response_to) : NULL;
+    apr_array_header_t *values = apr_array_make(p, 1, sizeof(const char *));
+    apr_status_t rv = SAML_EREJECTED;
+    int i;
 
-    rv = key ? saml_store_take(st, key, p, &buf, &len) : APR_NOTFOUND;
-    if (rv == APR_NOTFOUND)
-        return saml_fail(p, err, SAML_EREJECTED, "in-response-to",
-                         "%s: unknown or already answered request", irt);
+    if (name && policy->pending_key && policy->cookies)
+        saml_cookie_values(policy->cookies, name, values);
+    if (values->nelts == 0)
+        return saml_fail(p, err, SAML_EREJECTED, "request-cookie",
+                         "response to request %s, but this browser holds no sign-in cookie for "
+                         "it (started in another browser, cookies blocked, or too old)", irt);
+    /* Only a value that opens with our key for this site and names this very
+     * request counts; anything else is another browser's or forged. */
+    for (i = 0; i < values->nelts; i++) {
+        rv = saml_pending_open(p, policy->pending_key, policy->pending_scope,
+                               APR_ARRAY_IDX(values, i, const char *), policy->response.now,
+                               req, expiry, err);
+        if (rv == APR_SUCCESS && strcmp(req->request_id, a->in_response_to) != 0)
+            rv = saml_fail(p, err, SAML_EREJECTED, "request-cookie",
+                           "the sign-in cookie for request %s names request %s", irt,
+                           saml_log_escape(p, req->request_id, 128));
+        if (rv == APR_SUCCESS)
+            break;
+    }
     if (rv != APR_SUCCESS)
-        return store_failure(p, err, rv, "pending requests");
-    if (decode_pending(p, buf, len, &req) != APR_SUCCESS)
-        return saml_fail(p, err, SAML_EINTERNAL, "in-response-to",
-                         "%s: stored request record is corrupt", irt);
-    if (!same_relay_state(req.relay_state, relay_state))
+        return rv;
+    if (!same_relay_state(req->relay_state, relay_state))
         return saml_fail(p, err, SAML_EREJECTED, "relay-state",
                          "RelayState \"%s\" is not the one sent with request %s",
                          relay_state ? saml_log_escape(p, relay_state, 128) : "(none)", irt);
-    if (!same_tenant(req.tenant, policy->tenant))
+    if (!same_tenant(req->tenant, policy->tenant))
         return saml_fail(p, err, SAML_EREJECTED, "tenant",
                          "request %s was sent to tenant %s but answered by tenant %s", irt,
-                         saml_log_escape(p, tenant_label(req.tenant), 64),
+                         saml_log_escape(p, tenant_label(req->tenant), 64),
                          tenant_label(policy->tenant));
-    /* Written by us, but checked again: a store shared with other software
-     * must not become a way to redirect our users. */
-    *return_to = saml_is_local_path(req.return_to) ? req.return_to : landing;
+    *cookie = name;
+    return APR_SUCCESS;
+}
+
+/* Answered once: the first to add the marker wins, across every process and
+ * server sharing the store. */
+static apr_status_t mark_answered(apr_pool_t *p, saml_store_t *st, const saml_assertion_t *a,
+                                  apr_time_t expiry, saml_err_t *err)
+{
+    const char *key = pending_key(p, a->in_response_to);
+    apr_status_t rv;
+
+    rv = key ? saml_store_add(st, key, "1", 1, expiry) : APR_EINVAL;
+    if (rv == APR_EEXIST || rv == APR_EINVAL)
+        return saml_fail(p, err, SAML_EREJECTED, "in-response-to",
+                         "%s: request already answered",
+                         saml_log_escape(p, a->in_response_to, 128));
+    if (rv != APR_SUCCESS)
+        return store_failure(p, err, rv, "pending requests");
     return APR_SUCCESS;
 }
 
@@ -288,6 +251,9 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
 {
     saml_acs_result_t *res;
     saml_assertion_t *a = NULL;
+    saml_pending_request_t req;
+    apr_time_t expiry = 0;
+    const char *cookie = NULL;
     const char *landing = policy->landing_path ? policy->landing_path : "/";
     apr_status_t rv;
 
@@ -301,18 +267,26 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
     if (a->in_response_to == NULL &&
         (rv = check_relay_state_tenant(p, policy, relay_state, err)) != APR_SUCCESS)
         return rv;
+    if (a->in_response_to &&
+        (rv = find_pending_request(p, policy, a, relay_state, &req, &expiry, &cookie, err))
+        != APR_SUCCESS)
+        return rv;
     if ((rv = remember_assertion(p, st, policy, a, err)) != APR_SUCCESS)
         return rv;
 
     res = apr_pcalloc(p, sizeof(*res));
     res->assertion = a;
     if (a->in_response_to) {
-        rv = answer_pending_request(p, st, policy, a, relay_state, landing, &res->return_to, err);
-        if (rv != APR_SUCCESS)
+        if ((rv = mark_answered(p, st, a, expiry, err)) != APR_SUCCESS)
             return rv;
+        /* Sealed by us, but checked again: a key that leaked must not become
+         * a way to redirect our users. */
+        res->return_to = saml_is_local_path(req.return_to) ? req.return_to : landing;
+        res->pending_cookie = cookie;
         res->solicited = 1;
         SAML_TRACE(policy->response.trace, p, "in-response-to",
-                   "request %s was ours and unanswered, RelayState matches; returning to %s",
+                   "request %s was started in this browser (its sealed cookie) and not answered "
+                   "before, RelayState matches; returning to %s",
                    saml_log_escape(p, a->in_response_to, 128),
                    saml_log_escape(p, res->return_to, 256));
     }

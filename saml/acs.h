@@ -5,19 +5,9 @@
 #ifndef SAML_ACS_H
 #define SAML_ACS_H
 
+#include "pending_cookie.h"
 #include "response.h"
 #include "store.h"
-
-typedef struct saml_pending_request {
-    const char *request_id;   /* AuthnRequest ID, the InResponseTo to expect */
-    const char *relay_state;  /* the opaque handle sent with it */
-    const char *return_to;    /* local path + query the browser wanted */
-    const char *tenant;       /* the IdP the request went to: NULL or "" the default */
-} saml_pending_request_t;
-
-/* Remember an AuthnRequest until expiry, keyed by its ID. */
-apr_status_t saml_pending_save(apr_pool_t *p, saml_store_t *st,
-                               const saml_pending_request_t *req, apr_time_t expiry);
 
 typedef struct saml_acs_policy {
     saml_response_policy_t response;
@@ -29,18 +19,31 @@ typedef struct saml_acs_policy {
      * every configured tenant (may be NULL). */
     const char *tenant;
     const apr_array_header_t *tenants;
+    /* The browser that posted the response: its Cookie header(s) joined by
+     * "; " (NULL: none), and how our sign-in request cookies are read there:
+     * named pending_cookie_base + request ID, sealed with pending_key for
+     * pending_scope (see pending_cookie.h). */
+    const char *cookies;
+    const saml_pending_key_t *pending_key;
+    const char *pending_scope;
+    const char *pending_cookie_base;
 } saml_acs_policy_t;
 
 typedef struct saml_acs_result {
     saml_assertion_t *assertion;
     const char *return_to;          /* always a local path */
     int solicited;
+    const char *pending_cookie;     /* solicited: the request cookie now used up */
 } saml_acs_result_t;
 
 /* Validate the decoded response, then:
- *  - InResponseTo present: it must name a pending request of ours (taken from
- *    the store atomically, so it is answered once), and RelayState must be the
- *    handle sent with it; the browser returns to that request's path;
+ *  - InResponseTo present: the posting browser must hold the sealed cookie of
+ *    that request (check "request-cookie": no cookie, or one that does not
+ *    open, or names another request; the binding that stops login CSRF),
+ *    still unexpired, RelayState must be the handle sent with it, and the
+ *    request must not have been answered before (a single-use marker added
+ *    atomically to the store; check "in-response-to"); the browser returns
+ *    to that request's path;
  *  - absent: refused unless allow_unsolicited; a RelayState that is a local
  *    path is honoured, anything else lands on landing_path;
  *  - the assertion ID (with its Issuer) is added to the replay cache until it

@@ -1,12 +1,15 @@
 /* The session cookie and the session record behind it. The Cookie header is
  * the client's to write; the record comes back from the shared store, which
  * a crash, a full disk or another version may have corrupted. Neither may
- * crash us, and a record that decodes must encode back to the same bytes. */
+ * crash us, and a record that decodes must encode back to the same bytes.
+ * Also the sealed sign-in request cookie (the client's to write too: it must
+ * never open unless we sealed it) and the places a planted cookie may sit. */
 #include "fuzz.h"
 
 #include <string.h>
 
 #include "cookie.h"
+#include "pending_cookie.h"
 #include "session.h"
 
 #define COOKIE_NAME "sequr_saml_session"
@@ -48,6 +51,20 @@ static void check_session_record(apr_pool_t *p, const uint8_t *data, size_t size
     fuzz_trace("session record of %s with %d attributes", s->user, s->attributes->nelts);
 }
 
+static void check_pending_cookie(apr_pool_t *p, const char *value)
+{
+    static const saml_pending_key_t key = { { 7 } };
+    saml_pending_request_t req;
+    saml_err_t err = {0};
+    apr_array_header_t *places;
+
+    if (saml_pending_open(p, &key, "scope", value, 0, &req, NULL, &err) == APR_SUCCESS)
+        fuzz_violation("saml_pending_open", "a value we never sealed opened");
+    places = saml_cookie_places(p, value, value);
+    if (places->nelts < 1 || places->nelts > SAML_COOKIE_MAX_PLACES)
+        fuzz_violation("saml_cookie_places", "unbounded or empty");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -62,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_cookie_values(p, fuzz_cstr(p, data, size));
     check_session_record(p, data, size);
+    check_pending_cookie(p, fuzz_cstr(p, data, size));
     apr_pool_destroy(p);
     return 0;
 }

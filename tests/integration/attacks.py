@@ -212,13 +212,16 @@ class AttackCase(SamlTestCase):
     def login(self, path="/protected/attack"):
         """Start an SP-initiated sign-in in a fresh jar: (request id, RelayState, jar)."""
         jar = self.jar()
-        rid, relay, _ = self.start_login(path, jar=jar)
+        rid, relay, r = self.start_login(path, jar=jar)
+        # What that browser sends to the ACS: an attacker replaying a response
+        # from elsewhere needs it too (see test_sign_in_binding.py).
+        self.request_cookie = r.request_cookie()
         return rid, relay, jar
 
-    def post(self, doc, relay=None, jar=None):
+    def post(self, doc, relay=None, jar=None, cookie=None):
         """POST a tree, XML bytes, or an already base64 string to the ACS."""
         value = doc if isinstance(doc, str) else encode(doc)
-        return self.post_acs(value, relay, jar=jar)
+        return self.post_acs(value, relay, jar=jar, cookie=cookie)
 
     def attempt(self, make, solicited=True, path="/protected/attack"):
         """make(rid) -> tree/bytes/base64; posted like a browser would. Returns

@@ -130,9 +130,22 @@ class Reply:
         return self.header("Location")
 
     def set_cookie(self, name=COOKIE):
+        """The Set-Cookie of cookie name; for the session cookie also under the
+        __Host- prefix it carries on https (preferred)."""
+        names = ("__Host-" + name, name) if name == COOKIE else (name,)
+        for n in names:
+            for v in self.all("Set-Cookie"):
+                if v.startswith(n + "="):
+                    return v
+        return None
+
+    def request_cookie(self):
+        """"name=value" of the sign-in request cookie this reply sets (what the
+        browser sends back to PATH/acs), or None."""
         for v in self.all("Set-Cookie"):
-            if v.startswith(name + "="):
-                return v
+            pair = v.split(";", 1)[0]
+            if "-req-" in pair.split("=", 1)[0] and not pair.endswith("="):
+                return pair
         return None
 
     def cookie_value(self, name=COOKIE):
@@ -191,6 +204,16 @@ def curl(url, data=None, jar=None, cookie=None, headers=(), method=None, insecur
         return Reply(int(r.stdout.strip() or 0), hdrs, body)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def jar_request_cookies(jar):
+    """"name=value" of every sign-in request cookie in a curl jar."""
+    try:
+        with open(jar) as f:
+            rows = [l.rstrip("\n").split("\t") for l in f]
+    except FileNotFoundError:
+        return []
+    return ["%s=%s" % (r[5], r[6]) for r in rows if len(r) == 7 and "-req-" in r[5]]
 
 
 def decode_authn_request(location):
@@ -496,13 +519,32 @@ class SamlTestCase(unittest.TestCase):
         return curl(self.apache.url + path, **kw)
 
     def start_login(self, path="/protected/page", jar=None):
-        """GET a protected path without a session: returns (request id, RelayState, reply)."""
+        """GET a protected path without a session: returns (request id, RelayState, reply).
+        The request's cookie (which the ACS wants from the browser that started
+        it) is kept in jar; without one, in a jar of its own that post_acs
+        then uses for a response to this request, as the browser would."""
+        own = jar is None
+        jar = jar or self.jar()
         r = self.get(path, jar=jar)
         self.assertEqual(r.status, 302, r)
         self.assertTrue(r.location.startswith(self.idp.sso_url + "?"), r.location)
         q, xml = decode_authn_request(r.location)
         rid = re.search(rb'\bID="([^"]+)"', xml).group(1).decode()
+        if own:
+            SamlTestCase._login_jars[rid] = jar
         return rid, q.get("RelayState"), r
+
+    _login_jars = {}
+
+    def browser_of(self, saml_response):
+        """The jar of the start_login (without a jar) whose request
+        saml_response answers, or None."""
+        try:
+            xml = base64.b64decode(saml_response)
+        except (ValueError, TypeError):
+            return None
+        m = re.search(rb'InResponseTo="([^"]+)"', xml)
+        return SamlTestCase._login_jars.get(m.group(1).decode()) if m else None
 
     def response(self, in_response_to=None, user=USER, **kw):
         """An Azure-shaped SAMLResponse signed by the configured IdP key."""
@@ -513,7 +555,16 @@ class SamlTestCase(unittest.TestCase):
         audience = kw.pop("audience", SP_ENTITY_ID)
         return az.make_response(user, self.apache.acs_url, audience, in_response_to, **kw)
 
-    def post_acs(self, saml_response, relay_state=None, jar=None, cookie=None):
+    def post_acs(self, saml_response, relay_state=None, jar=None, cookie=None, browser=True):
+        """POST to the ACS. Without jar or cookie, from the browser that started
+        the request the response answers (see start_login), unless browser is
+        False: then from a browser that holds no cookie at all."""
+        if jar is None and browser:
+            jar = self.browser_of(saml_response)
+        if jar and cookie:
+            # curl sends no jar cookie beside an explicit Cookie header: add the
+            # sign-in request cookies the jar holds, as the browser would.
+            cookie = "; ".join([cookie] + jar_request_cookies(jar))
         data = {"SAMLResponse": saml_response}
         if relay_state is not None:
             data["RelayState"] = relay_state

@@ -80,6 +80,13 @@ class Answer:
                 return v.split(";", 1)[0]
         return None
 
+    def request_cookies(self):
+        """The sign-in request cookies set here ("name=value"), as a browser
+        would send them to PATH/acs."""
+        return "; ".join(v.split(";", 1)[0] for k, v in self.headers
+                         if k.lower() == "set-cookie" and "-req-" in v.split("=", 1)[0]
+                         and "Max-Age=0" not in v)
+
 
 class Client:
     """One keep-alive connection, re-opened when the server closes it."""
@@ -233,10 +240,12 @@ class LoadGen:
             if self.reconnect_per_sign_in:
                 client.close()
 
-    def post_acs(self, client, kind, saml_response, relay):
+    def post_acs(self, client, kind, saml_response, relay, cookie=None):
         body = urllib.parse.urlencode({"SAMLResponse": saml_response, "RelayState": relay})
-        answer = self.record(client, kind, 303, "POST", "/saml/acs", body,
-                             {"Content-Type": "application/x-www-form-urlencoded"})
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if cookie:
+            headers["Cookie"] = cookie      # the sign-in request cookie, as the browser sends it
+        answer = self.record(client, kind, 303, "POST", "/saml/acs", body, headers)
         if answer is None:
             return
         cookie = answer.cookie()
@@ -270,7 +279,7 @@ class LoadGen:
         except (AttributeError, KeyError, ValueError, zlib.error) as e:
             self.mark_last("login", "no AuthnRequest in the redirect: %s" % e)
             return
-        self.post_acs(client, "acs-sp", self.sign(user, rid), relay)
+        self.post_acs(client, "acs-sp", self.sign(user, rid), relay, answer.request_cookies())
 
     def unsolicited_sign_in(self, client, user, n):
         self.post_acs(client, "acs-idp", self.sign(user, None), self.relay_path)

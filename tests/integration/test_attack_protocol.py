@@ -229,7 +229,10 @@ class Replay(AttackCase):
             return ""
 
     def used_response(self, path="/protected/replay", **kw):
-        """A response that signed someone in once: (base64, RelayState)."""
+        """A response that signed someone in once: (base64, RelayState, jar). The
+        replays below come from other browsers that also hold the sign-in
+        request cookie (self.request_cookie): without it they would be refused
+        before the replay cache is asked (check request-cookie)."""
         rid, relay, jar = self.login(path)
         b64 = encode(self.signed(rid, user=MALLORY, **kw))
         first = self.post(b64, relay, jar)
@@ -240,14 +243,16 @@ class Replay(AttackCase):
         b64, relay, _ = self.used_response()
         mark = self.apache.log_mark()
         jar = self.jar()
-        self.assert_refused_by(self.post(b64, relay, jar), 403, "replay", mark)
+        self.assert_refused_by(self.post(b64, relay, jar, self.request_cookie), 403, "replay",
+                               mark)
         self.assert_no_session(jar, "/protected/replay")
 
     def test_replay_in_other_processes(self):
         b64, relay, _ = self.used_response()
         mark, pmark = self.apache.log_mark(), len(self.pids_log())
         with ThreadPoolExecutor(6) as pool:
-            replies = list(pool.map(lambda i: self.post(b64, relay, self.jar()), range(12)))
+            replies = list(pool.map(lambda i: self.post(b64, relay, self.jar(),
+                                                        self.request_cookie), range(12)))
         self.assertEqual([r.status for r in replies], [403] * 12)
         self.assertTrue(all(r.set_cookie() is None for r in replies))
         log = self.apache.log_since(mark)
@@ -264,7 +269,8 @@ class Replay(AttackCase):
         resp.set("ID", "_fresh-envelope-" + rid[1:])
         resp.set("IssueInstant", az.azure_time(NOW()))
         mark = self.apache.log_mark()
-        self.assert_refused_by(self.post(resp, relay, self.jar()), 403, "replay", mark)
+        self.assert_refused_by(self.post(resp, relay, self.jar(), self.request_cookie), 403,
+                               "replay", mark)
 
     def test_replay_of_an_unsolicited_response(self):
         b64 = encode(self.signed(None, user=MALLORY))
@@ -287,7 +293,8 @@ class Replay(AttackCase):
         self.apache.graceful()
         mark = self.apache.log_mark()
         jar = self.jar()
-        self.assert_refused_by(self.post(b64, relay, jar), 403, "replay", mark)
+        self.assert_refused_by(self.post(b64, relay, jar, self.request_cookie), 403, "replay",
+                               mark)
         self.assert_no_session(jar, "/protected/graceful-replay")
 
 
@@ -419,7 +426,8 @@ class Mismatch(AttackCase):
 class InResponseTo(AttackCase):
 
     def test_unknown_request(self):
-        self.refused(lambda rid: self.signed("_" + "ab" * 16), 403, "in-response-to")
+        # Never issued: no browser holds a sign-in cookie for it.
+        self.refused(lambda rid: self.signed("_" + "ab" * 16), 403, "request-cookie")
 
     def test_request_already_answered(self):
         """A second, different (fresh, genuinely signed) response for a request
@@ -428,7 +436,12 @@ class InResponseTo(AttackCase):
         self.assertEqual(self.post(self.signed(rid), relay, jar).status, 303)
         mark = self.apache.log_mark()
         jar2 = self.jar()
+        # From another browser: no cookie for it there (check request-cookie) ...
         self.assert_refused_by(self.post(self.signed(rid, user=VICTIM), relay, jar2), 403,
+                               "request-cookie", mark)
+        # ... and from the same one: answered already.
+        mark = self.apache.log_mark()
+        self.assert_refused_by(self.post(self.signed(rid, user=VICTIM), relay, jar), 403,
                                "in-response-to", mark)
         self.assert_no_session(jar2, "/protected/answered")
 
@@ -438,7 +451,7 @@ class InResponseTo(AttackCase):
             resp = self.signed("_" + "cd" * 16)
             resp.set("InResponseTo", rid)
             return resp
-        self.refused(make, 403, "in-response-to")
+        self.refused(make, 403, ("in-response-to", "request-cookie"))
 
     def test_in_response_to_only_on_the_unsigned_response(self):
         """Entra signs only the Assertion: an InResponseTo the attacker added to

@@ -139,7 +139,8 @@ class CookieTampering(AttackCase):
         planted = self.signed_in_cookie("/protected/fix", user=MALLORY)
         jar = self.jar()
         rid, relay, _ = self.start_login("/protected/fix", jar=jar)
-        r = self.post_acs(encode(self.signed(rid)), relay, cookie="%s=%s" % (COOKIE, planted))
+        r = self.post_acs(encode(self.signed(rid)), relay, jar=jar,
+                          cookie="%s=%s" % (COOKIE, planted))
         self.assertEqual(r.status, 303, r)
         fresh = r.cookie_value()
         self.assertIsNotNone(fresh)
@@ -153,8 +154,10 @@ class CookieTampering(AttackCase):
 
     def test_fixation_an_unknown_planted_id_is_never_adopted(self):
         planted = "A" * 43
-        rid, relay, _ = self.start_login("/protected/fix2", jar=self.jar())
-        r = self.post_acs(encode(self.signed(rid)), relay, cookie="%s=%s" % (COOKIE, planted))
+        jar = self.jar()
+        rid, relay, _ = self.start_login("/protected/fix2", jar=jar)
+        r = self.post_acs(encode(self.signed(rid)), relay, jar=jar,
+                          cookie="%s=%s" % (COOKIE, planted))
         self.assertEqual(r.status, 303, r)
         self.assertNotEqual(r.cookie_value(), planted)
         self.assert_no_access("%s=%s" % (COOKIE, planted), "/protected/fix2")

@@ -2,9 +2,10 @@
 through python3-selenium) against a real Apache with the module and the
 Azure-shaped IdP on another site (SP http://127.0.0.1:P, IdP http://localhost:Q).
 
-These prove what curl cannot: that the cookie attributes we chose (HttpOnly,
-SameSite=Lax, Path=/) survive a real browser's cross-site POST from the IdP to
-the ACS, that the 303 after it carries the session into the deep link, that
+These prove what curl cannot: that the cookie attributes we chose (session:
+HttpOnly, SameSite=Lax, Path=/; sign-in request: Path=/saml/acs, no SameSite on
+http, SameSite=None; Secure on https) survive a real browser's cross-site POST
+from the IdP to the ACS, that the 303 after it carries the session into the deep link, that
 scripts cannot read the cookie, and that fetch()/XHR get 401 instead of a
 redirect they could not follow.
 
@@ -194,8 +195,49 @@ class BrowserTestCase(SamlTestCase):
         self.assertGreater(os.path.getsize(path), 2000, "an empty screenshot: %s" % path)
         return path
 
+    def session_cookie_name(self):
+        """On https the session cookie carries the __Host- prefix."""
+        return ("__Host-" if self.site.startswith("https:") else "") + COOKIE
+
     def session_cookies(self):
-        return [c for c in self.browser.cookies() if c["name"] == COOKIE]
+        return [c for c in self.browser.cookies() if c["name"] == self.session_cookie_name()]
+
+    def request_cookies(self):
+        """Every sign-in request cookie the browser holds, whatever page it is on
+        (they are limited to /saml/acs, so WebDriver's own list misses them)."""
+        return [c for c in self.driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]
+                if "-req-" in c["name"]]
+
+    def assert_request_cookie(self):
+        """One sign-in request cookie: host-only, sent to /saml/acs only, HttpOnly,
+        expiring; on https Secure + SameSite=None (Entra's POST is cross-site), on
+        http no SameSite attribute (browsers refuse None without Secure)."""
+        cookies = self.request_cookies()
+        self.assertEqual(len(cookies), 1, cookies)
+        c = cookies[0]
+        https = self.site.startswith("https:")
+        self.assertEqual(c["domain"], "127.0.0.1", c)
+        self.assertEqual(c["path"], "/saml/acs", c)
+        self.assertTrue(c["httpOnly"], c)
+        self.assertFalse(c["session"], "expires with the request: %r" % c)
+        self.assertEqual(c["secure"], https, c)
+        if https:
+            self.assertEqual(c.get("sameSite"), "None", c)
+            self.assertTrue(c["name"].startswith("__Secure-"), c)
+        return c
+
+    def post_from_here(self, response, relay):
+        """POST a SAMLResponse to the ACS from the page the browser is on (the
+        IdP's site, like its auto-post form, or an attacker's page)."""
+        self.driver.execute_script("""
+            const [acs, response, relay] = arguments;
+            const f = document.createElement('form');
+            f.method = 'POST'; f.action = acs;
+            for (const [k, v] of [['SAMLResponse', response], ['RelayState', relay]]) {
+                const i = document.createElement('input');
+                i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i);
+            }
+            document.body.appendChild(f); f.submit();""", self.apache.acs_url, response, relay)
 
     def assert_session_cookie(self, same_site="Lax"):
         """Exactly one session cookie, for the SP's host only, with our attributes:
@@ -286,8 +328,8 @@ class BrowserSignIn(BrowserTestCase):
         self.assertEqual(idp.hostname, "localhost", "the IdP is another site than the SP")
         self.assertEqual(self.driver.title, "Sign in to your account")
         self.screenshot("idp_sign_in")
-        self.assertEqual(self.session_cookies(), [],
-                         "the pending request lives on the server, not in a cookie")
+        self.assertEqual(self.session_cookies(), [], "no session before the sign-in")
+        self.assert_request_cookie()
 
         self.sign_in_at_idp()
         self.wait_for_url(self.site + deep)
@@ -297,9 +339,11 @@ class BrowserSignIn(BrowserTestCase):
         self.assertEqual(shown.get("QUERY_STRING"), "x=1&y=a%20b")
         self.assert_session_cookie()
 
-        # The ACS POST came cross-site from the IdP with no cookie of ours needed; the
+        # The ACS POST came cross-site from the IdP and still carried the sign-in
+        # request cookie (the ACS refuses it otherwise), which it then cleared; the
         # GET after its 303 is still a cross-site navigation, where only Lax (not
         # Strict) lets the new cookie through: the page above shows it did.
+        self.assertEqual(self.request_cookies(), [], "the ACS clears the used request cookie")
         self.assert_seen("POST", "/saml/acs", ("status", "site", "mode"),
                          [("303", "cross-site", "navigate")])
         self.assert_seen("GET", deep, ("status", "site", "user"),
@@ -307,8 +351,8 @@ class BrowserSignIn(BrowserTestCase):
 
     def test_two_tabs_signing_in_at_once_each_land_on_their_own_page(self):
         """Two sign-ins in flight in one browser (a restored session with several
-        tabs): each pending request lives on the server under its own RelayState,
-        so neither overwrites the other and both land where they started."""
+        tabs): each pending request has its own cookie, named after its request
+        ID, so neither overwrites the other and both land where they started."""
         first = self.driver.current_window_handle
         self.driver.get(self.site + "/protected/tab/one?t=1")
         self.wait_for_idp()
@@ -452,6 +496,43 @@ class BrowserSignIn(BrowserTestCase):
         self.assert_seen("POST", "/saml/acs", ("status", "site"), [("403", "cross-site")])
 
 
+    def test_response_obtained_elsewhere_is_refused_in_this_browser(self):
+        """Login CSRF: an attacker starts a sign-in of their own, has the IdP
+        answer it for their account, and makes the victim's browser post that
+        answer (here from the IdP's site, cross-site as Entra's form is). The
+        victim's browser holds no cookie for that request: refused, with our
+        page, and the victim is not signed in as the attacker. The victim's own
+        sign-in, in flight at the same time, still completes."""
+        attacker_rid, attacker_relay, _ = self.start_login("/protected/attacker")
+        evil = self.response(attacker_rid, user="mallory@contoso.example")
+        self.driver.get(self.site + "/protected/victim")
+        self.wait_for_idp()
+        mark = self.apache.log_mark()
+        self.post_from_here(evil, attacker_relay)
+        self.wait_for_url(self.apache.acs_url)
+        self.wait_for("our error page", lambda: "Sign-in problem" in self.page_text())
+        self.assertIn("not started in this browser", self.page_text())
+        from selenium.webdriver.common.by import By
+        ref = self.driver.find_element(By.TAG_NAME, "code").text
+        self.assertRegex(self.apache.log_since(mark, expect=re.escape(ref)),
+                         r"\[check request-cookie\].*%s" % re.escape(ref))
+        self.assertEqual(self.session_cookies(), [])
+        self.assert_seen("POST", "/saml/acs", ("status", "site"), [("403", "cross-site")])
+        self.driver.get(self.site + "/protected/victim")
+        self.wait_for_idp()
+        self.sign_in_at_idp()
+        self.wait_for_url(self.site + "/protected/victim")
+        self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+
+    def test_idp_initiated_needs_no_request_cookie(self):
+        """SequrSAMLAllowUnsolicited On (the default): the My Apps tile signs in
+        with no sign-in started here, so no cookie can bind it (docs/SECURITY.md)."""
+        self.driver.get(self.idp.base_url + "/initiate?" + urllib.parse.urlencode(
+            {"user": USER, "relay": "/protected/tile2"}))
+        self.wait_for_url(self.site + "/protected/tile2")
+        self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+        self.assertEqual(self.request_cookies(), [])
+
 class BrowserIdleTimeout(BrowserTestCase):
     directives = {"SessionIdleTimeout": 3}
 
@@ -561,7 +642,14 @@ Listen 127.0.0.1:{p}
 
     def test_sp_initiated_over_https_with_secure_cookie(self):
         deep = "/protected/tls/page?a=1"
-        self.sign_in_from(deep)
+        self.driver.get(self.site + deep)
+        self.wait_for_idp()
+        self.assert_request_cookie()
+        self.sign_in_at_idp()
+        self.wait_for_url(self.site + deep)
+        self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+        self.assertEqual(self.request_cookies(), [])
+        self.assertEqual(self.session_cookie_name(), "__Host-" + COOKIE)
         self.assert_session_cookie()
         self.assert_seen("POST", "/saml/acs", ("status", "site"), [("303", "cross-site")])
         self.driver.get(self.site + "/saml/logout?ReturnTo=/")

@@ -185,19 +185,23 @@ class UserStoreErrorDocument(tus.UserStoreCase):
 
 class StoreDownAtSignInStart(SamlTestCase):
     """A browser without a session while the session store is unreachable: the
-    sign-in cannot be remembered, so no redirect to the IdP; our 503 page with a
-    reference, the same reference on the log line, never an authenticated page."""
+    sign-in still starts (the pending request is in the browser's sealed cookie,
+    nothing is written to the store), and the ACS, which needs the store, answers
+    our 503 page with a reference, the same reference on the log line, never an
+    authenticated page."""
 
     directives = {"Cache": "memcache:127.0.0.1:%d" % harness.free_port()}   # nobody listens
 
     def test_sign_in_start_is_503_with_reference(self):
+        rid, relay, start = self.start_login("/protected/start")
+        self.assertIsNotNone(start.request_cookie(), start)
         mark = self.apache.log_mark()
-        r = self.get("/protected/start")
+        r = self.post_acs(self.response(rid), relay)
         self.assertEqual(r.status, 503, r)
         self.assertIsNone(r.header("Location"), r)
+        self.assertIsNone(r.set_cookie(), r)
         self.assertNotIn("REMOTE_USER", r.text)
         ref = re.search(r"<code>([0-9A-Za-z_-]{6,})</code>", r.text)
         self.assertIsNotNone(ref, r.text)
         log = self.apache.log_since(mark, expect=ref.group(1))
-        self.assertRegex(log, r"refused with 503 \[check store\] cannot remember the sign-in "
-                              r"request.*%s" % ref.group(1))
+        self.assertRegex(log, r"refused with 503 \[check store\].*%s" % ref.group(1))

@@ -28,10 +28,17 @@ class FarmBase(unittest.TestCase):
         cls.public = cls.a.url
         cls.acs_url = cls.public + "/saml/acs"
         cls.idp = IdPProcess(cls.acs_url)
+        # One secret for the sign-in request cookies on every node (docs/SCALING.md).
+        cls.keys = harness.tempdir("sequr-farm-key-")
+        cls.key_file = harness.os.path.join(cls.keys, "cookie.key")
+        with open(cls.key_file, "wb") as f:
+            f.write(harness.os.urandom(48))
+        harness.os.chmod(cls.key_file, 0o600)
         for ap in (cls.a, cls.b):
             ap.extra = "ServerName %s\nUseCanonicalName On" % cls.public
             ap.write_conf(saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
-                                          Cache=cls.cache.spec))
+                                          Cache=cls.cache.spec,
+                                          CookieKeyFile='"%s"' % cls.key_file))
             ap.start()
         cls.tmp = harness.tempdir("sequr-farm-")
 
@@ -51,15 +58,16 @@ class FarmBase(unittest.TestCase):
         self.assertTrue(r.location.startswith(self.idp.sso_url + "?"), r.location)
         q, xml = harness.decode_authn_request(r.location)
         self.assertIn(('AssertionConsumerServiceURL="%s"' % self.acs_url).encode(), xml)
+        self.request_cookie = r.request_cookie()    # what that browser sends to the ACS
         return re.search(rb'\bID="([^"]+)"', xml).group(1).decode(), q.get("RelayState")
 
     def response(self, rid):
         return az.make_response(USER, self.acs_url, SP_ENTITY_ID, rid, key=self.idp.key,
                                 cert=self.idp.cert, tenant=self.idp.tenant)
 
-    def post_acs(self, ap, saml_response, relay, jar):
+    def post_acs(self, ap, saml_response, relay, jar, cookie=None):
         return curl(ap.url + "/saml/acs", data={"SAMLResponse": saml_response,
-                                                "RelayState": relay}, jar=jar)
+                                                "RelayState": relay}, jar=jar, cookie=cookie)
 
     def sign_in(self, via, path="/protected/farm"):
         jar = self.jar()
@@ -113,9 +121,10 @@ class FarmBase(unittest.TestCase):
         jar = self.jar()
         rid, relay = self.start_login(self.a, "/protected/once", jar)
         used = self.response(rid)
+        cookie = self.request_cookie
         self.assertEqual(self.post_acs(self.a, used, relay, jar).status, 303)
         mark = self.b.log_mark()
-        self.assert_replay_refused(self.b, self.post_acs(self.b, used, relay, self.jar()), mark)
+        self.assert_replay_refused(self.b, self.post_acs(self.b, used, relay, None, cookie), mark)
 
     def test_logout_on_a_ends_the_session_on_b(self):
         jar = self.sign_in(self.a, "/protected/bye")
@@ -129,8 +138,8 @@ class FarmBase(unittest.TestCase):
     def test_graceful_and_restart_keep_sessions_and_replay_cache(self):
         jar = self.sign_in(self.a, "/protected/reloads")
         rid, relay = self.start_login(self.a, "/protected/reused", self.jar())
-        used = self.response(rid)
-        self.assertEqual(self.post_acs(self.a, used, relay, self.jar()).status, 303)
+        used, cookie = self.response(rid), self.request_cookie
+        self.assertEqual(self.post_acs(self.a, used, relay, None, cookie).status, 303)
         self.a.graceful()
         before = self.b.log().count("resuming normal operations")
         self.b.proc.send_signal(signal.SIGHUP)        # apachectl -k restart
@@ -139,13 +148,13 @@ class FarmBase(unittest.TestCase):
         for ap in (self.a, self.b):
             self.assertEqual(self.whoami(ap, "/protected/reloads", jar)["REMOTE_USER"], USER)
         mark = self.b.log_mark()
-        self.assert_replay_refused(self.b, self.post_acs(self.b, used, relay, self.jar()), mark)
+        self.assert_replay_refused(self.b, self.post_acs(self.b, used, relay, None, cookie), mark)
 
     def test_stop_and_start_of_every_node_keeps_sessions_and_replay_cache(self):
         jar = self.sign_in(self.a, "/protected/kept")
         rid, relay = self.start_login(self.b, "/protected/used", self.jar())
-        used = self.response(rid)
-        self.assertEqual(self.post_acs(self.b, used, relay, self.jar()).status, 303)
+        used, cookie = self.response(rid), self.request_cookie
+        self.assertEqual(self.post_acs(self.b, used, relay, None, cookie).status, 303)
         for ap in (self.a, self.b):
             ap.stop()
             self.assertEqual(ap.exit_status, 0)
@@ -154,7 +163,7 @@ class FarmBase(unittest.TestCase):
         self.assertEqual(self.whoami(self.b, "/protected/kept", jar)["REMOTE_USER"], USER)
         self.assertEqual(self.whoami(self.a, "/protected/kept", jar)["REMOTE_USER"], USER)
         mark = self.a.log_mark()
-        self.assert_replay_refused(self.a, self.post_acs(self.a, used, relay, self.jar()), mark)
+        self.assert_replay_refused(self.a, self.post_acs(self.a, used, relay, None, cookie), mark)
 
 
 class MemcachedFarm(FarmBase):

@@ -69,9 +69,9 @@ class ReloadWithMoreModules(SamlTestCase):
     def test_sessions_and_replay_cache_after_module_moves(self):
         r, jar = self.sign_in("/protected/moved")
         self.assertEqual(r.status, 303, r)
-        rid, relay, _ = self.start_login("/protected/moved2", jar=self.jar())
-        used = self.response(rid)
-        self.assertEqual(self.post_acs(used, relay, jar=self.jar()).status, 303)
+        rid, relay, login = self.start_login("/protected/moved2", jar=self.jar())
+        used, cookie = self.response(rid), login.request_cookie()
+        self.assertEqual(self.post_acs(used, relay, cookie=cookie).status, 303)
 
         self.apache.extra_modules = "\n".join(
             "LoadModule %s_module %s/mod_%s.so" % (m, harness.MODULES, m)
@@ -81,7 +81,7 @@ class ReloadWithMoreModules(SamlTestCase):
         self.apache.graceful()
 
         self.assertEqual(self.get("/protected/moved", jar=jar).status, 200)
-        self.assertEqual(self.post_acs(used, relay, jar=self.jar()).status, 403)
+        self.assertEqual(self.post_acs(used, relay, cookie=cookie).status, 403)
         r2, jar2 = self.sign_in("/protected/moved3")
         self.assertEqual(r2.status, 303, r2)
         self.assertEqual(self.get("/protected/moved3", jar=jar2).status, 200)
@@ -101,14 +101,14 @@ class RestartAndStopStart(SamlTestCase):
     def check_kept(self, bounce):
         r, jar = self.sign_in("/protected/kept")
         self.assertEqual(r.status, 303, r)
-        rid, relay, _ = self.start_login("/protected/used", jar=self.jar())
-        used = self.response(rid)
-        self.assertEqual(self.post_acs(used, relay, jar=self.jar()).status, 303)
+        rid, relay, login = self.start_login("/protected/used", jar=self.jar())
+        used, cookie = self.response(rid), login.request_cookie()
+        self.assertEqual(self.post_acs(used, relay, cookie=cookie).status, 303)
         bounce()
         self.assertEqual(self.get("/protected/kept", jar=jar).status, 200,
                          "signed-in user logged out")
         mark = self.apache.log_mark()
-        self.assert_refused(self.post_acs(used, relay, jar=self.jar()), 403, "replay", mark)
+        self.assert_refused(self.post_acs(used, relay, cookie=cookie), 403, "replay", mark)
 
     def test_restart_keeps_sessions_and_replay_cache(self):
         self.check_kept(self.restart)

@@ -88,10 +88,12 @@ class HostHeaderIgnored(SamlTestCase):
                          r"sequr_saml.*Destination")
         # ...one addressed to our configured ACS is, whatever Host it came with,
         # and the browser goes on to a local path, not to the Host's name.
-        rid, relay, _ = self.start_login("/protected/dest", jar=jar)
+        rid, relay, login = self.start_login("/protected/dest", jar=jar)
+        # curl matches jar cookies against the Host it is given: send the
+        # sign-in request cookie (which the ACS wants from this browser) as is.
         r = curl(self.apache.url + "/saml/acs",
-                 data={"SAMLResponse": self.response(rid), "RelayState": relay}, jar=jar,
-                 headers=("Host: " + EVIL,))
+                 data={"SAMLResponse": self.response(rid), "RelayState": relay},
+                 headers=("Host: " + EVIL, "Cookie: " + login.request_cookie()))
         self.assertEqual(r.status, 303, r)
         self.assertEqual(r.location, "/protected/dest")
 

@@ -1,4 +1,4 @@
-"""Over https the session cookie carries Secure (mod_ssl, self-signed cert for
+"""Over https the session cookie carries Secure and the __Host- prefix (mod_ssl, self-signed cert for
 127.0.0.1, a second vhost with SSLEngine on)."""
 import os
 import subprocess
@@ -70,3 +70,47 @@ Listen 127.0.0.1:{p}
         acs = self.post_acs(self.response(rid), relay, jar=jar)
         self.assertEqual(acs.status, 303, acs)
         self.assertNotIn("secure", acs.set_cookie().lower())
+
+    # On https the session cookie is __Host-: Secure, Path=/, no Domain, so no
+    # related domain (nor an http page) can plant one; a cookie under the plain
+    # name is no session there. The sign-in request cookie is __Secure-,
+    # SameSite=None (Entra's POST is cross-site), for /saml/acs only.
+
+    def sign_in_https(self, path):
+        jar = self.jar()
+        r = curl(self.https + path, jar=jar, insecure=True)
+        self.assertEqual(r.status, 302, r)
+        q, xml = harness.decode_authn_request(r.location)
+        rid = harness.re.search(rb'\bID="([^"]+)"', xml).group(1).decode()
+        resp = az.make_response(harness.USER, self.https_acs, harness.SP_ENTITY_ID, rid,
+                                key=self.idp.key, cert=self.idp.cert, tenant=self.idp.tenant)
+        acs = curl(self.https_acs, data={"SAMLResponse": resp, "RelayState": q["RelayState"]},
+                   jar=jar, insecure=True)
+        self.assertEqual(acs.status, 303, acs)
+        return r, acs, jar
+
+    def test_session_cookie_has_the_host_prefix(self):
+        login, acs, jar = self.sign_in_https("/protected/host")
+        req = [v for v in login.all("Set-Cookie") if "-req-" in v.split("=")[0]]
+        self.assertEqual(len(req), 1, login)
+        self.assertTrue(req[0].startswith("__Secure-" + harness.COOKIE + "-req-"), req)
+        attrs = [a.strip().lower() for a in req[0].split(";")[1:]]
+        for a in ("path=/saml/acs", "secure", "samesite=none", "httponly"):
+            self.assertIn(a, attrs)
+        sc = acs.set_cookie()
+        self.assertTrue(sc.startswith("__Host-%s=" % harness.COOKIE), acs)
+        attrs = [a.strip().lower() for a in sc.split(";")[1:]]
+        self.assertIn("secure", attrs)
+        self.assertIn("path=/", attrs)
+        self.assertFalse([a for a in attrs if a.startswith("domain")], attrs)
+        page = curl(self.https + "/protected/host", jar=jar, insecure=True)
+        self.assertEqual(self.whoami(page)["REMOTE_USER"], harness.USER)
+        # The same session id under the plain name (what a related domain can
+        # plant) is no session on https.
+        plain = curl(self.https + "/protected/host", insecure=True,
+                     cookie="%s=%s" % (harness.COOKIE, acs.cookie_value()))
+        self.assertEqual(plain.status, 302, plain)
+        # Logout clears the prefixed cookie.
+        out = curl(self.https + "/saml/logout?ReturnTo=/", jar=jar, insecure=True)
+        self.assertTrue([v for v in out.all("Set-Cookie")
+                         if v.startswith("__Host-%s=;" % harness.COOKIE)], out)

@@ -69,15 +69,15 @@ static const char *response_to(apr_pool_t *p, const char *request_id)
     return tk_response_signed(p, &o, idp_key());
 }
 
-static saml_pending_request_t *remember_request(apr_pool_t *p, saml_store_t *st)
+/* A request the browser behind pol started (its sealed cookie in pol). */
+static saml_pending_request_t *remember_request(apr_pool_t *p, saml_acs_policy_t *pol)
 {
     saml_pending_request_t *req = apr_pcalloc(p, sizeof(*req));
 
     req->request_id = saml_random_id(p, "_");
     req->relay_state = saml_random_id(p, "rs");
     req->return_to = RETURN_TO;
-    ck_assert_int_eq(saml_pending_save(p, st, req, apr_time_now() + apr_time_from_sec(300)),
-                     APR_SUCCESS);
+    tk_browser_started(p, pol, req, apr_time_now() + apr_time_from_sec(300));
     return req;
 }
 
@@ -107,7 +107,7 @@ START_TEST(solicited_response_returns_to_stored_path)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t *req = remember_request(p, st);
+    saml_pending_request_t *req = remember_request(p, &pol);
     saml_acs_result_t *res;
     saml_err_t err;
     apr_status_t rv = consume(p, st, &pol, response_to(p, req->request_id), req->relay_state,
@@ -126,7 +126,7 @@ START_TEST(same_response_twice_is_a_replay)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t *req = remember_request(p, st);
+    saml_pending_request_t *req = remember_request(p, &pol);
     const char *xml = response_to(p, req->request_id), *unsolicited = response_to(p, NULL);
     saml_acs_result_t *res;
     saml_err_t err;
@@ -151,12 +151,12 @@ START_TEST(unknown_request_is_refused)
     saml_err_t err;
 
     assert_refused(consume(p, st, &pol, response_to(p, saml_random_id(p, "_")), NULL, &res,
-                           &err), SAML_EREJECTED, &err, "in-response-to", &res);
+                           &err), SAML_EREJECTED, &err, "request-cookie", &res);
 
     /* A request we sent, but whose time is up. */
     expired->request_id = saml_random_id(p, "_");
     expired->return_to = RETURN_TO;
-    ck_assert_int_eq(saml_pending_save(p, st, expired, apr_time_now() - 1), APR_SUCCESS);
+    tk_browser_started(p, &pol, expired, pol.response.now - 1);
     assert_refused(consume(p, st, &pol, response_to(p, expired->request_id), NULL, &res,
                            &err), SAML_EREJECTED, &err, "in-response-to", &res);
 }
@@ -167,7 +167,7 @@ START_TEST(request_is_answered_only_once)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t *req = remember_request(p, st);
+    saml_pending_request_t *req = remember_request(p, &pol);
     saml_acs_result_t *res;
     saml_err_t err;
 
@@ -184,7 +184,7 @@ START_TEST(relay_state_must_be_the_one_sent)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t *a = remember_request(p, st), *b = remember_request(p, st);
+    saml_pending_request_t *a = remember_request(p, &pol), *b = remember_request(p, &pol);
     saml_acs_result_t *res;
     saml_err_t err;
 
@@ -200,19 +200,17 @@ START_TEST(request_without_relay_state_wants_none)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t req = { NULL, NULL, "/" };
+    saml_pending_request_t req = { NULL, NULL, "/", NULL };
     saml_acs_result_t *res;
     saml_err_t err;
 
     req.request_id = saml_random_id(p, "_");
-    ck_assert_int_eq(saml_pending_save(p, st, &req, apr_time_now() + apr_time_from_sec(60)),
-                     APR_SUCCESS);
+    tk_browser_started(p, &pol, &req, apr_time_now() + apr_time_from_sec(60));
     assert_refused(consume(p, st, &pol, response_to(p, req.request_id), "/anything", &res,
                            &err), SAML_EREJECTED, &err, "relay-state", &res);
 
     req.request_id = saml_random_id(p, "_");
-    ck_assert_int_eq(saml_pending_save(p, st, &req, apr_time_now() + apr_time_from_sec(60)),
-                     APR_SUCCESS);
+    tk_browser_started(p, &pol, &req, apr_time_now() + apr_time_from_sec(60));
     ck_assert_int_eq(consume(p, st, &pol, response_to(p, req.request_id), NULL, &res, &err),
                      APR_SUCCESS);
     ck_assert_str_eq(res->return_to, "/");
@@ -279,7 +277,7 @@ START_TEST(invalid_response_consumes_nothing)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t *req = remember_request(p, st);
+    saml_pending_request_t *req = remember_request(p, &pol);
     tk_response_opts_t o;
     const char *good, *tampered, *wrong_audience;
     saml_acs_result_t *res;
@@ -360,9 +358,11 @@ START_TEST(unreachable_store_is_unavailable_not_accepted)
     apr_pool_t *p = tk_pool();
     saml_store_t st = { &broken_provider, NULL };
     saml_acs_policy_t pol = acs_policy(p);
+    saml_pending_request_t req = { "_0123456789abcdef", NULL, "/", NULL };
     saml_acs_result_t *res;
     saml_err_t err;
 
+    tk_browser_started(p, &pol, &req, apr_time_now() + apr_time_from_sec(60));
     assert_refused(consume(p, &st, &pol, response_to(p, NULL), "/x", &res, &err),
                    SAML_EUNAVAILABLE, &err, "store", &res);
     assert_refused(consume(p, &st, &pol, response_to(p, "_0123456789abcdef"), NULL, &res,
@@ -370,22 +370,83 @@ START_TEST(unreachable_store_is_unavailable_not_accepted)
 }
 END_TEST
 
-START_TEST(pending_save_refuses_unusable_requests)
+/* Login CSRF: a response to a request started elsewhere (the attacker's own
+ * browser) is refused in a browser that does not hold that request's cookie,
+ * and the refusal burns neither the request nor the assertion. */
+START_TEST(solicited_response_needs_the_browsers_cookie)
 {
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
-    saml_pending_request_t req = { NULL, "rs", "/" };
-    char long_id[SAML_STORE_KEY_MAX + 1];
-    apr_time_t exp = apr_time_now() + apr_time_from_sec(60);
+    saml_acs_policy_t attacker = acs_policy(p), victim = acs_policy(p);
+    saml_pending_request_t *req = remember_request(p, &attacker);
+    saml_pending_request_t *own = remember_request(p, &victim);
+    const char *xml = response_to(p, req->request_id);
+    saml_acs_result_t *res;
+    saml_err_t err;
+    apr_status_t rv;
 
-    ck_assert_int_eq(saml_pending_save(p, st, &req, exp), APR_EINVAL);
-    memset(long_id, 'a', sizeof(long_id) - 1);
-    long_id[sizeof(long_id) - 1] = '\0';
-    req.request_id = long_id;
-    ck_assert_int_eq(saml_pending_save(p, st, &req, exp), APR_EINVAL);
-    req.request_id = "_abc";
-    req.return_to = NULL;
-    ck_assert_int_eq(saml_pending_save(p, st, &req, exp), APR_EINVAL);
+    /* The victim's browser has cookies, only not this request's. */
+    assert_refused(consume(p, st, &victim, xml, req->relay_state, &res, &err), SAML_EREJECTED,
+                   &err, "request-cookie", &res);
+    /* Nor does the victim's cookie, put under the attacker's request's name, pass. */
+    victim.cookies = apr_pstrcat(p, saml_pending_cookie_name(p, TK_PENDING_BASE, req->request_id),
+                                 strchr(victim.cookies, '='), NULL);
+    assert_refused(consume(p, st, &victim, xml, req->relay_state, &res, &err), SAML_EREJECTED,
+                   &err, "request-cookie", &res);
+    (void)own;
+    /* The browser that started it still can: nothing was used up. */
+    rv = consume(p, st, &attacker, xml, req->relay_state, &res, &err);
+    ck_assert_msg(rv == APR_SUCCESS, "%s: %s", err.check, err.detail);
+    ck_assert_str_eq(res->pending_cookie,
+                     saml_pending_cookie_name(p, TK_PENDING_BASE, req->request_id));
+}
+END_TEST
+
+START_TEST(forged_or_foreign_cookie_is_refused)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = file_store(p);
+    saml_acs_policy_t pol = acs_policy(p), other_site = acs_policy(p);
+    saml_pending_request_t *req;
+    const char *xml, *name, *value;
+    char *flipped;
+    saml_acs_result_t *res;
+    saml_err_t err;
+
+    /* Sealed for another site of ours (same key, other scope). */
+    other_site.pending_key = &tk_pending_key;
+    other_site.pending_scope = "http://other.example:80|sequr_saml_session|x";
+    other_site.pending_cookie_base = TK_PENDING_BASE;
+    req = remember_request(p, &other_site);
+    xml = response_to(p, req->request_id);
+    pol.cookies = other_site.cookies;
+    pol.pending_key = &tk_pending_key;
+    pol.pending_scope = TK_PENDING_SCOPE;
+    pol.pending_cookie_base = TK_PENDING_BASE;
+    assert_refused(consume(p, st, &pol, xml, req->relay_state, &res, &err), SAML_EREJECTED,
+                   &err, "request-cookie", &res);
+
+    /* One bit changed in our own. */
+    pol.cookies = NULL;
+    req = remember_request(p, &pol);
+    xml = response_to(p, req->request_id);
+    name = saml_pending_cookie_name(p, TK_PENDING_BASE, req->request_id);
+    value = strchr(pol.cookies, '=') + 1;
+    flipped = apr_pstrdup(p, value);
+    flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
+    pol.cookies = apr_pstrcat(p, name, "=", flipped, NULL);
+    assert_refused(consume(p, st, &pol, xml, req->relay_state, &res, &err), SAML_EREJECTED,
+                   &err, "request-cookie", &res);
+    pol.cookies = apr_pstrcat(p, name, "=not-a-sealed-value", NULL);
+    assert_refused(consume(p, st, &pol, xml, req->relay_state, &res, &err), SAML_EREJECTED,
+                   &err, "request-cookie", &res);
+    /* Our key missing (the server could not load it): refused, not accepted. */
+    pol.cookies = apr_pstrcat(p, name, "=", value, NULL);
+    pol.pending_key = NULL;
+    assert_refused(consume(p, st, &pol, xml, req->relay_state, &res, &err), SAML_EREJECTED,
+                   &err, "request-cookie", &res);
+    pol.pending_key = &tk_pending_key;
+    ck_assert_int_eq(consume(p, st, &pol, xml, req->relay_state, &res, &err), APR_SUCCESS);
 }
 END_TEST
 
@@ -447,7 +508,8 @@ static Suite *acs_suite(void)
     tcase_add_test(tc, invalid_response_consumes_nothing);
     tcase_add_test(tc, replay_cache_tells_issuers_apart);
     tcase_add_test(tc, unreachable_store_is_unavailable_not_accepted);
-    tcase_add_test(tc, pending_save_refuses_unusable_requests);
+    tcase_add_test(tc, solicited_response_needs_the_browsers_cookie);
+    tcase_add_test(tc, forged_or_foreign_cookie_is_refused);
     tcase_add_test(tc, racing_processes_accept_a_response_once);
     suite_add_tcase(s, tc);
     return s;

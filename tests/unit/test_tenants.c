@@ -180,15 +180,14 @@ static const char *signed_response(apr_pool_t *p, const char *request_id)
     return tk_response_signed(p, &o, idp);
 }
 
-static saml_pending_request_t *pending(apr_pool_t *p, saml_store_t *st, const char *tenant)
+static saml_pending_request_t *pending(apr_pool_t *p, saml_acs_policy_t *pol, const char *tenant)
 {
     saml_pending_request_t *req = apr_pcalloc(p, sizeof(*req));
     req->request_id = saml_random_id(p, "_");
     req->relay_state = saml_random_id(p, "rs");
     req->return_to = "/contoso/page";
     req->tenant = tenant;
-    ck_assert_int_eq(saml_pending_save(p, st, req, apr_time_now() + apr_time_from_sec(300)),
-                     APR_SUCCESS);
+    tk_browser_started(p, pol, req, apr_time_now() + apr_time_from_sec(300));
     return req;
 }
 
@@ -205,7 +204,7 @@ START_TEST(request_answered_by_its_own_tenant)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = policy_for(p, "contoso");
-    saml_pending_request_t *req = pending(p, st, "contoso");
+    saml_pending_request_t *req = pending(p, &pol, "contoso");
     saml_err_t err = {0};
 
     ck_assert_int_eq(consume(p, st, &pol, signed_response(p, req->request_id), req->relay_state,
@@ -218,7 +217,7 @@ START_TEST(request_answered_by_another_tenant_refused)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = policy_for(p, "fabrikam");
-    saml_pending_request_t *req = pending(p, st, "contoso");
+    saml_pending_request_t *req = pending(p, &pol, "contoso");
     saml_err_t err = {0};
 
     ck_assert_int_eq(consume(p, st, &pol, signed_response(p, req->request_id), req->relay_state,
@@ -234,7 +233,7 @@ START_TEST(default_idp_request_is_not_a_tenants)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = policy_for(p, "contoso");
-    saml_pending_request_t *req = pending(p, st, NULL);   /* also: a record from before tenants */
+    saml_pending_request_t *req = pending(p, &pol, NULL);   /* also: a record from before tenants */
     saml_err_t err = {0};
 
     ck_assert_int_eq(consume(p, st, &pol, signed_response(p, req->request_id), req->relay_state,
@@ -242,7 +241,7 @@ START_TEST(default_idp_request_is_not_a_tenants)
     ck_assert_str_eq(err.check, "tenant");
 
     pol = policy_for(p, "");
-    req = pending(p, st, NULL);
+    req = pending(p, &pol, NULL);
     ck_assert_int_eq(consume(p, st, &pol, signed_response(p, req->request_id), req->relay_state,
                              &err), APR_SUCCESS);
 }

@@ -658,3 +658,26 @@ int tk_run_suite(Suite *s)
     srunner_free(sr);
     return failed ? 1 : 0;
 }
+
+const saml_pending_key_t tk_pending_key = {
+    { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 }
+};
+
+void tk_browser_started(apr_pool_t *p, saml_acs_policy_t *pol, const saml_pending_request_t *req,
+                        apr_time_t expiry)
+{
+    const char *value, *name;
+
+    if (pol->pending_key == NULL) {
+        pol->pending_key = &tk_pending_key;
+        pol->pending_scope = TK_PENDING_SCOPE;
+        pol->pending_cookie_base = TK_PENDING_BASE;
+    }
+    ck_assert_int_eq(saml_pending_seal(p, pol->pending_key, pol->pending_scope, req, expiry,
+                                       &value), APR_SUCCESS);
+    name = saml_pending_cookie_name(p, pol->pending_cookie_base, req->request_id);
+    ck_assert_ptr_nonnull(name);
+    pol->cookies = pol->cookies ? apr_pstrcat(p, pol->cookies, "; ", name, "=", value, NULL)
+                                : apr_pstrcat(p, name, "=", value, NULL);
+}

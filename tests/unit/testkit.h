@@ -212,6 +212,16 @@ const char *tk_sign_ex(apr_pool_t *p, const char *xml, const char *element_id,
  * a verifier for kp->cert (SHA-1 off), skew 180 s, now = apr_time_now(),
  * default XML limits, identity from the NameID. */
 saml_response_policy_t tk_policy(apr_pool_t *p, const tk_keypair_t *kp);
+
+/* The browser that started req, as the login handler leaves it: req sealed
+ * (until expiry) into its cookie, appended to pol's Cookie header, and pol
+ * set to read such cookies (a fixed test key and scope). */
+#include "acs.h"
+void tk_browser_started(apr_pool_t *p, saml_acs_policy_t *pol, const saml_pending_request_t *req,
+                        apr_time_t expiry);
+extern const saml_pending_key_t tk_pending_key;
+#define TK_PENDING_SCOPE "http://sp.example:80|sequr_saml_session|" TK_SP_ENTITY_ID
+#define TK_PENDING_BASE  "sequr_saml_session-req"
 /* A verifier over one or two certificates (second may be NULL). */
 saml_verifier_t *tk_verifier(apr_pool_t *p, X509 *a, X509 *b, int allow_sha1);
 
