@@ -21,7 +21,8 @@ apache2 apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libxmlsec1-openss
 check xmlsec1 openssl curl python3 python3-lxml python3-xmlsec python3-cryptography
 libaprutil1-dbd-sqlite3 sqlite3"
 TESTS="python3-pysaml2 clang libclang-rt-14-dev valgrind git wrk libapache2-mod-auth-mellon
-memcached redis-server chromium chromium-driver python3-selenium postgresql libaprutil1-dbd-pgsql"
+memcached redis-server chromium chromium-driver python3-selenium postgresql libaprutil1-dbd-pgsql
+debhelper dpkg-dev fakeroot lintian debootstrap"
 
 case "${1:-test}" in
     demo) PKGS="$BUILD" ;;
