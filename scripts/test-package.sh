@@ -4,8 +4,9 @@
 #   sh scripts/test-package.sh        (as root; about N minutes, see README)
 #
 # 1. builds libapache2-mod-sequr-saml_<version>_<arch>.deb with scripts/deb.sh
-#    unless one newer than every tracked file is already there (SEQUR_DEB=FILE
-#    tests that file instead), and runs lintian on it and on its .changes;
+#    unless one newer than every tracked file (but this test's own) is already
+#    there (SEQUR_DEB=FILE tests that file instead), and runs lintian on it and
+#    on its .changes;
 # 2. unpacks a debootstrap'd bookworm (minbase) into a temporary directory and
 #    runs `apt-get install ./libapache2-mod-sequr-saml_*.deb` there, which pulls
 #    apache2 and the libraries; checks the module (no .la), sequr_saml.load and
@@ -64,7 +65,15 @@ if [ -n "${SEQUR_DEB:-}" ]; then
     deb=$(cd "$(dirname "$SEQUR_DEB")" && pwd)/$(basename "$SEQUR_DEB")
 else
     deb=$top/${PKG}_${VERSION}_$ARCH.deb
-    if [ ! -f "$deb" ] || [ -n "$(git ls-files -z 2>/dev/null | xargs -0 -r find 2>/dev/null -newer "$deb" -type f -print | head -n 1)" ]; then
+    newer=""
+    if [ -f "$deb" ]; then
+        newer=$(git ls-files 2>/dev/null | grep -v -e '^scripts/test-package[.]sh$' -e '^tests/package/' |
+                while IFS= read -r f; do
+                    if [ "$f" -nt "$deb" ]; then echo "$f"; break; fi
+                done)
+    fi
+    if [ ! -f "$deb" ] || [ -n "$newer" ]; then
+        [ -z "$newer" ] || echo "--- $newer is newer than $(basename "$deb")"
         echo "--- sh scripts/deb.sh"
         if ! sh scripts/deb.sh; then
             bad "scripts/deb.sh builds the package"; finish; exit 1
@@ -77,7 +86,7 @@ ok "package $(basename "$deb")"
 changes=${deb%.deb}.changes
 for f in "$deb" "$changes"; do
     [ -f "$f" ] || { bad "lintian: no $(basename "$f")"; continue; }
-    out=$(lintian --no-tag-display-limit "$f" 2>&1 | grep -v 'running with root privileges' || true)
+    out=$(lintian --tag-display-limit 0 "$f" 2>&1 | grep -v 'running with root privileges' || true)
     [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    lintian: /'
     if printf '%s\n' "$out" | grep -q '^E:'; then
         bad "lintian $(basename "$f"): errors"
@@ -173,6 +182,7 @@ if [ ! -s "$TARBALL" ]; then
     rm -rf --one-file-system "$boot"; boot=""
 fi
 tar -C "$root" --numeric-owner -xpzf "$TARBALL"
+chmod 755 "$root"          # mktemp's 0700 would keep www-data out of the chroot's /
 cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
 URIs: $MIRROR
@@ -198,13 +208,16 @@ chmod 644 "$root/tmp/$(basename "$deb")"
 
 # --------------------------------------------------------------------------- install
 echo "--- apt-get install ./$(basename "$deb") in a clean Debian 12 chroot"
-APT="apt-get -y -q -o DPkg::Lock::Timeout=60 --no-install-recommends"
+APT="apt-get -y -q -o DPkg::Lock::Timeout=60"
 if inroot $APT update >"$work/apt.log" 2>&1 &&
    inroot sh -c "cd /tmp && $APT install ./$(basename "$deb")" >>"$work/apt.log" 2>&1; then
     ok "apt-get install ./$(basename "$deb") (pulls $(grep -c '^Setting up' "$work/apt.log") packages, apache2 among them: $(inroot dpkg-query -W -f='${Version}' apache2 2>/dev/null))"
 else
     tail -n 40 "$work/apt.log"
     bad "apt-get install ./$(basename "$deb")"; finish; exit 1
+fi
+if [ ! -x "$root/usr/sbin/apache2ctl" ] || [ ! -f "$root/usr/share/apache2/apache2-maintscript-helper" ]; then
+    bad "apache2 (apache2ctl, apache2-maintscript-helper) installed with the package"; finish; exit 1
 fi
 
 mods=$root/usr/lib/apache2/modules
@@ -249,7 +262,7 @@ user=alice.smith@contoso.example
 case "$metadata" in /etc/apache2/*) ;; *) bad "conf/example-site.conf: no SequrSAMLIdPMetadataFile under /etc/apache2"; finish; exit 1 ;; esac
 
 # The IdP runs on this host, with a throwaway key pair.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Microsoft Azure Federated SSO Certificate" \
+openssl req -x509 -newkey rsa:2048 -nodes -days 60 -subj "/CN=Microsoft Azure Federated SSO Certificate" \
     -keyout "$work/idp.key" -out "$work/idp.crt" >/dev/null 2>&1
 $PY tests/idp/azure_idp.py --port 0 --key "$work/idp.key" --cert "$work/idp.crt" \
     --sp-acs "$site/saml/acs" --sp-entity-id "$entity" --public-host localhost \
