@@ -1,7 +1,12 @@
 #!/bin/sh
 # Test the Debian package on a clean Debian 12 (bookworm), never on this host:
 #
-#   sh scripts/test-package.sh        (as root; about N minutes, see README)
+#   sh scripts/test-package.sh        (as root)
+#
+# About 8 minutes on 2 busy cores when the package is (re)built first (the
+# build about 4, lintian 1, the chroot part 3), about 4 with the package
+# already built and the chroot cached; the first run bootstraps the chroot
+# (a few minutes more).
 #
 # 1. builds libapache2-mod-sequr-saml_<version>_<arch>.deb with scripts/deb.sh
 #    unless one newer than every tracked file (but this test's own) is already
