@@ -3,10 +3,10 @@
 #
 #   sh scripts/test-package.sh        (as root)
 #
-# About 8 minutes on 2 busy cores when the package is (re)built first (the
-# build about 4, lintian 1, the chroot part 3), about 4 with the package
-# already built and the chroot cached; the first run bootstraps the chroot
-# (a few minutes more).
+# Measured on 2 cores shared with other builds: about 8 minutes when the
+# package is (re)built first (the build 4 to 5 of them), 1.5 minutes with the
+# package built and the chroot cached; the first run also bootstraps the
+# chroot (about 4 minutes more).
 #
 # 1. builds libapache2-mod-sequr-saml_<version>_<arch>.deb with scripts/deb.sh
 #    unless one newer than every tracked file (but this test's own) is already
