@@ -2,7 +2,10 @@
 # Install, with Debian's packages, whatever the demo or the tests need and is
 # missing, and leave the host's services and its Apache as they were.
 #
-#   sh scripts/install-deps.sh [demo|test]      (default: test)
+#   sh scripts/install-deps.sh [demo|test|deb]      (default: test)
+#
+# deb is what scripts/deb.sh needs to build the Debian package; test includes
+# it, and lintian and debootstrap for scripts/test-package.sh.
 #
 # Debian's maintainer scripts start and enable the services of the packages they
 # install (apache2, memcached, redis-server, postgresql) and enable Apache
@@ -21,12 +24,17 @@ apache2 apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libxmlsec1-openss
 check xmlsec1 openssl curl python3 python3-lxml python3-xmlsec python3-cryptography
 libaprutil1-dbd-sqlite3 sqlite3"
 TESTS="python3-pysaml2 clang libclang-rt-14-dev valgrind git wrk libapache2-mod-auth-mellon
-memcached redis-server chromium chromium-driver python3-selenium postgresql libaprutil1-dbd-pgsql"
+memcached redis-server chromium chromium-driver python3-selenium postgresql libaprutil1-dbd-pgsql
+lintian debootstrap"
+DEB="build-essential autoconf automake libtool pkg-config
+apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libssl-dev zlib1g-dev
+debhelper dpkg-dev fakeroot"
 
 case "${1:-test}" in
     demo) PKGS="$BUILD" ;;
-    test) PKGS="$BUILD $TESTS" ;;
-    *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+    test) PKGS="$BUILD $TESTS $DEB" ;;
+    deb) PKGS="$DEB" ;;
+    *) echo "usage: $0 [demo|test|deb]" >&2; exit 2 ;;
 esac
 
 installed() {
@@ -82,9 +90,10 @@ services_before=$(mktemp)
 apache_before=$(mktemp)
 services >"$services_before"
 # apache2 alone first, so that its own defaults are the reference for Apache.
-if echo "$missing" | grep -qw apache2; then
-    $APT install apache2 >/dev/null
-fi
+# (the word apache2 exactly: "apache2-dev" alone must not install apache2)
+case "$missing " in
+    *" apache2 "*) $APT install apache2 >/dev/null ;;
+esac
 apache_enabled >"$apache_before"
 # shellcheck disable=SC2086
 $APT install $missing >/dev/null

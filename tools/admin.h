@@ -26,6 +26,7 @@ typedef struct admin_command_spec admin_command_spec_t;
 typedef struct admin_args {
     const admin_command_spec_t *command;  /* NULL with help and no command */
     int help;                             /* -h/--help anywhere */
+    int version;                          /* --version anywhere (help wins) */
     const char *db_file;                  /* --db FILE */
     const char *dbd_driver;               /* --dbd DRIVER */
     const char *dbd_params;               /* --params STRING */

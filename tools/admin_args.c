@@ -34,6 +34,7 @@ const char admin_usage_main[] =
     "  --dbd DRIVER --params S   any APR DBD store instead, as DBDriver and DBDParams say,\n"
     "                            e.g. --dbd pgsql --params \"host=db1 dbname=sequr user=sequr\"\n"
     "  -h, --help                this text; COMMAND --help explains a command\n"
+    "  --version                 the version of sequr-saml-admin and mod_sequr_saml\n"
     "\n"
     "Names are compared in ASCII lowercase, as Azure compares user principal names;\n"
     "the spelling given to 'user add' is what REMOTE_USER becomes.\n"
@@ -340,12 +341,15 @@ int admin_parse_args(apr_pool_t *p, int argc, const char *const *argv, admin_arg
     a->operands = apr_array_make(p, 4, sizeof(const char *));
     a->options = apr_table_make(p, 4);
     *error = NULL;
-    /* --help anywhere wins over every mistake but an unknown command, so the
-     * first error is remembered and reported only when no help was asked. */
+    /* --help (then --version) anywhere wins over every mistake but an unknown
+     * command, so the first error is remembered and reported only when neither
+     * was asked. */
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i], *err = NULL;
         if (!options_done && is_help(arg))
             a->help = 1;
+        else if (!options_done && !strcmp(arg, "--version"))
+            a->version = 1;
         else if (!options_done && !strcmp(arg, "--"))
             options_done = 1;
         else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
@@ -363,7 +367,7 @@ int admin_parse_args(apr_pool_t *p, int argc, const char *const *argv, admin_arg
         if (err && !first_error)
             first_error = err;
     }
-    if (a->help)
+    if (a->help || a->version)
         return ADMIN_EXIT_OK;
     if (first_error) {
         *error = first_error;

@@ -6,6 +6,8 @@
  * Exit codes (admin.h): 0 done, 1 usage error, 2 refused (user unknown or
  * already present, files exist, metadata refused, check found problems),
  * 3 system error (database, unreadable or unwritable file). */
+#include "build-config.h"     /* PACKAGE_VERSION, from configure.ac's AC_INIT */
+
 #include <apr_general.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +57,8 @@ int main(int argc, const char *const *argv)
     }
     else if (args.help)
         fputs(args.command ? args.command->usage : admin_usage_main, stdout);
+    else if (args.version)
+        printf("sequr-saml-admin (mod_sequr_saml) %s\n", PACKAGE_VERSION);
     else if (saml_crypto_init() != APR_SUCCESS)
         rc = admin_complain(ADMIN_EXIT_SYSTEM, "cannot initialise libxml2/xmlsec");
     else

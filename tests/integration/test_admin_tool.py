@@ -124,6 +124,16 @@ class AdminTool(unittest.TestCase):
         self.assertIn("Exit status", admin("--help")[1])
         self.assertFalse(os.path.exists(self.db), "--help must not create the store")
 
+    def test_version(self):
+        # The version is configure.ac's AC_INIT one (the Debian package's upstream version).
+        with open(os.path.join(harness.SRCDIR, "configure.ac")) as f:
+            version = re.search(r"AC_INIT\(\[[^]]*\], *\[([^]]*)\]", f.read()).group(1)
+        for args in (["--version"], ["--db", self.db, "user", "list", "--version"]):
+            rc, out, err = admin(*args)
+            self.assertEqual((rc, out, err), (0, "sequr-saml-admin (mod_sequr_saml) %s\n" % version, ""),
+                             args)
+        self.assertFalse(os.path.exists(self.db), "--version must not create the store")
+
     def test_any_dbd_driver_through_dbd_and_params(self):
         # --dbd sqlite3 --params FILE is the same store as --db FILE.
         self.run_ok("init")

@@ -97,6 +97,27 @@ START_TEST(help_anywhere)
 }
 END_TEST
 
+START_TEST(version_anywhere)
+{
+    ck_assert_int_eq(parse("--version"), ADMIN_EXIT_OK);
+    ck_assert(args.version);
+    ck_assert(!args.help);
+    ck_assert_ptr_null(args.command);
+    /* Like --help, it wins over a mistake elsewhere on the line ... */
+    ck_assert_int_eq(parse("user", "frob", "--version"), ADMIN_EXIT_OK);
+    ck_assert(args.version);
+    ck_assert_int_eq(parse("--bogus", "--version"), ADMIN_EXIT_OK);
+    /* ... and --help wins over it. */
+    ck_assert_int_eq(parse("--version", "--help"), ADMIN_EXIT_OK);
+    ck_assert(args.help);
+    /* An operand, not the option, after "--". */
+    ck_assert_int_eq(parse("--db", "x.db", "user", "add", "--", "--version"), ADMIN_EXIT_OK);
+    ck_assert(!args.version);
+    ck_assert_str_eq(admin_operand(&args, 1), "--version");
+    assert_usage_error(parse("frob", "--version"), "unknown command 'frob'");
+}
+END_TEST
+
 START_TEST(missing_or_extra_operands)
 {
     assert_usage_error(parse("--db", "x.db", "user"), "user needs a subcommand");
@@ -230,6 +251,7 @@ int main(void)
     tcase_add_test(tc, no_command_or_unknown_command);
     tcase_add_test(tc, unknown_or_incomplete_options);
     tcase_add_test(tc, help_anywhere);
+    tcase_add_test(tc, version_anywhere);
     tcase_add_test(tc, missing_or_extra_operands);
     tcase_add_test(tc, store_options);
     tcase_add_test(tc, bad_user_names);
