@@ -31,7 +31,11 @@ case "${1:-test}" in
 esac
 
 installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' && return 0
+    # or an installed package provides the name: Debian 13's 64-bit time_t
+    # renames (libxmlsec1t64-openssl for libxmlsec1-openssl) keep the old one
+    dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null | sed -n 's/^install ok installed|//p' |
+        tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx -- "$1"
 }
 
 # The fuzzers need libFuzzer and the sanitizer runtimes of the very clang that
