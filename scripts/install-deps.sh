@@ -23,7 +23,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
 apache2 apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev
 check xmlsec1 openssl curl python3 python3-lxml python3-xmlsec python3-cryptography
 libaprutil1-dbd-sqlite3 sqlite3"
-TESTS="python3-pysaml2 clang libclang-rt-14-dev valgrind git wrk libapache2-mod-auth-mellon
+TESTS="python3-pysaml2 clang valgrind git wrk libapache2-mod-auth-mellon
 memcached redis-server chromium chromium-driver python3-selenium postgresql libaprutil1-dbd-pgsql
 lintian debootstrap"
 DEB="build-essential autoconf automake libtool pkg-config
@@ -38,16 +38,44 @@ case "${1:-test}" in
 esac
 
 installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' && return 0
+    # or an installed package provides the name: Debian 13's 64-bit time_t
+    # renames (libxmlsec1t64-openssl for libxmlsec1-openssl) keep the old one
+    dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null | sed -n 's/^install ok installed|//p' |
+        tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx -- "$1"
 }
 
-missing=""
-for p in $PKGS; do
-    installed "$p" || missing="$missing $p"
-done
-[ -n "$missing" ] || exit 0
-echo "installing:$missing"
+# The fuzzers need libFuzzer and the sanitizer runtimes of the very clang that
+# `clang` brings, in libclang-rt-N-dev: N is 14 on Debian 12, 19 on Debian 13.
+# N is read from clang's dependency on clang-N (installed, else apt's lists).
+clang_rt() {
+    if installed clang; then
+        deps=$(dpkg-query -W -f='${Depends}' clang)
+    else
+        deps=$(apt-cache depends clang 2>/dev/null | sed -n 's/^ *Depends: //p')
+    fi
+    n=$(printf '%s\n' "$deps" | grep -o 'clang-[0-9][0-9]*' | head -n 1)
+    [ -z "$n" ] || echo "libclang-rt-${n#clang-}-dev"
+}
 
+want() {
+    missing=""
+    for p in $PKGS; do
+        installed "$p" || missing="$missing $p"
+    done
+    if [ "${1:-test}" = test ]; then
+        rt=$(clang_rt)
+        if [ -n "$rt" ]; then
+            installed "$rt" || missing="$missing $rt"
+        elif [ "${2:-}" = updated ]; then
+            echo "apt knows no clang: cannot tell which libclang-rt-N-dev" >&2; exit 1
+        else
+            missing="$missing clang"     # unknown before apt-get update
+        fi
+    fi
+}
+want "${1:-test}"
+[ -n "$missing" ] || exit 0
 export DEBIAN_FRONTEND=noninteractive
 # apt waits this long for another apt/dpkg (unattended-upgrades) to let go.
 APT="apt-get -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends"
@@ -85,7 +113,10 @@ until apt-get -qq update; do
     [ $tries -lt 60 ] || { echo "apt-get update kept failing" >&2; exit 1; }
     sleep 10
 done
+want "${1:-test}" updated
+[ -n "$missing" ] || exit 0
 
+echo "installing:$missing"
 services_before=$(mktemp)
 apache_before=$(mktemp)
 services >"$services_before"

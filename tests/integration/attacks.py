@@ -122,6 +122,40 @@ def sign_with_template(node, sig, key_path=None, cert_path=None, hmac_secret=Non
     return sig
 
 
+def sign_by_hand(node, sig, key_path, cert_path):
+    """sign_with_template for one Reference "#ID" with [enveloped, exc-c14n],
+    exc-c14n SignedInfo and rsa-md5/rsa-sha1/rsa-sha256, computed with hashlib
+    and cryptography instead of xmlsec: Debian 13's xmlsec1 (1.2.41) is built
+    without MD5, so the MD5 forgeries cannot come from xmlsec there."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    issuer = node.find("saml:Issuer", NS)
+    node.insert(list(node).index(issuer) + 1 if issuer is not None else 0, sig)
+    si = sig.find("ds:SignedInfo", NS)
+    ref = si.find("ds:Reference", NS)
+    if ref.get("URI") != "#" + node.get("ID"):
+        raise AssertionError("test bug: sign_by_hand signs the node itself")
+    enveloped = copy.deepcopy(node)
+    for s in enveloped.findall("ds:Signature", NS):
+        enveloped.remove(s)
+    digest = ref.find("ds:DigestMethod", NS).get("Algorithm").rsplit("#", 1)[1]
+    ref.find("ds:DigestValue", NS).text = base64.b64encode(hashlib.new(
+        digest, etree.tostring(enveloped, method="c14n", exclusive=True)).digest()).decode()
+    method = si.find("ds:SignatureMethod", NS).get("Algorithm").rsplit("#", 1)[1]
+    algorithm = {"rsa-md5": hashes.MD5, "rsa-sha1": hashes.SHA1,
+                 "rsa-sha256": hashes.SHA256}[method]()
+    with open(key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), None)
+    sig.find("ds:SignatureValue", NS).text = base64.b64encode(key.sign(
+        etree.tostring(si, method="c14n", exclusive=True), padding.PKCS1v15(),
+        algorithm)).decode()
+    cert = sig.find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
+    if cert is not None:
+        with open(cert_path) as f:
+            cert.text = "".join(line.strip() for line in f if not line.startswith("-----")) + "\n"
+    return sig
+
+
 class PortWatch:
     """A TCP listener on 127.0.0.1 that counts connection attempts: put its URL
     where a careless parser would fetch from (external DTD, RetrievalMethod)."""

@@ -15,7 +15,7 @@ from lxml import etree
 import xmlsec
 
 from attacks import (AttackCase, PortWatch, VICTIM, NS, q, find, assertion_of, signature_of,
-                     signature_template, sign_with_template, reference_digest)
+                     signature_template, sign_with_template, sign_by_hand, reference_digest)
 from harness import az
 
 MALLORY = "mallory@contoso.example"
@@ -258,9 +258,8 @@ class KeysAndAlgorithms(AttackCase):
                 def make(rid):
                     resp = self.build(rid, user=MALLORY)
                     a = assertion_of(resp)
-                    sign_with_template(a, signature_template(["#" + a.get("ID")], sig_alg,
-                                                             digest_alg),
-                                       self.idp.key, self.idp.cert)
+                    sign_by_hand(a, signature_template(["#" + a.get("ID")], sig_alg, digest_alg),
+                                 self.idp.key, self.idp.cert)
                     return resp
                 self.refused(make, 403, "signature-shape")
 
@@ -288,8 +287,8 @@ class Sha1WhenEnabled(AttackCase):
         def make(rid):
             resp = self.build(rid, user=MALLORY)
             a = assertion_of(resp)
-            sign_with_template(a, signature_template(["#" + a.get("ID")], RSA_MD5, MD5),
-                               self.idp.key, self.idp.cert)
+            sign_by_hand(a, signature_template(["#" + a.get("ID")], RSA_MD5, MD5),
+                         self.idp.key, self.idp.cert)
             return resp
         self.refused(make, 403, "signature-shape")
 

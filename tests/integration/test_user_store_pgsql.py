@@ -6,6 +6,7 @@ the same cases as the SQLite store: active users get in under the stored
 spelling, unknown and inactive users see the same 403 page, deactivation ends
 a session within the recheck interval, and a stopped database means 503 and
 no session (and the session works again when the database is back)."""
+import glob
 import os
 import re
 import shutil
@@ -18,7 +19,21 @@ from harness import MODULES, AS_ROOT, Apache, IdPProcess, SamlTestCase, free_por
     module_available, saml_directives, tempdir
 
 ADMIN = os.path.join(harness.BUILDDIR, "sequr-saml-admin")
-PG_BIN = os.environ.get("SEQUR_PG_BIN", "/usr/lib/postgresql/15/bin")
+
+
+def pg_bin():
+    """Debian's server binaries live under the major version: 15 on Debian 12, 17 on
+    Debian 13. The newest one installed, or SEQUR_PG_BIN."""
+    if os.environ.get("SEQUR_PG_BIN"):
+        return os.environ["SEQUR_PG_BIN"]
+    found = [d for d in glob.glob("/usr/lib/postgresql/*/bin")
+             if os.path.basename(os.path.dirname(d)).isdigit()
+             and os.path.exists(os.path.join(d, "initdb"))]
+    found.sort(key=lambda d: int(os.path.basename(os.path.dirname(d))))
+    return found[-1] if found else "/usr/lib/postgresql/15/bin"
+
+
+PG_BIN = pg_bin()
 DBD_PGSQL = "/usr/lib/x86_64-linux-gnu/apr-util-1/apr_dbd_pgsql-1.so"
 LOAD_DBD = "LoadModule dbd_module %s/mod_dbd.so" % MODULES
 CONTACT = "the Sequr desk <desk@contoso.example>"
