@@ -1,6 +1,8 @@
 #!/bin/sh
 # Build and test on Debian 13 (trixie) from a Debian 12 host: a debootstrap'd
-# trixie chroot gets what scripts/install-deps.sh installs (run inside it), a
+# trixie chroot gets what scripts/install-deps.sh installs (run inside it, and
+# checked by tests/host-state.sh to leave the fresh system's services and Apache
+# modules as they were), a
 # copy of the tracked tree, and runs `SEQUR_QUICK=1 scripts/test.sh` there: the
 # build (gcc 14, OpenSSL 3.5, httpd 2.4.6x) and `make check`, unit programs and
 # the whole integration suite (memcached, Redis, PostgreSQL, Chromium included).
@@ -121,7 +123,12 @@ git ls-files -z | xargs -0 tar cf - | tar xf - -C "$root/src"
 cat >"$root/run-tests.sh" <<'EOF_RUN'
 set -eu
 cd /src
+# A fresh Debian: install-deps.sh must leave its services and Apache as found.
+sh tests/host-state.sh snapshot /tmp/host-before
 sh scripts/install-deps.sh test
+host_rc=0
+hs=$(sh tests/host-state.sh compare /tmp/host-before) || host_rc=1
+echo "$hs" | sed 's/^/host-state: /'
 . /etc/os-release
 echo "$PRETTY_NAME: $(gcc --version | head -n 1); $(openssl version); $(/usr/sbin/apache2 -v | head -n 1);"\
      "xmlsec1 $(xmlsec1 --version); libxml2 $(dpkg-query -W -f='${Version}' libxml2);"\
@@ -134,6 +141,7 @@ if [ $rc -ne 0 ] && [ -f tests/integration/run.log ]; then
     grep -E '(FAIL|ERROR)$' tests/integration/run.log | head -n 20 || true
     tail -n 30 tests/integration/run.log
 fi
+[ $host_rc -eq 0 ] || rc=1
 exit $rc
 EOF_RUN
 
@@ -154,6 +162,7 @@ unshare --mount --propagation private sh -eu -c '
 # The build's warnings, then the suite's result as test.sh printed it.
 grep -E 'warning:' "$log" | sort -u | head -n 40 || true
 grep -v -E '^(Selecting|Preparing|Unpacking|Setting up|Processing|Created symlink|\(Reading)' "$log" | tail -n 150
+grep -E '^host-state: ' "$log" || true
 elapsed=$(( $(date +%s) - started ))
 echo "test-debian13: $((elapsed / 60)) min $((elapsed % 60)) s"
 last=$(grep -E '^make check: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
@@ -164,6 +173,14 @@ if [ -z "$last" ]; then
 fi
 passed=$(echo "$last" | awk '{ print $3 }')
 failed=$(echo "$last" | awk '{ print $5 }')
+# install-deps.sh left the fresh system's services and Apache as it found them
+host=$(grep -E '^host-state: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+if [ -n "$host" ]; then
+    passed=$((passed + $(echo "$host" | awk '{ print $2 }')))
+    failed=$((failed + $(echo "$host" | awk '{ print $4 }')))
+else
+    failed=$((failed + 1))
+fi
 [ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "debian13: $passed passed, $failed failed"
 [ "$rc" = 0 ] && [ "$failed" = 0 ]
