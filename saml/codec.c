@@ -271,6 +271,53 @@ apr_status_t saml_inflate(apr_pool_t *p, const unsigned char *in, apr_size_t len
     return APR_SUCCESS;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+saml_pct_result_t saml_percent_decode(const char *in, apr_size_t len, unsigned flags, char *out,
+                                      apr_size_t *out_len, apr_size_t *at)
+{
+    apr_size_t i, o = 0;
+
+    for (i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == '+' && (flags & SAML_PCT_PLUS)) {
+            c = ' ';
+        }
+        else if (c == '%') {
+            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
+            if (hi >= 0 && lo >= 0) {
+                c = (char)(hi * 16 + lo);
+                if (c == '\0' && (flags & SAML_PCT_NO_NUL)) {
+                    *at = i;
+                    return SAML_PCT_NUL;
+                }
+                out[o++] = c;
+                i += 2;
+                continue;
+            }
+            if (!(flags & SAML_PCT_LENIENT)) {
+                *at = i;
+                return SAML_PCT_BAD_ESCAPE;
+            }
+        }
+        if (c == '\0' && (flags & SAML_PCT_NO_NUL)) {
+            *at = i;
+            return SAML_PCT_NUL;
+        }
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return SAML_PCT_OK;
+}
+
 const char *saml_url_encode(apr_pool_t *p, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";

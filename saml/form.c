@@ -6,13 +6,7 @@
 #include <apr_strings.h>
 #include <string.h>
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+#include "codec.h"
 
 /* Decode in[0..len) ('+' is a space, %XX a byte) into a fresh string.
  * what names the part for the error detail. */
@@ -20,27 +14,17 @@ static apr_status_t form_decode(apr_pool_t *p, const char *in, apr_size_t len,
                                 const char *what, char **out, saml_err_t *err)
 {
     char *buf = apr_palloc(p, len + 1);
-    apr_size_t i, o = 0;
+    apr_size_t n, at;
 
-    for (i = 0; i < len; i++) {
-        char c = in[i];
-        if (c == '+') {
-            c = ' ';
-        }
-        else if (c == '%') {
-            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                return saml_fail(p, err, SAML_EMALFORMED, "form",
-                                 "bad percent escape in %s at offset %" APR_SIZE_T_FMT, what, i);
-            c = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        if (c == '\0')
-            return saml_fail(p, err, SAML_EMALFORMED, "form", "NUL byte in %s", what);
-        buf[o++] = c;
+    switch (saml_percent_decode(in, len, SAML_PCT_PLUS | SAML_PCT_NO_NUL, buf, &n, &at)) {
+    case SAML_PCT_BAD_ESCAPE:
+        return saml_fail(p, err, SAML_EMALFORMED, "form",
+                         "bad percent escape in %s at offset %" APR_SIZE_T_FMT, what, at);
+    case SAML_PCT_NUL:
+        return saml_fail(p, err, SAML_EMALFORMED, "form", "NUL byte in %s", what);
+    case SAML_PCT_OK:
+        break;
     }
-    buf[o] = '\0';
     *out = buf;
     return APR_SUCCESS;
 }

@@ -104,38 +104,14 @@ apr_status_t saml_redirect_encode(apr_pool_t *p, const char *base_url, const cha
 
 /* ---- parsing --------------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* URL-decode ('+' is a space); NULL on a bad escape or a NUL byte. */
 static char *url_decode(apr_pool_t *p, const char *in, apr_size_t len)
 {
     char *out = apr_palloc(p, len + 1);
-    apr_size_t i, o = 0;
+    apr_size_t n, at;
 
-    for (i = 0; i < len; i++) {
-        char c = in[i];
-        if (c == '+') {
-            c = ' ';
-        }
-        else if (c == '%') {
-            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                return NULL;
-            c = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        if (c == '\0')
-            return NULL;
-        out[o++] = c;
-    }
-    out[o] = '\0';
+    if (saml_percent_decode(in, len, SAML_PCT_PLUS | SAML_PCT_NO_NUL, out, &n, &at) != SAML_PCT_OK)
+        return NULL;
     return out;
 }
 

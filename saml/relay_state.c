@@ -9,45 +9,19 @@
 #include <apr_strings.h>
 #include <string.h>
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+#include "codec.h"
 
-/* Percent-decode in[0..len) into out (at least len + 1 bytes), returning the
- * decoded length. A '%' not followed by two hex digits is refused when strict
- * and copied literally otherwise: the second round runs on text whose '%'
- * signs may be literal ("/100%25" is the path "/100%"). */
+/* Percent-decode in[0..len) into out (at least len + 1 bytes), with the
+ * decoded length in *outlen. A '%' not followed by two hex digits is refused
+ * when strict and kept literally otherwise: the second round runs on text
+ * whose '%' signs may be literal ("/100%25" is the path "/100%"). A decoded NUL
+ * is kept: the shape rule counts it as a control character. */
 static int percent_decode(const char *in, apr_size_t len, char *out, int strict,
                           apr_size_t *outlen)
 {
-    apr_size_t i, o = 0;
-
-    for (i = 0; i < len; i++) {
-        int hi = -1, lo = -1;
-        if (in[i] == '%' && i + 2 < len) {
-            hi = hex_value(in[i + 1]);
-            lo = hex_value(in[i + 2]);
-        }
-        if (in[i] == '%' && (hi < 0 || lo < 0)) {
-            if (strict)
-                return 0;
-            out[o++] = in[i];
-        }
-        else if (in[i] == '%') {
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        else {
-            out[o++] = in[i];
-        }
-    }
-    out[o] = '\0';
-    *outlen = o;
-    return 1;
+    apr_size_t at;
+    return saml_percent_decode(in, len, strict ? 0 : SAML_PCT_LENIENT, out, outlen, &at) ==
+           SAML_PCT_OK;
 }
 
 /* The shape rule on one form of the string, of length len (a decoded NUL

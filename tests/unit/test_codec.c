@@ -227,6 +227,43 @@ START_TEST(random_ids_have_prefix_and_128_bits_of_hex)
 }
 END_TEST
 
+/* The one percent-decoder of forms, query strings and return paths. */
+static saml_pct_result_t pct(const char *in, unsigned flags, char *out, apr_size_t *n,
+                             apr_size_t *at)
+{
+    return saml_percent_decode(in, strlen(in), flags, out, n, at);
+}
+
+START_TEST(percent_decode_by_flags)
+{
+    char out[64];
+    apr_size_t n = 99, at = 99;
+
+    ck_assert_int_eq(pct("a%41+b%2f%2F", SAML_PCT_PLUS, out, &n, &at), SAML_PCT_OK);
+    ck_assert_str_eq(out, "aA b//");
+    ck_assert_uint_eq(n, 6);
+    ck_assert_int_eq(pct("a+b", 0, out, &n, &at), SAML_PCT_OK);
+    ck_assert_str_eq(out, "a+b");
+    /* a '%' without two hex digits: refused where it stands, or kept */
+    ck_assert_int_eq(pct("ab%4", 0, out, &n, &at), SAML_PCT_BAD_ESCAPE);
+    ck_assert_uint_eq(at, 2);
+    ck_assert_int_eq(pct("%zz", 0, out, &n, &at), SAML_PCT_BAD_ESCAPE);
+    ck_assert_uint_eq(at, 0);
+    ck_assert_int_eq(pct("/100%25%", SAML_PCT_LENIENT, out, &n, &at), SAML_PCT_OK);
+    ck_assert_str_eq(out, "/100%%");
+    /* NUL, decoded or literal, only refused when asked */
+    ck_assert_int_eq(pct("x%00y", SAML_PCT_NO_NUL, out, &n, &at), SAML_PCT_NUL);
+    ck_assert_uint_eq(at, 1);
+    ck_assert_int_eq(saml_percent_decode("x\0y", 3, SAML_PCT_NO_NUL, out, &n, &at), SAML_PCT_NUL);
+    ck_assert_uint_eq(at, 1);
+    ck_assert_int_eq(pct("x%00y", 0, out, &n, &at), SAML_PCT_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(out[1], 0);
+    ck_assert_int_eq(pct("", 0, out, &n, &at), SAML_PCT_OK);
+    ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -242,6 +279,7 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, inflate_stops_deflate_bomb_early);
     tcase_add_test(tc, inflate_refuses_garbage_truncation_and_trailing_data);
     tcase_add_test(tc, url_encode_keeps_only_unreserved);
+    tcase_add_test(tc, percent_decode_by_flags);
     tcase_add_test(tc, random_ids_have_prefix_and_128_bits_of_hex);
     suite_add_tcase(s, tc);
     return s;
