@@ -45,7 +45,7 @@ snapshot)
       echo "## apache"; apache_enabled
       echo "## apache2 installed"
       dpkg-query -W -f='${Status}\n' apache2 2>/dev/null | grep -q 'install ok installed' && echo yes
-      echo "## policy"; [ -e /usr/sbin/policy-rc.d ] && md5sum /usr/sbin/policy-rc.d
+      echo "## policy"; [ ! -e /usr/sbin/policy-rc.d ] || md5sum /usr/sbin/policy-rc.d
     } >"$out"
     ;;
 compare)
