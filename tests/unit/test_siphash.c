@@ -1,4 +1,4 @@
-/* SipHash-2-4 against the reference implementation's test vectors
+/* SipHash-2-4 (APR-util behind saml_siphash24) against the reference test vectors
  * (key 00..0f, message 00..len-1). */
 #include <check.h>
 
