@@ -63,9 +63,6 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
     pol->pending_cookie_base = sequr_pending_cookie_base(r, c);
 }
 
-/* The session a verified assertion earns: a fresh id (a cookie the browser
- * brought is never adopted), bounded by our max age and the IdP's
- * SessionNotOnOrAfter. */
 /* Which of this server's IdPs the response is for. With tenants, the Issuer
  * it claims (untrusted: it only chooses whose keys and rules decide). *idp is
  * NULL when the response was refused (and answered: return what we return). */
@@ -128,6 +125,9 @@ static const char *session_size_detail(request_rec *r, const char *user,
                         saml_log_escape(r->pool, user, 48));
 }
 
+/* The session a verified assertion earns: a fresh id (a cookie the browser
+ * brought is never adopted), bounded by our max age and the IdP's
+ * SessionNotOnOrAfter. */
 static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
                                  const sequr_idp_t *idp,
                                  const saml_assertion_t *a, const char *user, const char **id)

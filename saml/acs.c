@@ -26,8 +26,8 @@
 #include "time.h"
 #include "xml.h"
 
-#define PENDING_PREFIX "q:"
-#define REPLAY_PREFIX  "r:"
+#define PENDING_PREFIX SAML_STORE_NS_ANSWERED
+#define REPLAY_PREFIX  SAML_STORE_NS_REPLAY
 
 /* ---- pending requests ----------------------------------------------------- */
 

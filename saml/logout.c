@@ -21,8 +21,8 @@
 #include "session.h"
 #include "time.h"
 
-#define PENDING_PREFIX "l:"
-#define SEEN_PREFIX    "lr:"
+#define PENDING_PREFIX SAML_STORE_NS_PENDING_LOGOUT
+#define SEEN_PREFIX    SAML_STORE_NS_LOGOUT_SEEN
 #define STS_PREFIX     "https://sts.windows.net/"
 #define LOGIN_PREFIX   "https://login.microsoftonline.com/"
 #define SEEN_MAX       apr_time_from_sec(86400)

@@ -108,7 +108,7 @@ const char *saml_session_key(apr_pool_t *p, const char *id)
         return apr_pstrdup(p, last_key);
     if (EVP_Digest(id, len, md, &mdlen, sha256(), NULL) != 1)
         abort();
-    key = apr_pstrcat(p, "s:", saml_base64url_encode(p, md, mdlen), NULL);
+    key = apr_pstrcat(p, SAML_STORE_NS_SESSION, saml_base64url_encode(p, md, mdlen), NULL);
     if (len == SESSION_ID_CHARS && strlen(key) < sizeof(last_key)) {
         memcpy(last_id, id, len + 1);
         memcpy(last_key, key, strlen(key) + 1);
@@ -485,7 +485,7 @@ apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id
 
 /* ---- the index by NameID and SessionIndex --------------------------------- */
 
-#define INDEX_PREFIX "x:"
+#define INDEX_PREFIX SAML_STORE_NS_LOGOUT_INDEX
 
 /* Parts joined with a separator no XML text can hold ('\0' is impossible in
  * XML, so it cannot be forged to make two tuples collide). */
@@ -610,7 +610,7 @@ apr_status_t saml_session_index_live(apr_pool_t *p, saml_store_t *st, const char
     parse_index(p, val, items);
     for (i = 0; i < items->nelts && !*live; i++) {
         const index_item_t *it = &APR_ARRAY_IDX(items, i, index_item_t);
-        if (strncmp(it->key, "s:", 2) || it->expires <= now)
+        if (strncmp(it->key, SAML_STORE_NS_SESSION, sizeof(SAML_STORE_NS_SESSION) - 1) || it->expires <= now)
             continue;
         rv = saml_store_get(st, it->key, p, &sval, &slen);
         if (rv == APR_SUCCESS)
@@ -647,7 +647,7 @@ apr_status_t saml_session_end_by_name(apr_pool_t *p, saml_store_t *st, const cha
     for (i = 0; i < items->nelts; i++) {
         const char *skey = APR_ARRAY_IDX(items, i, index_item_t).key;
         /* Only session keys: the store may be shared with other software. */
-        if (strncmp(skey, "s:", 2))
+        if (strncmp(skey, SAML_STORE_NS_SESSION, sizeof(SAML_STORE_NS_SESSION) - 1))
             continue;
         if ((rv = saml_store_remove(st, skey)) != APR_SUCCESS)
             return rv;

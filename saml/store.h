@@ -11,6 +11,15 @@
 
 #define SAML_STORE_KEY_MAX 96
 
+/* The key namespaces: every key in the store begins with one of these, and
+ * they are declared together so that no two kinds of entry can collide. */
+#define SAML_STORE_NS_SESSION        "s:"   /* session.c: a session, by cookie hash */
+#define SAML_STORE_NS_LOGOUT_INDEX   "x:"   /* session.c: NameID/SessionIndex -> sessions */
+#define SAML_STORE_NS_ANSWERED       "q:"   /* acs.c: a sign-in request already answered */
+#define SAML_STORE_NS_REPLAY         "r:"   /* acs.c: an assertion already accepted */
+#define SAML_STORE_NS_PENDING_LOGOUT "l:"   /* logout.c: a LogoutRequest we sent */
+#define SAML_STORE_NS_LOGOUT_SEEN    "lr:"  /* logout.c: an IdP LogoutRequest already done */
+
 typedef struct saml_store saml_store_t;
 
 typedef struct saml_store_provider {
