@@ -285,7 +285,8 @@ class Replay(AttackCase):
         self.assertEqual(out.status, 303, out)
         self.assertEqual(self.get("/protected/logout-replay", jar=jar).status, 302)
         mark = self.apache.log_mark()
-        self.assert_refused_by(self.post(b64, relay, jar), 403, "replay", mark)
+        self.assert_refused_by(self.post(b64, relay, self.jar(), self.request_cookie), 403,
+                               "replay", mark)
         self.assert_no_session(jar, "/protected/logout-replay")
 
     def test_replay_after_graceful_restart(self):
