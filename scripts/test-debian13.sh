@@ -142,7 +142,7 @@ if [ -n "${ONLY:-}" ]; then
     sh scripts/build.sh && SEQUR_BUILDDIR=/src SEQUR_SRCDIR=/src tests/integration/run $ONLY \
         >tests/integration/run.log 2>&1 || rc=$?
     grep -E '(FAIL|ERROR)$' tests/integration/run.log | head -n 20 || true
-    sed -n '/^=\{20,\}/,/^-\{20,\}$/p' tests/integration/run.log | head -n 200
+    sed -n '/^=\{20,\}/,/^Ran /p' tests/integration/run.log | head -n 300
     n=$(grep -E '^[0-9]+ passed, [0-9]+ failed' tests/integration/run.log | tail -n 1)
     echo "make check: ${n:-0 passed, 1 failed}"
     exit $rc

@@ -440,10 +440,11 @@ class InResponseTo(AttackCase):
         # From another browser: no cookie for it there (check request-cookie) ...
         self.assert_refused_by(self.post(self.signed(rid, user=VICTIM), relay, jar2), 403,
                                "request-cookie", mark)
-        # ... and from the same one: answered already.
+        # ... and with that request's cookie (the ACS cleared it in the browser;
+        # an attacker may have kept a copy): answered already.
         mark = self.apache.log_mark()
-        self.assert_refused_by(self.post(self.signed(rid, user=VICTIM), relay, jar), 403,
-                               "in-response-to", mark)
+        self.assert_refused_by(self.post(self.signed(rid, user=VICTIM), relay, self.jar(),
+                                         self.request_cookie), 403, "in-response-to", mark)
         self.assert_no_session(jar2, "/protected/answered")
 
     def test_subject_confirmation_and_response_disagree(self):
