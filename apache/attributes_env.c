@@ -198,14 +198,14 @@ static void set_variables(request_rec *r, const env_memo_t *m, const saml_sessio
      * this connection (a subrequest or internal redirect into a location with
      * another prefix, or the next keep-alive request) needs other variables,
      * while this request's environment must stay valid until it ends. The
-     * memo still saves working the variables out; a copy is cheap. */
+     * memo still saves working the variables out; a copy is cheap (the
+     * copying apr_table_set/add, not the *n forms). */
     for (i = 0; i < m->vars->nelts; i++) {
         const saml_env_var_t *v = &APR_ARRAY_IDX(m->vars, i, saml_env_var_t);
-        const char *name = apr_pstrdup(r->pool, v->name), *value = apr_pstrdup(r->pool, v->value);
         if (replace)
-            apr_table_setn(t, name, value);
+            apr_table_set(t, v->name, v->value);
         else
-            apr_table_addn(t, name, value);
+            apr_table_add(t, v->name, v->value);
     }
     fixed_values[0] = s->idp_entity_id;
     fixed_values[1] = s->name_id;
