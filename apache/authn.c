@@ -207,7 +207,7 @@ int sequr_check_user_id(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ids = sequr_cookie_values(r, sequr_cookie_name(c));
+    ids = sequr_session_cookie_values(r, c);
     single = saml_cookie_single_value(ids, &ambiguous);
     if (ambiguous) {
         /* One of them was planted (a related domain, a deeper path): taking

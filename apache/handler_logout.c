@@ -204,7 +204,7 @@ static int finish_logout(request_rec *r, const sequr_server_conf_t *c,
  * let it forget the cookie too. */
 static void clear_dead_cookie(request_rec *r, const sequr_server_conf_t *c)
 {
-    apr_array_header_t *ids = sequr_cookie_values(r, sequr_cookie_name(c));
+    apr_array_header_t *ids = sequr_session_cookie_values(r, c);
     int i;
 
     for (i = 0; i < ids->nelts; i++) {
@@ -357,7 +357,7 @@ static int handle_post(request_rec *r, const sequr_server_conf_t *c)
 
 static int local_logout(request_rec *r, const sequr_server_conf_t *c)
 {
-    apr_array_header_t *ids = sequr_cookie_values(r, sequr_cookie_name(c));
+    apr_array_header_t *ids = sequr_session_cookie_values(r, c);
     const char *back = return_to(r, c);
     saml_session_t *named = NULL;
     int i;

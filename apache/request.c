@@ -255,13 +255,11 @@ static const char *session_cookie_name(request_rec *r, const sequr_server_conf_t
     return apr_pstrcat(r->pool, "__Host-", name, NULL);
 }
 
-apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name)
+apr_array_header_t *sequr_session_cookie_values(request_rec *r, const sequr_server_conf_t *c)
 {
-    const sequr_server_conf_t *c = sequr_server_conf(r->server);
-    cookie_scan_t scan = {name, apr_array_make(r->pool, 1, sizeof(const char *))};
+    cookie_scan_t scan = {session_cookie_name(r, c),
+                          apr_array_make(r->pool, 1, sizeof(const char *))};
 
-    if (c && !strcmp(name, sequr_cookie_name(c)))
-        scan.name = session_cookie_name(r, c);
     apr_table_do(collect_cookie, &scan, r->headers_in, "Cookie", NULL);
     return scan.values;
 }

@@ -28,10 +28,10 @@ const char *sequr_session_scope(request_rec *r, const sequr_server_conf_t *c);
  * before reading when Content-Length says so). Returns OK or an HTTP status. */
 int sequr_read_body(request_rec *r, apr_off_t max, char **body, apr_size_t *len);
 
-/* Every value of cookie `name` in the request's Cookie headers (at most 8).
- * For the session cookie (name == sequr_cookie_name) the name as browsers
- * hold it here: with the __Host- prefix on https. */
-apr_array_header_t *sequr_cookie_values(request_rec *r, const char *name);
+/* Every value of the session cookie in the request's Cookie headers (at most
+ * 8), under the name browsers hold it by here: with the __Host- prefix on
+ * https. */
+apr_array_header_t *sequr_session_cookie_values(request_rec *r, const sequr_server_conf_t *c);
 /* The session cookie: set, cleared, and cleared wherever a cookie of its name
  * may have been planted beside ours (each parent domain and path prefix of
  * this request; on https the __Host- cookie alone). */
