@@ -50,8 +50,43 @@ def _cleanup_all():
 atexit.register(_cleanup_all)
 
 
+_handed_out = set()
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with socket.socket() as s:
+    """A port nothing listens on, below the kernel's ephemeral range.
+
+    A port the kernel picked for us (bind to 0) comes from the range it also
+    gives to outgoing connections: by the time a server binds it, a client
+    socket of this or a parallel test may hold it, and the server dies with
+    "Address already in use" (seen once in CI). Ports below the range are
+    never picked by the kernel; the ones handed out here are not reused.
+    """
+    import random
+    low, _ = _ephemeral_range()
+    top = min(low, 65536) - 1
+    bottom = 20000 if top > 21000 else 1024
+    for _ in range(200):
+        port = random.randint(bottom, top)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as s:         # a crowded host: fall back to the kernel
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -372,8 +407,12 @@ class Apache:
             raise AssertionError("apache did not start: %s\n%s" % (err, self.log()))
         # The port opens before the signal handlers exist: a SIGUSR1 sent now
         # would kill the parent. Ready means the "resuming" line is logged.
-        self.wait_for_log_count("resuming normal operations", ready_before,
-                                90 if self.valgrind else 10)
+        try:
+            self.wait_for_log_count("resuming normal operations", ready_before,
+                                    90 if self.valgrind else 10)
+        except AssertionError as e:
+            with open(self.stderr_path, errors="replace") as f:
+                raise AssertionError("%s\nstderr: %s" % (e, f.read()[-2000:])) from None
         return self
 
     def wait_for_log_count(self, text, before, timeout):

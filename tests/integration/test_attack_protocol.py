@@ -248,17 +248,23 @@ class Replay(AttackCase):
         self.assert_no_session(jar, "/protected/replay")
 
     def test_replay_in_other_processes(self):
+        """Parallel replays answered by at least two children all meet the
+        shared replay cache. Which child takes a connection is up to the
+        kernel: rounds of 12 are sent until two children have answered."""
         b64, relay, _ = self.used_response()
         mark, pmark = self.apache.log_mark(), len(self.pids_log())
-        with ThreadPoolExecutor(6) as pool:
-            replies = list(pool.map(lambda i: self.post(b64, relay, self.jar(),
-                                                        self.request_cookie), range(12)))
-        self.assertEqual([r.status for r in replies], [403] * 12)
-        self.assertTrue(all(r.set_cookie() is None for r in replies))
+        sent, pids = 0, set()
+        while len(pids) < 2 and sent < 60:
+            with ThreadPoolExecutor(6) as pool:
+                replies = list(pool.map(lambda i: self.post(b64, relay, self.jar(),
+                                                            self.request_cookie), range(12)))
+            sent += 12
+            self.assertEqual([r.status for r in replies], [403] * 12)
+            self.assertTrue(all(r.set_cookie() is None for r in replies))
+            pids = set(re.findall(r"^(\d+) 403 POST /saml/acs", self.pids_log()[pmark:], re.M))
         log = self.apache.log_since(mark)
-        self.assertEqual(len(re.findall(r"\[check replay\]", log)), 12, log)
-        pids = set(re.findall(r"^(\d+) 403 POST /saml/acs", self.pids_log()[pmark:], re.M))
-        self.assertGreaterEqual(len(pids), 2, "one child answered all: proves nothing")
+        self.assertEqual(len(re.findall(r"\[check replay\]", log)), sent, log)
+        self.assertGreaterEqual(len(pids), 2, "one child answered all %d: proves nothing" % sent)
 
     def test_replay_with_a_new_unsigned_envelope(self):
         """New Response ID and IssueInstant around the same signed Assertion:
