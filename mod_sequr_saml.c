@@ -18,7 +18,7 @@
 #include "apache/handlers.h"
 #include "apache/log.h"
 #include "apache/store_setup.h"
-#include "xml.h"
+#include "saml/xml.h"
 
 
 static int sequr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)

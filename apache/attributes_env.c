@@ -1,6 +1,6 @@
 /* Attributes into the request environment, and what the log must say about
  * the ones that cannot go there. */
-#include "attributes_env.h"
+#include "apache/attributes_env.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -8,10 +8,10 @@
 
 #include <openssl/crypto.h>
 
-#include "attributes.h"
-#include "config.h"
-#include "log.h"
-#include "response.h"
+#include "saml/attributes.h"
+#include "apache/config.h"
+#include "apache/log.h"
+#include "saml/response.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

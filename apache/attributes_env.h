@@ -5,7 +5,7 @@
 #include "httpd.h"
 #include "apr_tables.h"
 
-#include "session.h"
+#include "saml/session.h"
 
 /* Every attribute of the session into r->subprocess_env (CGI, SSI,
  * mod_rewrite, mod_headers for proxied backends) under the location's

@@ -1,5 +1,5 @@
 /* Who is this request? For AuthType sequr-saml: the session behind the cookie. */
-#include "handlers.h"
+#include "apache/handlers.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -8,16 +8,16 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
-#include "attributes.h"
-#include "attributes_env.h"
-#include "cookie.h"
-#include "authz.h"
-#include "directives.h"
-#include "log.h"
-#include "request.h"
-#include "response.h"
-#include "session.h"
-#include "user_check.h"
+#include "saml/attributes.h"
+#include "apache/attributes_env.h"
+#include "saml/cookie.h"
+#include "apache/authz.h"
+#include "apache/directives.h"
+#include "apache/log.h"
+#include "apache/request.h"
+#include "saml/response.h"
+#include "saml/session.h"
+#include "apache/user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

@@ -1,7 +1,7 @@
 /* Authorization on the session: a request without a session is sent to sign
  * in (AUTHZ_DENIED_NO_USER makes Apache authenticate first); a signed-in user
  * who does not match is refused with 403, never sent to the IdP again. */
-#include "authz.h"
+#include "apache/authz.h"
 
 #include "apr_strings.h"
 #include "ap_provider.h"
@@ -13,10 +13,10 @@
 #include "mod_auth.h"
 #include "mod_core.h"
 
-#include "attributes.h"
-#include "directives.h"
-#include "log.h"
-#include "response.h"
+#include "saml/attributes.h"
+#include "apache/directives.h"
+#include "apache/log.h"
+#include "saml/response.h"
 
 APLOG_USE_MODULE(sequr_saml);
 extern module AP_MODULE_DECLARE_DATA sequr_saml_module;

@@ -5,7 +5,7 @@
 
 #include "httpd.h"
 
-#include "session.h"
+#include "saml/session.h"
 
 /* Keep the session that let r in, for the authz providers that run after
  * authentication in the same request. */

@@ -4,15 +4,15 @@
  * what a page may do, and an admin who wants to force a value has
  * `Header set Cache-Control`. Our own endpoints (ACS, logout, error pages,
  * the redirect to the IdP) set no-store themselves. */
-#include "cache_control.h"
+#include "apache/cache_control.h"
 
 #include "apr_strings.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
 
-#include "config.h"
-#include "directives.h"
+#include "apache/config.h"
+#include "apache/directives.h"
 
 #define FILTER_NAME "SEQUR_SAML_CACHE_CONTROL"
 

@@ -1,8 +1,8 @@
 /* The directive table, and the per-server and per-directory configuration
  * with its defaults. The IdP directives and <SequrSAMLTenant> sections are
  * read in config_idp.c; the start-up checks are in config_check.c. */
-#include "config.h"
-#include "config_idp.h"
+#include "apache/config.h"
+#include "apache/config_idp.h"
 
 #include "apr_lib.h"
 #include "apr_network_io.h"
@@ -10,13 +10,13 @@
 #include "apr_uri.h"
 #include "http_log.h"
 
-#include "cache_control.h"
-#include "certificate.h"
-#include "directives.h"
-#include "log.h"
-#include "relay_state.h"
-#include "store_setup.h"
-#include "user_check.h"
+#include "apache/cache_control.h"
+#include "saml/certificate.h"
+#include "apache/directives.h"
+#include "apache/log.h"
+#include "saml/relay_state.h"
+#include "apache/store_setup.h"
+#include "apache/user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
 extern module AP_MODULE_DECLARE_DATA sequr_saml_module;

@@ -9,9 +9,9 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "pending_cookie.h"
-#include "signature.h"
-#include "store.h"
+#include "saml/pending_cookie.h"
+#include "saml/signature.h"
+#include "saml/store.h"
 
 #define SEQUR_UNSET (-1)
 

@@ -1,6 +1,6 @@
 /* Start-up checks: a configuration that cannot work fails `apachectl
  * configtest` with the file and line, rather than failing a user later. */
-#include "config.h"
+#include "apache/config.h"
 
 #include "apr_hash.h"
 #include "apr_strings.h"
@@ -10,11 +10,11 @@
 
 #include <openssl/err.h>
 
-#include "certificate.h"
-#include "directives.h"
-#include "log.h"
-#include "store_setup.h"
-#include "time.h"
+#include "saml/certificate.h"
+#include "apache/directives.h"
+#include "apache/log.h"
+#include "apache/store_setup.h"
+#include "saml/time.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

@@ -2,14 +2,14 @@
  * directives) and its tenants (<SequrSAMLTenant NAME> sections), how a vhost
  * inherits them, how a request or a response finds its IdP, and the directive
  * handlers that fill them in. The directive table itself is in config.c. */
-#include "config.h"
-#include "config_idp.h"
+#include "apache/config.h"
+#include "apache/config_idp.h"
 
 #include "apr_strings.h"
 
-#include "certificate.h"
-#include "directives.h"
-#include "idp_metadata.h"
+#include "saml/certificate.h"
+#include "apache/directives.h"
+#include "saml/idp_metadata.h"
 
 /* Whether the directives gave this IdP anything but a logout URL. */
 static int idp_is_named(const sequr_idp_t *idp)

@@ -3,8 +3,8 @@
 #ifndef SEQUR_CONFIG_IDP_H
 #define SEQUR_CONFIG_IDP_H
 
-#include "config.h"
-#include "error.h"
+#include "apache/config.h"
+#include "saml/error.h"
 
 /* Into m: the IdP and the tenants a vhost (add) has on top of base. */
 void sequr_merge_idps(apr_pool_t *p, sequr_server_conf_t *m, const sequr_server_conf_t *base,

@@ -1,19 +1,19 @@
 /* PATH/acs: Azure AD POSTs the SAMLResponse here. Nothing becomes a session
  * unless saml_acs_consume says every rule holds. */
-#include "handlers.h"
+#include "apache/handlers.h"
 
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 
-#include "acs.h"
-#include "attributes_env.h"
-#include "form.h"
-#include "log.h"
-#include "request.h"
-#include "session.h"
-#include "user_check.h"
+#include "saml/acs.h"
+#include "apache/attributes_env.h"
+#include "saml/form.h"
+#include "apache/log.h"
+#include "apache/request.h"
+#include "saml/session.h"
+#include "apache/user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

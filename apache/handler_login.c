@@ -1,17 +1,17 @@
 /* No session yet: send the browser to Azure AD, or tell an API client 401. */
-#include "handlers.h"
+#include "apache/handlers.h"
 
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 
-#include "pending_cookie.h"
-#include "authn_request.h"
-#include "log.h"
-#include "random.h"
-#include "relay_state.h"
-#include "request.h"
+#include "saml/pending_cookie.h"
+#include "saml/authn_request.h"
+#include "apache/log.h"
+#include "saml/random.h"
+#include "saml/relay_state.h"
+#include "apache/request.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

@@ -10,23 +10,23 @@
  *
  * The ReturnTo never travels to the IdP: RelayState is a random handle, and
  * the path waits in the store with the pending request. */
-#include "handlers.h"
+#include "apache/handlers.h"
 
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
 
-#include "acs.h"
-#include "certificate.h"
-#include "form.h"
-#include "log.h"
-#include "logout.h"
-#include "random.h"
-#include "redirect_binding.h"
-#include "relay_state.h"
-#include "request.h"
-#include "response.h"
-#include "session.h"
+#include "saml/acs.h"
+#include "saml/certificate.h"
+#include "saml/form.h"
+#include "apache/log.h"
+#include "saml/logout.h"
+#include "saml/random.h"
+#include "saml/redirect_binding.h"
+#include "saml/relay_state.h"
+#include "apache/request.h"
+#include "saml/response.h"
+#include "saml/session.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

@@ -1,11 +1,11 @@
 /* PATH/metadata: the SP metadata Azure's "Upload metadata file" reads (PATH/logout
  * is in handler_logout.c). */
-#include "handlers.h"
+#include "apache/handlers.h"
 
 #include "http_protocol.h"
 
-#include "request.h"
-#include "sp_metadata.h"
+#include "apache/request.h"
+#include "saml/sp_metadata.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

@@ -3,7 +3,7 @@
 #define SEQUR_HANDLERS_H
 
 #include "httpd.h"
-#include "config.h"
+#include "apache/config.h"
 
 /* check_user_id for AuthType sequr-saml: a valid session lets the request in
  * with REMOTE_USER set; otherwise sequr_start_sign_in decides. */

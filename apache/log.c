@@ -1,9 +1,9 @@
-#include "log.h"
+#include "apache/log.h"
 
 #include "apr_strings.h"
 
-#include "error.h"
-#include "random.h"
+#include "saml/error.h"
+#include "saml/random.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

@@ -1,4 +1,4 @@
-#include "request.h"
+#include "apache/request.h"
 
 #include "apr_strings.h"
 #include "apr_uri.h"
@@ -8,8 +8,8 @@
 #include "http_request.h"
 #include "mod_core.h"
 
-#include "cookie.h"
-#include "log.h"
+#include "saml/cookie.h"
+#include "apache/log.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

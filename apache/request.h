@@ -6,7 +6,7 @@
 #include "httpd.h"
 #include "apr_tables.h"
 
-#include "config.h"
+#include "apache/config.h"
 
 /* Absolute URL of PATH/<name> on this server, as the IdP must see it:
  * under SequrSAMLPublicBaseURL when set, else under the X-Forwarded-Proto/Host

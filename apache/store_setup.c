@@ -1,4 +1,4 @@
-#include "store_setup.h"
+#include "apache/store_setup.h"
 
 #include "apr_strings.h"
 #include "http_config.h"
@@ -8,13 +8,13 @@
 
 #include <unistd.h>
 
-#include "config.h"
-#include "directives.h"
-#include "log.h"
-#include "pending_cookie.h"
-#include "store_file.h"
-#include "store_memcache.h"
-#include "store_redis.h"
+#include "apache/config.h"
+#include "apache/directives.h"
+#include "apache/log.h"
+#include "saml/pending_cookie.h"
+#include "saml/store_file.h"
+#include "saml/store_memcache.h"
+#include "saml/store_redis.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

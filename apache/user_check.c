@@ -2,7 +2,7 @@
  * sign-in, and again on later requests once the recheck interval has passed,
  * so deactivating someone takes effect without waiting for their next
  * sign-in. */
-#include "user_check.h"
+#include "apache/user_check.h"
 
 #include "apr_strings.h"
 #include "http_log.h"
@@ -11,10 +11,10 @@
 #include "apr_dbd.h"
 #include "mod_dbd.h"
 
-#include "directives.h"
-#include "log.h"
-#include "request.h"
-#include "user_store.h"
+#include "apache/directives.h"
+#include "apache/log.h"
+#include "apache/request.h"
+#include "saml/user_store.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

@@ -6,8 +6,8 @@
 #include "httpd.h"
 #include "http_config.h"
 
-#include "config.h"
-#include "session.h"
+#include "apache/config.h"
+#include "saml/session.h"
 
 /* SequrSAMLUserStore dbd|none. `dbd` needs mod_dbd loaded before it: without
  * it the directive fails, so configtest names the file and line. */

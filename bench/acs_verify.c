@@ -15,10 +15,10 @@
 #include <apr_general.h>
 #include <apr_tables.h>
 
-#include "certificate.h"
-#include "response.h"
-#include "signature.h"
-#include "xml.h"
+#include "saml/certificate.h"
+#include "saml/response.h"
+#include "saml/signature.h"
+#include "saml/xml.h"
 
 static void die(const char *what, const saml_err_t *err)
 {

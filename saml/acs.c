@@ -13,18 +13,18 @@
  * single-use marker per answered request ("q:" + ID, until the request would
  * have expired anyway), added atomically, so each request is answered once
  * even when two processes race with two answers. */
-#include "acs.h"
+#include "saml/acs.h"
 
 #include <apr_strings.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "codec.h"
-#include "cookie.h"
-#include "relay_state.h"
-#include "time.h"
-#include "xml.h"
+#include "saml/codec.h"
+#include "saml/cookie.h"
+#include "saml/relay_state.h"
+#include "saml/time.h"
+#include "saml/xml.h"
 
 #define PENDING_PREFIX SAML_STORE_NS_ANSWERED
 #define REPLAY_PREFIX  SAML_STORE_NS_REPLAY

@@ -5,9 +5,9 @@
 #ifndef SAML_ACS_H
 #define SAML_ACS_H
 
-#include "pending_cookie.h"
-#include "response.h"
-#include "store.h"
+#include "saml/pending_cookie.h"
+#include "saml/response.h"
+#include "saml/store.h"
 
 typedef struct saml_acs_policy {
     saml_response_policy_t response;

@@ -1,12 +1,12 @@
 /* Attribute names and values as the application behind us sees them. */
-#include "attributes.h"
+#include "saml/attributes.h"
 
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <string.h>
 #include <strings.h>
 
-#include "response.h"
+#include "saml/response.h"
 
 /* Entra ID's claim URIs (field notes section 4). Named explicitly rather than
  * left to the last-segment rule so that groups.link gets a name that is a

@@ -2,14 +2,14 @@
  * Entra's rules (field notes 4): ID must not start with a digit, Issuer must
  * equal the app's Identifier, no Subject (AADSTS900236). The request is not
  * signed: Azure does not require it and the response is what we verify. */
-#include "authn_request.h"
+#include "saml/authn_request.h"
 
 #include <apr_escape.h>
 #include <apr_strings.h>
 #include <string.h>
 
-#include "codec.h"
-#include "time.h"
+#include "saml/codec.h"
+#include "saml/time.h"
 
 #define BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 

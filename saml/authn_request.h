@@ -4,7 +4,7 @@
 
 #include <apr_pools.h>
 #include <apr_time.h>
-#include "error.h"
+#include "saml/error.h"
 
 #define SAML_NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 #define SAML_NAMEID_EMAIL       "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"

@@ -2,8 +2,8 @@
  * signing certificate as "Certificate (Base64)" (a PEM body without the
  * BEGIN/END lines, in a .cer file), "Certificate (Raw)" (DER) and PEM, and
  * files edited on Windows gain CRLF line ends and a UTF-8 byte-order mark. */
-#include "certificate.h"
-#include "file.h"
+#include "saml/certificate.h"
+#include "saml/file.h"
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -11,7 +11,7 @@
 #include <openssl/pem.h>
 #include <string.h>
 
-#include "codec.h"
+#include "saml/codec.h"
 
 #define CERT_FILE_MAX (1024 * 1024)   /* a certificate file is a few KB; refuse a stray disk image */
 #define CERT_DER_MAX (64 * 1024)

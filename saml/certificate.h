@@ -5,7 +5,7 @@
 #include <apr_pools.h>
 #include <openssl/x509.h>
 #include <openssl/evp.h>
-#include "error.h"
+#include "saml/error.h"
 
 /* Load one X.509 certificate from a file holding PEM, bare Base64 DER (Azure's
  * "Certificate (Base64)" download, with or without line breaks) or raw DER.

@@ -3,7 +3,7 @@
  * The base64 decoder is written by hand because apr_base64_decode stops
  * silently at the first byte outside the alphabet: a SAMLResponse with junk
  * in the middle must be refused, not truncated into something else. */
-#include "codec.h"
+#include "saml/codec.h"
 
 #include <apr_strings.h>
 #include <openssl/evp.h>

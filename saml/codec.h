@@ -4,7 +4,7 @@
 #define SAML_CODEC_H
 
 #include <apr_pools.h>
-#include "error.h"
+#include "saml/error.h"
 
 /* Standard-alphabet base64 with optional '=' padding. XML/HTTP whitespace
  * (space, tab, CR, LF) is skipped; any other byte outside the alphabet, bad

@@ -1,4 +1,4 @@
-#include "cookie.h"
+#include "saml/cookie.h"
 
 #include <apr_strings.h>
 #include <string.h>

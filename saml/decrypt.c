@@ -15,7 +15,7 @@
  * KeyInfo processing follows RetrievalMethod wherever it points; OpenSSL's
  * EVP does exactly the two operations needed. Tests encrypt with xmlsec, so
  * the two implementations are checked against each other. */
-#include "decrypt.h"
+#include "saml/decrypt.h"
 
 #include <apr_escape.h>
 #include <apr_strings.h>
@@ -26,7 +26,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "codec.h"
+#include "saml/codec.h"
 
 #define NS_XENC11 "http://www.w3.org/2009/xmlenc11#"
 

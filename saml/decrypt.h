@@ -6,8 +6,8 @@
 #include <apr_pools.h>
 #include <libxml/tree.h>
 #include <openssl/evp.h>
-#include "error.h"
-#include "xml.h"
+#include "saml/error.h"
+#include "saml/xml.h"
 
 /* Algorithms we accept, for the SP metadata's EncryptionMethod list. */
 #define SAML_XENC_AES128_CBC  "http://www.w3.org/2001/04/xmlenc#aes128-cbc"

@@ -1,4 +1,4 @@
-#include "error.h"
+#include "saml/error.h"
 
 #include <apr_strings.h>
 #include <stdarg.h>

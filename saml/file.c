@@ -1,4 +1,4 @@
-#include "file.h"
+#include "saml/file.h"
 
 #include <apr_file_io.h>
 #include <apr_strings.h>

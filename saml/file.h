@@ -3,7 +3,7 @@
 #define SAML_FILE_H
 
 #include <apr_pools.h>
-#include "error.h"
+#include "saml/error.h"
 
 /* The whole file at path into p, NUL-terminated. Refuses (SAML_ETOOLARGE) a
  * file over max bytes without reading more than max + 1; a read error names

@@ -1,12 +1,12 @@
 /* application/x-www-form-urlencoded, strictly. The POST binding carries the
  * SAMLResponse this way; a lenient parser would let an attacker add a second
  * SAMLResponse or RelayState and hope the last one wins. */
-#include "form.h"
+#include "saml/form.h"
 
 #include <apr_strings.h>
 #include <string.h>
 
-#include "codec.h"
+#include "saml/codec.h"
 
 /* Decode in[0..len) ('+' is a space, %XX a byte) into a fresh string.
  * what names the part for the error detail. */

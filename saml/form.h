@@ -4,7 +4,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
-#include "error.h"
+#include "saml/error.h"
 
 /* Most fields a form may carry. The ACS reads two (SAMLResponse,
  * RelayState), the logout endpoint three (SAMLRequest or SAMLResponse,

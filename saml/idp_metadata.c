@@ -8,15 +8,15 @@
  * like any other configuration file, so it is trusted exactly as much as the
  * httpd.conf that names it. Whatever the signature says is ignored, as are
  * the WS-Federation RoleDescriptors that repeat the keys. */
-#include "idp_metadata.h"
-#include "file.h"
+#include "saml/idp_metadata.h"
+#include "saml/file.h"
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <string.h>
 
-#include "certificate.h"
-#include "xml.h"
+#include "saml/certificate.h"
+#include "saml/xml.h"
 
 #define METADATA_MAX_BYTES (1024 * 1024)   /* tenant-wide Azure metadata is ~100 KB */
 #define METADATA_MAX_DEPTH 64

@@ -4,7 +4,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
-#include "error.h"
+#include "saml/error.h"
 
 typedef struct saml_idp_metadata {
     const char *entity_id;          /* EntityDescriptor/@entityID */

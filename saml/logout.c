@@ -9,17 +9,17 @@
  *
  * As in acs.c, messages are validated before any shared state is touched:
  * a forged LogoutResponse cannot burn the pending request of a real one. */
-#include "logout.h"
+#include "saml/logout.h"
 
 #include <apr_escape.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
 #include <string.h>
 
-#include "codec.h"
-#include "relay_state.h"
-#include "session.h"
-#include "time.h"
+#include "saml/codec.h"
+#include "saml/relay_state.h"
+#include "saml/session.h"
+#include "saml/time.h"
 
 #define PENDING_PREFIX SAML_STORE_NS_PENDING_LOGOUT
 #define SEEN_PREFIX    SAML_STORE_NS_LOGOUT_SEEN

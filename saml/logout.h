@@ -7,10 +7,10 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <apr_time.h>
-#include "error.h"
-#include "signature.h"
-#include "store.h"
-#include "xml.h"
+#include "saml/error.h"
+#include "saml/signature.h"
+#include "saml/store.h"
+#include "saml/xml.h"
 
 #define SAML_STATUS_SUCCESS   "urn:oasis:names:tc:SAML:2.0:status:Success"
 #define SAML_STATUS_REQUESTER "urn:oasis:names:tc:SAML:2.0:status:Requester"

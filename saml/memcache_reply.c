@@ -1,10 +1,10 @@
 /* memcached text-protocol reply parsing and checking. See memcache_reply.h. */
-#include "memcache_reply.h"
+#include "saml/memcache_reply.h"
 
 #include <string.h>
 
-#include "error.h"
-#include "store_net.h"
+#include "saml/error.h"
+#include "saml/store_net.h"
 
 static int is(const char *line, apr_size_t len, const char *want)
 {

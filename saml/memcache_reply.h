@@ -13,7 +13,7 @@
 
 #include <apr_pools.h>
 
-#include "store_reply.h"
+#include "saml/store_reply.h"
 
 /* The answer to "get KEY": "END" (APR_NOTFOUND), or "VALUE KEY FLAGS BYTES
  * [CAS]" (each number plain decimal digits), BYTES bytes, CRLF, then "END"

@@ -7,7 +7,7 @@
  * 16-byte GCM tag, base64url without padding. Associated data: a label with
  * the version and the scope, so a cookie of another site (or another use of
  * the same key) never opens here. */
-#include "pending_cookie.h"
+#include "saml/pending_cookie.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "codec.h"
-#include "random.h"
+#include "saml/codec.h"
+#include "saml/random.h"
 
 #define VERSION     0x01
 #define NONCE_LEN   12

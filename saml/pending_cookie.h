@@ -11,7 +11,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
-#include "error.h"
+#include "saml/error.h"
 
 #define SAML_PENDING_KEY_LEN 32
 /* The longest request ID that can name a cookie (ours are 33 characters). */

@@ -1,13 +1,13 @@
 /* Unguessable identifiers. OpenSSL's RAND_bytes draws from the OS CSPRNG and
  * is safe after fork (it reseeds), which matters under a prefork MPM. */
-#include "random.h"
+#include "saml/random.h"
 
 #include <apr_strings.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <openssl/rand.h>
 
-#include "error.h"
+#include "saml/error.h"
 
 apr_status_t saml_random_bytes(unsigned char *buf, apr_size_t len)
 {

@@ -6,13 +6,13 @@
  * upper/lower-case hex (the ruby-saml/ADFS "lowercase_url_encoding" trouble).
  * Only the configured certificates verify, and the algorithm list is the one
  * used for XML signatures: SHA-256 or better, SHA-1 on request, never MD5. */
-#include "redirect_binding.h"
+#include "saml/redirect_binding.h"
 
 #include <apr_strings.h>
 #include <openssl/x509.h>
 #include <string.h>
 
-#include "codec.h"
+#include "saml/codec.h"
 
 /* Signature values are a few hundred bytes; this only stops silliness. */
 #define SIGNATURE_MAX 2048

@@ -7,7 +7,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <openssl/evp.h>
-#include "error.h"
+#include "saml/error.h"
 
 #define SAML_SIGALG_RSA_SHA1   "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 #define SAML_SIGALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"

@@ -1,10 +1,10 @@
 /* Redis (RESP2) reply parsing and checking. See redis_reply.h. */
-#include "redis_reply.h"
+#include "saml/redis_reply.h"
 
 #include <string.h>
 
-#include "error.h"
-#include "store_net.h"
+#include "saml/error.h"
+#include "saml/store_net.h"
 
 /* A decimal integer filling all of s[0..n): optional '-' when negative_ok,
  * digits, no leading zero (but "0"), no overflow. */

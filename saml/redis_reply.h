@@ -11,7 +11,7 @@
 
 #include <apr_pools.h>
 
-#include "store_reply.h"
+#include "saml/store_reply.h"
 
 typedef enum {
     SAML_REDIS_STATUS,            /* +TEXT */

@@ -4,12 +4,12 @@
  * "/\host", "\\host", "http:host", tabs or newlines that browsers strip, and
  * the same again percent-encoded. So we accept one shape only, a path that
  * starts with a single '/', and demand it survives two rounds of decoding. */
-#include "relay_state.h"
+#include "saml/relay_state.h"
 
 #include <apr_strings.h>
 #include <string.h>
 
-#include "codec.h"
+#include "saml/codec.h"
 
 /* Percent-decode in[0..len) into out (at least len + 1 bytes), with the
  * decoded length in *outlen. A '%' not followed by two hex digits is refused

@@ -6,14 +6,14 @@
  * namespace URI and local name, never searched for in the document.
  * The rules for an EncryptedAssertion (Entra ID token encryption) are in
  * response_encrypted.c, called from steps 1 and 2 below. */
-#include "response.h"
-#include "response_internal.h"
+#include "saml/response.h"
+#include "saml/response_internal.h"
 
 #include <apr_strings.h>
 #include <string.h>
 
-#include "codec.h"
-#include "time.h"
+#include "saml/codec.h"
+#include "saml/time.h"
 
 #define STATUS_SUCCESS  "urn:oasis:names:tc:SAML:2.0:status:Success"
 #define CM_BEARER       "urn:oasis:names:tc:SAML:2.0:cm:bearer"

@@ -6,9 +6,9 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 #include <openssl/evp.h>
-#include "error.h"
-#include "signature.h"
-#include "xml.h"
+#include "saml/error.h"
+#include "saml/signature.h"
+#include "saml/xml.h"
 
 typedef struct saml_attribute {
     const char *name;                 /* Attribute/@Name */

@@ -3,9 +3,9 @@
  * the shape an EncryptedAssertion must have, and how the Assertion it holds
  * gets the same signature rules as a plain one. The decryption itself is
  * decrypt.c. */
-#include "response_internal.h"
+#include "saml/response_internal.h"
 
-#include "decrypt.h"
+#include "saml/decrypt.h"
 
 /* Token encryption: the one EncryptedAssertion is a direct child of the root,
  * with no Assertion anywhere beside it, and we hold a key to open it. */

@@ -3,7 +3,7 @@
 #ifndef SAML_RESPONSE_INTERNAL_H
 #define SAML_RESPONSE_INTERNAL_H
 
-#include "response.h"
+#include "saml/response.h"
 
 typedef struct validation {
     apr_pool_t *p;

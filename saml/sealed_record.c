@@ -2,7 +2,7 @@
  * sealed_record.h. The OpenSSL algorithm objects are fetched once per
  * process: OpenSSL 3 would otherwise look them up on every call, which
  * costs more than sealing a session record. */
-#include "sealed_record.h"
+#include "saml/sealed_record.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "random.h"
+#include "saml/random.h"
 
 #define SEALED_MAGIC   'E'
 #define SEALED_VERSION 0x01

@@ -15,7 +15,7 @@
 #define SAML_SEALED_RECORD_H
 
 #include <apr_pools.h>
-#include "error.h"
+#include "saml/error.h"
 
 #define SAML_SEALED_KEY_BYTES 32
 #define SAML_SEALED_OVERHEAD  (2 + 12 + 16)

@@ -18,7 +18,7 @@
  * the session, and whoever writes it cannot make a record we accept, nor
  * move one under another session's key. Records written before sealing are
  * not sessions any more: after the upgrade, users sign in again. */
-#include "session.h"
+#include "saml/session.h"
 
 #include <apr_strings.h>
 #include <openssl/crypto.h>
@@ -28,10 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "random.h"
-#include "response.h"
-#include "sealed_record.h"
+#include "saml/codec.h"
+#include "saml/random.h"
+#include "saml/response.h"
+#include "saml/sealed_record.h"
 
 #define SESSION_MAGIC    'S'
 /* Version 1 lacked user_checked: such records are unreadable, so sessions

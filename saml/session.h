@@ -5,8 +5,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <apr_time.h>
-#include "error.h"
-#include "store.h"
+#include "saml/error.h"
+#include "saml/store.h"
 
 typedef struct saml_session {
     const char *id;              /* the cookie value: 256 random bits, base64url */

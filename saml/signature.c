@@ -2,8 +2,8 @@
  * in front of xmlsec: we decide what a SAML signature may look like (one
  * Reference to the signed element, a fixed list of algorithms) and only then
  * let xmlsec do the cryptography with a key we chose, never one from KeyInfo. */
-#include "signature.h"
-#include "xml.h"
+#include "saml/signature.h"
+#include "saml/xml.h"
 
 #include <apr_strings.h>
 #include <ctype.h>

@@ -5,7 +5,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <libxml/tree.h>
-#include "error.h"
+#include "saml/error.h"
 
 /* Keys prepared once at start-up from the configured IdP certificates
  * (several = rollover). Read-only after creation; safe to share between threads. */

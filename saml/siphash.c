@@ -4,7 +4,7 @@
  * hash, and with it where every entry of an existing store file lies, is the
  * one our own implementation gave before APR's replaced it (test_siphash
  * checks the reference vectors through this function). */
-#include "siphash.h"
+#include "saml/siphash.h"
 
 #include <apr_siphash.h>
 

@@ -1,14 +1,14 @@
 /* The SP's own metadata, for Azure's "Upload metadata file": it fills in the
  * Identifier and Reply URL, and the certificate for token encryption. */
-#include "sp_metadata.h"
+#include "saml/sp_metadata.h"
 
 #include <apr_escape.h>
 #include <apr_strings.h>
 #include <string.h>
 
-#include "authn_request.h"
-#include "certificate.h"
-#include "decrypt.h"
+#include "saml/authn_request.h"
+#include "saml/certificate.h"
+#include "saml/decrypt.h"
 
 #define BINDING_POST     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 #define BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"

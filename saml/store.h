@@ -7,7 +7,7 @@
 
 #include <apr_pools.h>
 #include <apr_time.h>
-#include "error.h"
+#include "saml/error.h"
 
 #define SAML_STORE_KEY_MAX 96
 

@@ -34,8 +34,8 @@
  * its layout differs (the admin changed the size and ran graceful), the old
  * file is unlinked for the old generation to finish with, and a fresh one is
  * made. */
-#include "store_file.h"
-#include "siphash.h"
+#include "saml/store_file.h"
+#include "saml/siphash.h"
 
 #include <apr_strings.h>
 #include <errno.h>
@@ -50,7 +50,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "random.h"
+#include "saml/random.h"
 
 #define SF_MAGIC           "SQSAMLS\x01"
 #define SF_LAYOUT_VERSION  2u

@@ -9,7 +9,7 @@
 #ifndef SAML_STORE_FILE_H
 #define SAML_STORE_FILE_H
 
-#include "store.h"
+#include "saml/store.h"
 
 #define SAML_STORE_FILE_DEFAULT_ENTRIES   65536
 #define SAML_STORE_FILE_DEFAULT_VALUE_MAX 16384

@@ -1,13 +1,13 @@
 /* memcached text protocol client behind store.h. See store_memcache.h. */
-#include "store_memcache.h"
+#include "saml/store_memcache.h"
 
 #include <apr_strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memcache_reply.h"
-#include "store_net.h"
+#include "saml/memcache_reply.h"
+#include "saml/store_net.h"
 
 #define THIRTY_DAYS (30 * 86400)
 

@@ -18,7 +18,7 @@
 #ifndef SAML_STORE_MEMCACHE_H
 #define SAML_STORE_MEMCACHE_H
 
-#include "store.h"
+#include "saml/store.h"
 
 #define SAML_MEMCACHE_DEFAULT_PORT 11211
 /* memcached's default item limit is 1 MiB; our values are a few KiB. */

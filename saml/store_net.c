@@ -5,8 +5,8 @@
  * are made and dropped by whichever request thread needs one, and a pool
  * shared between threads would need a lock around every allocation. Only the
  * idle list is shared, under one mutex per server. */
-#include "store_net.h"
-#include "store.h"
+#include "saml/store_net.h"
+#include "saml/store.h"
 
 #include <apr_network_io.h>
 #include <apr_strings.h>

@@ -19,8 +19,8 @@
 #include <errno.h>
 #include <sys/uio.h>
 
-#include "error.h"
-#include "store_reply.h"
+#include "saml/error.h"
+#include "saml/store_reply.h"
 
 #define SAML_NET_DEFAULT_TIMEOUT apr_time_from_msec(1000)
 

@@ -1,13 +1,13 @@
 /* Redis (RESP2) client behind store.h. See store_redis.h. */
-#include "store_redis.h"
+#include "saml/store_redis.h"
 
 #include <apr_strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_reply.h"
-#include "store_net.h"
+#include "saml/redis_reply.h"
+#include "saml/store_net.h"
 
 typedef struct rd_store {
     apr_array_header_t *servers;   /* saml_net_server_t* */

@@ -18,7 +18,7 @@
 #ifndef SAML_STORE_REDIS_H
 #define SAML_STORE_REDIS_H
 
-#include "store.h"
+#include "saml/store.h"
 
 #define SAML_REDIS_DEFAULT_PORT 6379
 #define SAML_REDIS_VALUE_MAX (512 * 1024)

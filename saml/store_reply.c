@@ -1,9 +1,9 @@
 /* The buffer reader of store_reply.h (tests, fuzzers). */
-#include "store_reply.h"
+#include "saml/store_reply.h"
 
 #include <string.h>
 
-#include "store_net.h"
+#include "saml/store_net.h"
 
 static apr_status_t buf_line(void *ctx, char **line, apr_size_t *len)
 {

@@ -1,6 +1,6 @@
 /* xs:dateTime as SAML uses it, parsed strictly by hand: sscanf accepts
  * signs, spaces and overlong fields, and timegm depends on the C library. */
-#include "time.h"
+#include "saml/time.h"
 
 #include <apr_strings.h>
 

@@ -3,7 +3,7 @@
 #define SAML_TIME_H
 
 #include <apr_time.h>
-#include "error.h"
+#include "saml/error.h"
 
 /* Parse "YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm)". Refuses out-of-range
  * fields, a missing zone, years outside 1970..9999, more than 9 fraction digits. */

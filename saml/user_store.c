@@ -1,13 +1,13 @@
 /* The Sequr user store over APR DBD: lookups for sign-in and the few writes
  * the admin tool makes. Every statement is prepared with placeholders; a name
  * is never pasted into SQL. */
-#include "user_store.h"
+#include "saml/user_store.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "time.h"
+#include "saml/time.h"
 
 #define MAX_USER_NAME 256
 

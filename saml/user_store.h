@@ -16,7 +16,7 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
-#include "error.h"
+#include "saml/error.h"
 
 #define SAML_USER_SCHEMA_SQL \
     "CREATE TABLE IF NOT EXISTS sequr_users (" \

@@ -3,7 +3,7 @@
  * entity is ever declared and no oversized tree is ever built; the finished
  * tree is then walked once more to refuse what the SAX hooks cannot see and to
  * register every ID attribute, refusing any value that repeats. */
-#include "xml.h"
+#include "saml/xml.h"
 
 #include <apr_strings.h>
 #include <libxml/parser.h>

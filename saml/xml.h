@@ -5,7 +5,7 @@
 
 #include <apr_pools.h>
 #include <libxml/tree.h>
-#include "error.h"
+#include "saml/error.h"
 
 #define SAML_NS_PROTOCOL  "urn:oasis:names:tc:SAML:2.0:protocol"
 #define SAML_NS_ASSERTION "urn:oasis:names:tc:SAML:2.0:assertion"

@@ -9,7 +9,7 @@
 #include <apr_time.h>
 #include <openssl/x509.h>
 
-#include "user_store.h"
+#include "saml/user_store.h"
 
 /* Exit status, the same meaning for every command. */
 #define ADMIN_EXIT_OK       0  /* done (check: no problem; warnings allowed) */

@@ -1,7 +1,7 @@
 /* The command line of sequr-saml-admin: which command, its operands and
  * options, and every rule that can be checked without touching a file or a
  * database, so a mistake costs a usage message and nothing else. */
-#include "admin.h"
+#include "tools/admin.h"
 
 #include <apr_strings.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * with Azure's "SAML Signing Certificate" panel (subject, serial, dates) and
  * the one judgement that matters, whether it has expired or soon will (the
  * module drops an expired IdP certificate at start-up). */
-#include "admin.h"
+#include "tools/admin.h"
 
 #include <apr_strings.h>
 #include <openssl/asn1.h>
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "certificate.h"
+#include "saml/certificate.h"
 
 static const char *asn1_time_iso(apr_pool_t *p, const ASN1_TIME *t)
 {

@@ -6,8 +6,8 @@
  * AuthType sequr-saml server needs an SP entity ID, an IdP and a usable IdP
  * certificate; SP key and certificate go together and must match. The IdPs
  * (the default one and the tenants) are admin_check_idp.c's. */
-#include "admin.h"
-#include "admin_check.h"
+#include "tools/admin.h"
+#include "tools/admin_check.h"
 
 #include <apr_dbd.h>
 #include <apr_strings.h>
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "certificate.h"
+#include "saml/certificate.h"
 
 static void vreport(checker_t *c, int is_problem, const admin_directive_t *d, const char *fmt,
                     va_list ap)

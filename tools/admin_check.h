@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "admin_conf.h"
+#include "tools/admin_conf.h"
 
 /* One IdP as the directives describe it: a server's default one or a tenant. */
 typedef struct idp_state {

@@ -4,15 +4,15 @@
  * IdP of its own with its own certificates, names valid and unique per
  * server, one entity ID per IdP of a server (responses are routed by Issuer),
  * SequrSAMLTenantName naming a tenant its server has. */
-#include "admin.h"
-#include "admin_check.h"
+#include "tools/admin.h"
+#include "tools/admin_check.h"
 
 #include <apr_strings.h>
 #include <string.h>
 #include <strings.h>
 
-#include "certificate.h"
-#include "idp_metadata.h"
+#include "saml/certificate.h"
+#include "saml/idp_metadata.h"
 
 static int is(const admin_directive_t *d, const char *name)
 {

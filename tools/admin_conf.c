@@ -2,7 +2,7 @@
  * httpd's own reader needs the whole server (modules register directives), so
  * this one only splits lines into words and follows includes; what the words
  * mean is admin_check.c's business. */
-#include "admin_conf.h"
+#include "tools/admin_conf.h"
 
 #include <apr_file_info.h>
 #include <apr_hash.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "file.h"
+#include "saml/file.h"
 
 #define CONF_FILE_MAX (4 * 1024 * 1024)
 #define INCLUDE_DEPTH_MAX 16

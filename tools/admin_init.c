@@ -3,8 +3,8 @@
  * the SP metadata, used to sign requests and decrypt Azure's optional token
  * encryption). A self-signed certificate is what Azure expects here: it
  * pins the certificate it is given and never checks a chain. */
-#include "admin.h"
-#include "admin_conf.h"
+#include "tools/admin.h"
+#include "tools/admin_conf.h"
 
 #include <apr_strings.h>
 #include <errno.h>
@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "certificate.h"
-#include "time.h"
+#include "saml/certificate.h"
+#include "saml/time.h"
 
 #define SP_KEY_BITS 3072
 #define DEFAULT_SUBJECT "sequr-saml-sp"

@@ -2,7 +2,7 @@
  * parser (saml/idp_metadata.c), so what the tool accepts is exactly what
  * Apache will accept, shown in the words of Azure's portal and turned into
  * the directives to paste. */
-#include "admin.h"
+#include "tools/admin.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "certificate.h"
-#include "idp_metadata.h"
+#include "saml/certificate.h"
+#include "saml/idp_metadata.h"
 
 /* A file that could not be read is the system's (3); one that was read and
  * refused is the data's (2). saml_file_read reports I/O as check "file" with

@@ -9,13 +9,13 @@
  * later multi-tenant router can read the tenant from the same value without
  * anyone editing Azure again. The SAML bindings cap RelayState at 80 bytes;
  * the value is refused beyond that rather than truncated by someone else. */
-#include "admin.h"
+#include "tools/admin.h"
 
 #include <apr_strings.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "relay_state.h"
+#include "saml/relay_state.h"
 
 #define TENANT_MAX 64
 #define RELAY_STATE_MAX 80   /* SAML 2.0 bindings, 3.4.3 and 3.5.3 */

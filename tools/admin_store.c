@@ -2,7 +2,7 @@
  * driver and parameter string an admin writes in DBDriver and DBDParams.
  * --db FILE is --dbd sqlite3 --params FILE with a guard against SQLite
  * quietly creating a file nobody asked for. */
-#include "admin.h"
+#include "tools/admin.h"
 
 #include <apr_dbd.h>
 #include <apr_strings.h>

@@ -1,6 +1,6 @@
 /* init's user store half and the user commands: the rows that
  * SequrSAMLUserStore dbd reads at every sign-in. */
-#include "admin.h"
+#include "tools/admin.h"
 
 #include <apr_dbd.h>
 #include <stdio.h>

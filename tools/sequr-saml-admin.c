@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "admin.h"
-#include "xml.h"
+#include "tools/admin.h"
+#include "saml/xml.h"
 
 typedef struct {
     const char *name;

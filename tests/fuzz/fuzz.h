@@ -11,7 +11,7 @@
 #include <apr_pools.h>
 #include <openssl/evp.h>
 
-#include "response.h"
+#include "saml/response.h"
 
 /* Both builds call these; libFuzzer and the replay driver own main(). Each
  * harness does its expensive set-up in LLVMFuzzerInitialize, before the

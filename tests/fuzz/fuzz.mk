@@ -19,7 +19,7 @@ PKGS = apr-1 apr-util-1 libxml-2.0 xmlsec1-openssl openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
-BASE_FLAGS = -g -O1 -fno-omit-frame-pointer -Wall -Wextra $(PKG_CFLAGS) -iquote $(srcdir)/saml
+BASE_FLAGS = -g -O1 -fno-omit-frame-pointer -Wall -Wextra $(PKG_CFLAGS) -I$(srcdir)
 # UBSan must abort, or libFuzzer would count undefined behaviour as a pass.
 SAN = address,undefined -fno-sanitize-recover=undefined
 CORE_FLAGS = $(BASE_FLAGS) -fsanitize=fuzzer-no-link,$(SAN)

@@ -5,7 +5,7 @@
  * Assertion with the throwaway IdP key the way Entra does (assertion only,
  * rsa-sha256, exc-c14n), and validates the result. Whatever it accepts must
  * be exactly what the policy allows. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -17,8 +17,8 @@
 #include <xmlsec/crypto.h>
 #include <xmlsec/openssl/evp.h>
 
-#include "response.h"
-#include "xml.h"
+#include "saml/response.h"
+#include "saml/xml.h"
 
 static xmlSecKeyPtr signing_key(void)
 {

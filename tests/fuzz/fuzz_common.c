@@ -1,6 +1,6 @@
 /* Set-up shared by the harnesses. Everything made here lives for the whole
  * process in one root pool; each input gets its own child pool. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "signature.h"
-#include "time.h"
-#include "xml.h"
+#include "saml/signature.h"
+#include "saml/time.h"
+#include "saml/xml.h"
 
 static apr_pool_t *root_pool;
 static apr_time_t fixed_now;

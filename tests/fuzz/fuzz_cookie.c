@@ -4,13 +4,13 @@
  * crash us, and a record that decodes must encode back to the same bytes.
  * Also the sealed sign-in request cookie (the client's to write too: it must
  * never open unless we sealed it) and the places a planted cookie may sit. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <string.h>
 
-#include "cookie.h"
-#include "pending_cookie.h"
-#include "session.h"
+#include "saml/cookie.h"
+#include "saml/pending_cookie.h"
+#include "saml/session.h"
 
 #define COOKIE_NAME "sequr_saml_session"
 

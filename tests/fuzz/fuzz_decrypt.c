@@ -7,7 +7,7 @@
  * RSA-OAEP): then the plaintext parser runs on hostile bytes, and whatever
  * comes out is one saml:Assertion alone under the stand-in root, or a refusal
  * with the one detail that gives nothing away. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <string.h>
 
@@ -16,9 +16,9 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "codec.h"
-#include "decrypt.h"
-#include "xml.h"
+#include "saml/codec.h"
+#include "saml/decrypt.h"
+#include "saml/xml.h"
 
 static unsigned char aes_key[32];
 static char wrapped_key_b64[1024];    /* made once per process */

@@ -4,12 +4,12 @@
  * both ways. Nothing here is signed by the configured key, so with
  * signatures required nothing may be accepted; what is accepted unsigned
  * must name our IdP and carry what its kind needs. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <string.h>
 
-#include "logout.h"
-#include "redirect_binding.h"
+#include "saml/logout.h"
+#include "saml/redirect_binding.h"
 
 #define LOGOUT_MAX (256 * 1024)
 #define LOGOUT_URL "https://sp.example.test/saml/logout"

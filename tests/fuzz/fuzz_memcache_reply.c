@@ -5,14 +5,14 @@
  * END, and hands out exactly those bytes; a one-line answer succeeds only as
  * the exact word the command answers with; nothing is handed out with a
  * failure. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "memcache_reply.h"
-#include "store_net.h"
+#include "saml/error.h"
+#include "saml/memcache_reply.h"
+#include "saml/store_net.h"
 
 #define KEY "s:Zm9vYmFy"
 #define MAX_VALUE 4096

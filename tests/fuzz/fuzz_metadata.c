@@ -1,10 +1,10 @@
 /* Federation metadata as an admin downloads it from Entra (BOM included).
  * Metadata is configuration, not traffic, but a hostile or corrupted file
  * must still be refused at start-up rather than crash Apache. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
-#include "certificate.h"
-#include "idp_metadata.h"
+#include "saml/certificate.h"
+#include "saml/idp_metadata.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

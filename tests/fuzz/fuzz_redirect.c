@@ -2,12 +2,12 @@
  * of raw DEFLATE of XML (AuthnRequest, LogoutRequest). The input is read two
  * ways: as the base64 query value the module receives, and as the DEFLATE
  * bytes themselves, so the fuzzer reaches inflate and the parser directly. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <string.h>
 
-#include "codec.h"
-#include "xml.h"
+#include "saml/codec.h"
+#include "saml/xml.h"
 
 #define REDIRECT_MAX (256 * 1024)
 

@@ -4,14 +4,14 @@
  * after reply as on a pipelined connection. No crash; success only for a
  * reply of the expected type, with exactly the bytes it announced; a value
  * handed out only with success. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "redis_reply.h"
-#include "store_net.h"
+#include "saml/error.h"
+#include "saml/redis_reply.h"
+#include "saml/store_net.h"
 
 #define MAX_VALUE 4096
 

@@ -2,14 +2,14 @@
  * form body they arrive in. An independent, deliberately naive oracle checks
  * every path the module accepts: one that a browser could read as another
  * host is an open redirect. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <apr_tables.h>
 #include <string.h>
 #include <strings.h>
 
-#include "form.h"
-#include "relay_state.h"
+#include "saml/form.h"
+#include "saml/relay_state.h"
 
 static int hex(char c)
 {

@@ -2,11 +2,11 @@
  * (base64) and the decoded document. The verifier trusts only a key made at
  * start-up that no input can have been signed with, so every input must be
  * refused, with a reason; an accepted one is a signature bypass. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <stdlib.h>
 
-#include "response.h"
+#include "saml/response.h"
 
 #define FORM_VALUE_MAX (SAML_XML_DEFAULT_MAX_BYTES)
 

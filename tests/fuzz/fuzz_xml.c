@@ -1,11 +1,11 @@
 /* The safe XML parser and the readers every rule relies on: whole-text
  * content, attribute lookup, child lookup and the ID table. After a
  * successful parse each reader's promise is checked on every element. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <string.h>
 
-#include "xml.h"
+#include "saml/xml.h"
 
 static const char *const id_names[] = { "ID", "Id", "id", "AssertionID" };
 

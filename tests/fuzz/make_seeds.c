@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authn_request.h"
-#include "response.h"
-#include "session.h"
-#include "time.h"
+#include "saml/authn_request.h"
+#include "saml/response.h"
+#include "saml/session.h"
+#include "saml/time.h"
 
 #define TENANT "8f0c6b4e-3d2a-4c59-9a77-2f1d5e6b9c10"
 

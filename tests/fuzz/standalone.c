@@ -2,7 +2,7 @@
  * seed and fixed finding stays a regression test under the normal toolchain
  * and valgrind. Arguments are files or directories (one level); with none,
  * the harness's committed corpus (FUZZ_CORPUS_DIR) is replayed. */
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #include <dirent.h>
 #include <stdio.h>

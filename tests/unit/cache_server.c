@@ -2,7 +2,7 @@
  * 127.0.0.1 on a free port, tied to the test process's life, killed like a
  * crash, restarted on the same port. And a fake server that sends scripted
  * replies (test_store_replies). */
-#include "store_contract.h"
+#include "tests/unit/store_contract.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

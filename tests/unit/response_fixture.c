@@ -5,7 +5,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "response_fixture.h"
+#include "tests/unit/response_fixture.h"
 
 tk_keypair_t *idp, *attacker;
 tk_response_opts_t o;

@@ -3,8 +3,8 @@
 #ifndef SEQUR_RESPONSE_FIXTURE_H
 #define SEQUR_RESPONSE_FIXTURE_H
 
-#include "response.h"
-#include "testkit.h"
+#include "saml/response.h"
+#include "tests/unit/testkit.h"
 
 extern tk_keypair_t *idp, *attacker;
 extern tk_response_opts_t o;

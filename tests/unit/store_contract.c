@@ -2,7 +2,7 @@
  * program: semantics, binary values, expiry (short, past, beyond 30 days),
  * atomic add and take between processes, keys spread over two servers, and
  * what happens when the server dies, hangs or comes back. */
-#include "store_contract.h"
+#include "tests/unit/store_contract.h"
 
 #include <apr_strings.h>
 #include <arpa/inet.h>
@@ -17,8 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store_net.h"
-#include "testkit.h"
+#include "saml/store_net.h"
+#include "tests/unit/testkit.h"
 
 /* Roomy for racing processes under valgrind; failure tests use a short one
  * so that they are quick (still far above a local round trip). */

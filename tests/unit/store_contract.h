@@ -7,7 +7,7 @@
 #include <check.h>
 #include <sys/types.h>
 
-#include "store.h"
+#include "saml/store.h"
 
 typedef struct sc_backend {
     const char *name;               /* "memcache", "redis" */

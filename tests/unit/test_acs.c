@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "acs.h"
-#include "random.h"
-#include "store_file.h"
-#include "testkit.h"
+#include "saml/acs.h"
+#include "saml/random.h"
+#include "saml/store_file.h"
+#include "tests/unit/testkit.h"
 
 #define RETURN_TO "/app/report?id=42&view=full"
 #define LANDING   "/welcome"

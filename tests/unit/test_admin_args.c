@@ -7,9 +7,9 @@
 
 #include <apr_strings.h>
 
-#include "admin.h"
-#include "relay_state.h"
-#include "testkit.h"
+#include "tools/admin.h"
+#include "saml/relay_state.h"
+#include "tests/unit/testkit.h"
 
 static admin_args_t args;
 static const char *error;

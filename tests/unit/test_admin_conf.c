@@ -14,8 +14,8 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 
-#include "admin_conf.h"
-#include "testkit.h"
+#include "tools/admin_conf.h"
+#include "tests/unit/testkit.h"
 
 static const char *dir;
 

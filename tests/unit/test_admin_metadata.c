@@ -9,9 +9,9 @@
 
 #include <apr_strings.h>
 
-#include "certificate.h"
-#include "idp_metadata.h"
-#include "testkit.h"
+#include "saml/certificate.h"
+#include "saml/idp_metadata.h"
+#include "tests/unit/testkit.h"
 
 #define MD_NS "urn:oasis:names:tc:SAML:2.0:metadata"
 #define DSIG "http://www.w3.org/2000/09/xmldsig#"

@@ -5,9 +5,9 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "attributes.h"
-#include "response.h"
-#include "testkit.h"
+#include "saml/attributes.h"
+#include "saml/response.h"
+#include "tests/unit/testkit.h"
 
 #define CLAIM_ROLE  "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
 #define CLAIM_WIDS  "http://schemas.microsoft.com/ws/2008/06/identity/claims/wids"

@@ -5,13 +5,13 @@
 
 #include <apr_strings.h>
 
-#include "authn_request.h"
-#include "codec.h"
-#include "form.h"
-#include "random.h"
-#include "testkit.h"
-#include "time.h"
-#include "xml.h"
+#include "saml/authn_request.h"
+#include "saml/codec.h"
+#include "saml/form.h"
+#include "saml/random.h"
+#include "tests/unit/testkit.h"
+#include "saml/time.h"
+#include "saml/xml.h"
 
 #define SSO_URL "https://login.microsoftonline.com/4a3c1e2d-8b9f-4c6e-a1d2-7f0e9b8c6d5a/saml2"
 

@@ -8,8 +8,8 @@
 #include <apr_strings.h>
 #include <apr_file_io.h>
 
-#include "certificate.h"
-#include "testkit.h"
+#include "saml/certificate.h"
+#include "tests/unit/testkit.h"
 
 static tk_keypair_t *rsa, *ec;
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "codec.h"
-#include "random.h"
-#include "testkit.h"
+#include "saml/codec.h"
+#include "saml/random.h"
+#include "tests/unit/testkit.h"
 
 static apr_status_t decode(const char *in, apr_size_t max, unsigned char **out, apr_size_t *len)
 {

@@ -2,8 +2,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "cookie.h"
-#include "testkit.h"
+#include "saml/cookie.h"
+#include "tests/unit/testkit.h"
 
 static apr_array_header_t *values_of(const char *header, const char *name)
 {

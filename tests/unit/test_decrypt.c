@@ -19,11 +19,11 @@
 #include <xmlsec/xmlenc.h>
 #include <xmlsec/openssl/evp.h>
 
-#include "codec.h"
-#include "certificate.h"
-#include "decrypt.h"
-#include "response_fixture.h"
-#include "sp_metadata.h"
+#include "saml/codec.h"
+#include "saml/certificate.h"
+#include "saml/decrypt.h"
+#include "tests/unit/response_fixture.h"
+#include "saml/sp_metadata.h"
 
 static tk_keypair_t *sp, *other_sp;
 

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "testkit.h"
+#include "saml/error.h"
+#include "tests/unit/testkit.h"
 
 START_TEST(escapes_controls_and_non_ascii)
 {

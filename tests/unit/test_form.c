@@ -3,8 +3,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "form.h"
-#include "testkit.h"
+#include "saml/form.h"
+#include "tests/unit/testkit.h"
 
 static apr_status_t parse(const char *body, apr_size_t len, apr_table_t **t, saml_err_t *err)
 {

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "logout.h"
-#include "redirect_binding.h"
-#include "relay_state.h"
-#include "session.h"
-#include "store_file.h"
-#include "testkit.h"
+#include "saml/codec.h"
+#include "saml/logout.h"
+#include "saml/redirect_binding.h"
+#include "saml/relay_state.h"
+#include "saml/session.h"
+#include "saml/store_file.h"
+#include "tests/unit/testkit.h"
 
 #define SLO_URL     TK_IDP_SSO_URL
 #define LOGOUT_URL  "https://sp.example.test/saml/logout"

@@ -6,12 +6,12 @@
 
 #include <apr_strings.h>
 
-#include "authn_request.h"
-#include "certificate.h"
-#include "idp_metadata.h"
-#include "sp_metadata.h"
-#include "testkit.h"
-#include "xml.h"
+#include "saml/authn_request.h"
+#include "saml/certificate.h"
+#include "saml/idp_metadata.h"
+#include "saml/sp_metadata.h"
+#include "tests/unit/testkit.h"
+#include "saml/xml.h"
 
 #define TENANT "4a3c1e2d-8b9f-4c6e-a1d2-7f0e9b8c6d5a"
 #define ISSUER "https://sts.windows.net/" TENANT "/"

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pending_cookie.h"
-#include "testkit.h"
+#include "saml/pending_cookie.h"
+#include "tests/unit/testkit.h"
 
 #define SCOPE "https://sso.example:443|sequr_saml_session|https://sp.example/"
 

@@ -3,8 +3,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "relay_state.h"
-#include "testkit.h"
+#include "saml/relay_state.h"
+#include "tests/unit/testkit.h"
 
 START_TEST(accepts_local_paths)
 {

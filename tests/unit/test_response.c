@@ -6,8 +6,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "codec.h"
-#include "response_fixture.h"
+#include "saml/codec.h"
+#include "tests/unit/response_fixture.h"
 
 /* ---- the three Entra signing options, and what comes out ---------------- */
 

@@ -5,8 +5,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "codec.h"
-#include "response_fixture.h"
+#include "saml/codec.h"
+#include "tests/unit/response_fixture.h"
 
 /* ---- comment, CDATA, PI splitting (Duo 2018) ------------------------------ */
 

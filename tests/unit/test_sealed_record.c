@@ -4,8 +4,8 @@
 #include <apr_strings.h>
 #include <string.h>
 
-#include "sealed_record.h"
-#include "testkit.h"
+#include "saml/sealed_record.h"
+#include "tests/unit/testkit.h"
 
 static const char *SECRET = "Qk3n0v8T2mX1c9rJ5yWbA7dFhL4pS6uZgE0iKoVtN2a";
 static const char *AD = "s:9Vv0mQ8rT1yK5c2xW7bN3dF6hJ4pL0aZgE8iUoYt_sA";

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "response.h"
-#include "session.h"
-#include "store_file.h"
-#include "testkit.h"
+#include "saml/response.h"
+#include "saml/session.h"
+#include "saml/store_file.h"
+#include "tests/unit/testkit.h"
 
 /* ---- a file store that counts how often it is asked ---------------------- */
 

@@ -6,9 +6,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "signature.h"
-#include "testkit.h"
-#include "xml.h"
+#include "saml/signature.h"
+#include "tests/unit/testkit.h"
+#include "saml/xml.h"
 
 static tk_keypair_t *idp_rsa, *idp_ec, *attacker, *idp_next;
 

@@ -2,8 +2,8 @@
  * (key 00..0f, message 00..len-1). */
 #include <check.h>
 
-#include "siphash.h"
-#include "testkit.h"
+#include "saml/siphash.h"
+#include "tests/unit/testkit.h"
 
 static uint64_t hash_of_len(apr_size_t len)
 {

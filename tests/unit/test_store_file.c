@@ -17,8 +17,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "store_file.h"
-#include "testkit.h"
+#include "saml/store_file.h"
+#include "tests/unit/testkit.h"
 
 /* Not in store_file.h: a hook that leaves a stripe locked (see store_file.c). */
 apr_status_t saml_store_file_hold_lock_for_test(saml_store_t *st, const char *key);

@@ -2,8 +2,8 @@
  * starts on 127.0.0.1 (store_contract.c). */
 #include <stdio.h>
 
-#include "store_contract.h"
-#include "store_memcache.h"
+#include "tests/unit/store_contract.h"
+#include "saml/store_memcache.h"
 
 static char **memcached_argv(int port)
 {

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memcache_reply.h"
-#include "redis_reply.h"
-#include "store_contract.h"
-#include "store_memcache.h"
-#include "store_net.h"
-#include "store_redis.h"
-#include "testkit.h"
+#include "saml/memcache_reply.h"
+#include "saml/redis_reply.h"
+#include "tests/unit/store_contract.h"
+#include "saml/store_memcache.h"
+#include "saml/store_net.h"
+#include "saml/store_redis.h"
+#include "tests/unit/testkit.h"
 
 #define KEY "k:1"
 #define OK  APR_SUCCESS

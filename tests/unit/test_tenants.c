@@ -6,12 +6,12 @@
 #include <apr_strings.h>
 #include <string.h>
 
-#include "acs.h"
-#include "random.h"
-#include "relay_state.h"
-#include "session.h"
-#include "store_file.h"
-#include "testkit.h"
+#include "saml/acs.h"
+#include "saml/random.h"
+#include "saml/relay_state.h"
+#include "saml/session.h"
+#include "saml/store_file.h"
+#include "tests/unit/testkit.h"
 
 static tk_keypair_t *idp;
 

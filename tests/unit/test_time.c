@@ -3,8 +3,8 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#include "testkit.h"
-#include "time.h"
+#include "tests/unit/testkit.h"
+#include "saml/time.h"
 
 static apr_time_t parse_ok(const char *s)
 {

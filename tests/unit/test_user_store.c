@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "time.h"
-#include "user_store.h"
-#include "testkit.h"
+#include "saml/time.h"
+#include "saml/user_store.h"
+#include "tests/unit/testkit.h"
 
 /* Every database of this run lives in one directory that main() removes:
  * a failed check ends a test's process before its teardown runs. */

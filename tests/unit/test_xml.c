@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testkit.h"
-#include "xml.h"
+#include "tests/unit/testkit.h"
+#include "saml/xml.h"
 
 static apr_status_t parse(const char *xml, xmlDocPtr *doc, saml_err_t *err)
 {

@@ -1,4 +1,4 @@
-#include "testkit.h"
+#include "tests/unit/testkit.h"
 
 #include <apr_file_io.h>
 #include <apr_general.h>
@@ -23,7 +23,7 @@
 #include <xmlsec/transforms.h>
 #include <xmlsec/xmldsig.h>
 
-#include "xml.h"
+#include "saml/xml.h"
 
 static apr_pool_t *global_pool;
 static apr_pool_t *test_pool;

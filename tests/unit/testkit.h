@@ -10,7 +10,7 @@
 #include <limits.h>
 #include <apr_tables.h>
 
-#include "response.h"
+#include "saml/response.h"
 
 typedef struct tk_keypair {
     EVP_PKEY *key;
@@ -216,7 +216,7 @@ saml_response_policy_t tk_policy(apr_pool_t *p, const tk_keypair_t *kp);
 /* The browser that started req, as the login handler leaves it: req sealed
  * (until expiry) into its cookie, appended to pol's Cookie header, and pol
  * set to read such cookies (a fixed test key and scope). */
-#include "acs.h"
+#include "saml/acs.h"
 void tk_browser_started(apr_pool_t *p, saml_acs_policy_t *pol, const saml_pending_request_t *req,
                         apr_time_t expiry);
 extern const saml_pending_key_t tk_pending_key;
