@@ -18,6 +18,7 @@
 #include "apache/handlers.h"
 #include "apache/log.h"
 #include "apache/store_setup.h"
+#include "saml/crypto.h"
 #include "saml/xml.h"
 
 
