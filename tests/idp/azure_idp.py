@@ -68,8 +68,8 @@ input[type=text]:focus{border-bottom-color:#2f7d69}
 button,.btn{background:#2f7d69;color:#fff;border:0;min-width:108px;padding:6px 12px;font-size:15px;
  cursor:pointer;text-decoration:none;text-align:center}
 button:hover,.btn:hover{background:#246352}
+a{color:#2f7d69}
 .sub{font-size:13px;color:#2f7d69;margin-top:16px}
-.sub a{color:#2f7d69}
 .note{font-size:12px;color:#666;margin-top:28px;border-top:1px solid #e5e5e5;padding-top:12px}
 .err{color:#a4262c}
 .tiles{display:flex;flex-wrap:wrap;gap:16px;margin-top:20px}
