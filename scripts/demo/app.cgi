@@ -90,7 +90,8 @@ header{background:#3b6ea8;color:#fff;padding:14px 28px;display:flex;align-items:
 header .app{font-size:18px;font-weight:600;flex:1}
 header a{color:#fff}
 main{max-width:980px;margin:24px auto;padding:0 16px}
-section{background:#fff;border:1px solid #e1e4e8;border-radius:6px;padding:16px 20px;margin-bottom:16px}
+section{background:#fff;border:1px solid #e1e4e8;border-radius:6px;padding:16px 20px;
+ margin-bottom:16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:0 0 10px}
 .muted{color:#555;font-size:13px}
 table{border-collapse:collapse;width:100%%;font-size:13px}
@@ -119,7 +120,8 @@ is what the module handed to it for this request.</p>
 <table id="env">
 %(env_rows)s
 </table></section>
-<section><h2>Request headers for a proxied application (SequrSAMLRequestHeaders On): %(header_n)d</h2>
+<section><h2>Request headers for a proxied application (SequrSAMLRequestHeaders On):
+%(header_n)d</h2>
 <p class="muted">A backend behind <code>ProxyPass</code> receives these headers; this CGI
 sees them as <code>HTTP_SEQUR_SAML_*</code>. Headers a client sends under these names are
 removed before any access control runs.</p>
