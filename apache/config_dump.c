@@ -164,13 +164,12 @@ static void dump_idp(dump_t *d, const char *n, const sequr_idp_t *idp)
 {
     int i;
 
-    if (!first_time(d, idp))
-        return;
     for (i = 0; idp->certs && i < idp->certs->nelts; i++) {
         X509 *cert = APR_ARRAY_IDX(idp->certs, i, X509 *);
-        emit(d, SEQUR_DUMP_IDP_CERT, n, idp->cert_source ? idp->cert_source : "",
-             idp->name ? idp->name : "", APR_ARRAY_IDX(idp->cert_names, i, const char *),
-             seconds(d, cert), saml_cert_subject(d->p, cert), NULL);
+        if (first_time(d, cert))
+            emit(d, SEQUR_DUMP_IDP_CERT, n, idp->cert_source ? idp->cert_source : "",
+                 idp->name ? idp->name : "", APR_ARRAY_IDX(idp->cert_names, i, const char *),
+                 seconds(d, cert), saml_cert_subject(d->p, cert), NULL);
     }
 }
 

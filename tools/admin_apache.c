@@ -144,19 +144,32 @@ void admin_apache_take_line(apr_pool_t *p, admin_configtest_t *t, const char *li
         APR_ARRAY_PUSH(f->fields, const char *) = APR_ARRAY_IDX(fields, skip, const char *);
 }
 
+/* "Syntax error on line N of FILE:" ends a line (the reason is the next one)
+ * or is followed by ": REASON"; an Include nests them on one line, and the
+ * innermost is where Apache stopped. */
 const char *admin_apache_syntax_error(apr_pool_t *p, const apr_array_header_t *output)
 {
-    int i, line;
-    char file[4096];
+    static const char marker[] = "Syntax error on line ";
+    int i;
 
-    for (i = 0; i + 1 < output->nelts; i++) {
-        const char *at = strstr(APR_ARRAY_IDX(output, i, const char *), "Syntax error on line ");
-        if (at && sscanf(at, "Syntax error on line %d of %4095[^\n]", &line, file) == 2 &&
-            file[0] && file[strlen(file) - 1] == ':') {
-            file[strlen(file) - 1] = '\0';
-            return apr_psprintf(p, "%s:%d: %s", file, line,
+    for (i = 0; i < output->nelts; i++) {
+        const char *text = APR_ARRAY_IDX(output, i, const char *), *at = NULL, *next;
+        const char *file, *end;
+        char *after;
+        long line;
+
+        for (next = strstr(text, marker); next; next = strstr(next + 1, marker))
+            at = next;
+        if (at == NULL || (line = strtol(at + strlen(marker), &after, 10)) <= 0 ||
+            strncmp(after, " of ", 4))
+            continue;
+        file = after + 4;
+        if ((end = strstr(file, ": ")) != NULL)
+            return apr_psprintf(p, "%.*s:%ld: %s", (int)(end - file), file, line, end + 2);
+        end = file + strlen(file);
+        if (end > file && end[-1] == ':' && i + 1 < output->nelts)
+            return apr_psprintf(p, "%.*s:%ld: %s", (int)(end - 1 - file), file, line,
                                 APR_ARRAY_IDX(output, i + 1, const char *));
-        }
     }
     return NULL;
 }

@@ -177,6 +177,12 @@ START_TEST(where_apache_stopped_reading)
     APR_ARRAY_PUSH(out, const char *) = "SequrSAMLIdPCertificateFile: cannot read /x.pem";
     ck_assert_str_eq(admin_apache_syntax_error(tk_pool(), out), "/etc/apache2/x y.conf:12: "
                      "SequrSAMLIdPCertificateFile: cannot read /x.pem");
+    /* An Include names the including line first, then where it stopped. */
+    out->nelts = 0;
+    APR_ARRAY_PUSH(out, const char *) = "apache2: Syntax error on line 11 of /a/httpd.conf: "
+        "Syntax error on line 5 of /a/site.conf: Include/IncludeOptional: Could not open";
+    ck_assert_str_eq(admin_apache_syntax_error(tk_pool(), out),
+                     "/a/site.conf:5: Include/IncludeOptional: Could not open");
     out->nelts = 0;
     APR_ARRAY_PUSH(out, const char *) = "SEQ01606: server (main): every IdP certificate expired";
     APR_ARRAY_PUSH(out, const char *) = "AH00016: Configuration Failed";
