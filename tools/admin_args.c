@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apache/directives.h"
+
 const char admin_usage_main[] =
     "Usage: sequr-saml-admin [--db FILE | --dbd DRIVER --params STRING] COMMAND [ARGS]\n"
     "\n"
     "Set up mod_sequr_saml and manage the Sequr user store that it reads with\n"
-    "SequrSAMLUserStore dbd.\n"
+    D_USER_STORE " dbd.\n"
     "\n"
     "Commands:\n"
     "  init [--sp-key KEY --sp-cert CERT]  create the user store (kept if it exists)\n"
@@ -21,7 +23,7 @@ const char admin_usage_main[] =
     "  user add NAME             add a user, inactive until activated\n"
     "  user activate NAME        let the user sign in\n"
     "  user deactivate NAME      refuse the user (signed-in sessions end within\n"
-    "                            SequrSAMLUserRecheckInterval)\n"
+    "                            " D_USER_RECHECK_INTERVAL ")\n"
     "  user remove NAME          delete the user\n"
     "  user list                 one line per user: name, active|inactive, created, updated\n"
     "  import-metadata FILE      check Azure's Federation Metadata XML, show what it\n"
@@ -51,8 +53,8 @@ static const char usage_init[] =
     "\n"
     "Create the user store with its table sequr_users (on an existing store it keeps\n"
     "the users; Apache's user must be able to read an SQLite FILE). With --sp-key and\n"
-    "--sp-cert, also make the SP's key pair for SequrSAMLSPPrivateKeyFile and\n"
-    "SequrSAMLSPCertificateFile: an RSA-3072 key (file mode 0600) and a self-signed\n"
+    "--sp-cert, also make the SP's key pair for " D_SP_PRIVATE_KEY_FILE " and\n"
+    D_SP_CERTIFICATE_FILE ": an RSA-3072 key (file mode 0600) and a self-signed\n"
     "certificate.\n"
     "\n"
     "  --sp-key KEY      where to write the private key (PEM)\n"

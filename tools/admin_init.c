@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apache/directives.h"
 #include "saml/certificate.h"
 #include "saml/time.h"
 
@@ -200,8 +201,8 @@ static int make_sp_key_pair(apr_pool_t *p, const admin_args_t *a)
     printf("SP certificate: %s (%s, valid until %s)\n", cert_path, saml_cert_subject(p, cert),
            saml_time_format(p, saml_cert_not_after(cert)));
     printf("\nFor the Apache config:\n"
-           "    SequrSAMLSPPrivateKeyFile %s\n"
-           "    SequrSAMLSPCertificateFile %s\n", absolute(p, key_path),
+           "    " D_SP_PRIVATE_KEY_FILE " %s\n"
+           "    " D_SP_CERTIFICATE_FILE " %s\n", absolute(p, key_path),
            absolute(p, cert_path));
     return ADMIN_EXIT_OK;
 }
