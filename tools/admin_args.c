@@ -129,14 +129,17 @@ static const char usage_check[] =
     "  --server-root DIR  passed as -d (default: Apache's own, e.g. /etc/apache2)\n"
     "\n"
     "Exit status: 0 no problem (warnings allowed), 1 usage, 2 problems found,\n"
-    "3 the config or Apache cannot be found or run.\n";
+    "3 the config or Apache cannot be found or run.\n"
+    "(--no-apache is obsolete and ignored: check has no reader of its own.)\n";
 
 static const char *const init_valued[] = {"--sp-key", "--sp-cert", "--sp-subject", "--days", NULL};
 static const char *const init_flags[] = {"--force", NULL};
 static const char *const import_valued[] = {"--out-dir", NULL};
 static const char *const relay_valued[] = {"--path", NULL};
 static const char *const check_valued[] = {"--config", "--apache", "--server-root", NULL};
-static const char *const check_flags[] = {NULL};
+/* --no-apache is obsolete (Apache always reads the configuration now): kept
+ * so that scripts written for it still run, with a note. */
+static const char *const check_flags[] = {"--no-apache", NULL};
 static const char *const none[] = {NULL};
 
 static const admin_command_spec_t commands[] = {

@@ -157,6 +157,9 @@ int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)
     checker_t c = {0};
     struct stat st;
 
+    if (admin_option(a, "--no-apache"))
+        fprintf(stderr, "sequr-saml-admin: note: --no-apache is obsolete and ignored: Apache "
+                "reads the configuration for check\n");
     if ((config = admin_apache_main_config(p, given, &why)) == NULL)
         return admin_complain(ADMIN_EXIT_SYSTEM, "%s", why);
     /* A directory is a server's, as apache2ctl takes APACHE_CONFDIR: -d it. */
