@@ -1,9 +1,11 @@
 /* Apache reads the configuration for `check`: this file runs its configtest
- * and sorts what it prints. Why `apache2 -t -D SEQUR_SAML_DUMP` rather than
- * `apache2ctl -t`: apache2ctl takes no -f on Debian 12 and 13 (it runs the
- * server of APACHE_CONFDIR), so the tool does what it does, source envvars
- * then run apache2, for any file; and why the module's own dump rather than
- * mod_info's DUMP_CONFIG: see apache/config_dump.c. */
+ * and sorts what it prints. Why apache2 itself rather than `apache2ctl -t`:
+ * Debian's apache2ctl (12 and 13) sources the envvars of its APACHE_CONFDIR
+ * (/etc/apache2 unless set), not of the configuration being checked, and
+ * adds its own lines; sourcing the envvars next to the checked file and then
+ * running apache2 with -f (and -d) is what apache2ctl does, for any file.
+ * Why the module's own dump rather than mod_info's DUMP_CONFIG: see
+ * apache/config_dump.c. */
 #include "tools/admin_apache.h"
 
 #include <apr_strings.h>
