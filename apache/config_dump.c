@@ -15,6 +15,8 @@
  * the main server's. */
 #include "apache/config_dump.h"
 
+#include <stdarg.h>
+
 #include "apr_hash.h"
 #include "apr_strings.h"
 #include "httpd.h"

@@ -149,7 +149,8 @@ void admin_apache_take_line(apr_pool_t *p, admin_configtest_t *t, const char *li
 /* "Syntax error on line N of FILE:" ends a line (the reason is the next one)
  * or is followed by ": REASON"; an Include nests them on one line, and the
  * innermost is where Apache stopped. */
-const char *admin_apache_syntax_error(apr_pool_t *p, const apr_array_header_t *output)
+const char *admin_apache_syntax_error(apr_pool_t *p, const apr_array_header_t *output,
+                                      const char **reason)
 {
     static const char marker[] = "Syntax error on line ";
     int i;
@@ -166,12 +167,15 @@ const char *admin_apache_syntax_error(apr_pool_t *p, const apr_array_header_t *o
             strncmp(after, " of ", 4))
             continue;
         file = after + 4;
-        if ((end = strstr(file, ": ")) != NULL)
-            return apr_psprintf(p, "%.*s:%ld: %s", (int)(end - file), file, line, end + 2);
+        if ((end = strstr(file, ": ")) != NULL) {
+            *reason = end + 2;
+            return apr_psprintf(p, "%.*s:%ld", (int)(end - file), file, line);
+        }
         end = file + strlen(file);
-        if (end > file && end[-1] == ':' && i + 1 < output->nelts)
-            return apr_psprintf(p, "%.*s:%ld: %s", (int)(end - 1 - file), file, line,
-                                APR_ARRAY_IDX(output, i + 1, const char *));
+        if (end > file && end[-1] == ':' && i + 1 < output->nelts) {
+            *reason = APR_ARRAY_IDX(output, i + 1, const char *);
+            return apr_psprintf(p, "%.*s:%ld", (int)(end - 1 - file), file, line);
+        }
     }
     return NULL;
 }

@@ -52,7 +52,8 @@ apr_status_t admin_apache_configtest(apr_pool_t *p, const admin_apache_t *a,
 void admin_apache_take_line(apr_pool_t *p, admin_configtest_t *t, const char *line);
 
 /* Where Apache says it stopped reading ("Syntax error on line N of FILE:"
- * followed by the reason): "FILE:N: REASON", or NULL. */
-const char *admin_apache_syntax_error(apr_pool_t *p, const apr_array_header_t *output);
+ * followed by the reason): "FILE:N" with *reason, or NULL. */
+const char *admin_apache_syntax_error(apr_pool_t *p, const apr_array_header_t *output,
+                                      const char **reason);
 
 #endif

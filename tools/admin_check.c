@@ -130,19 +130,17 @@ static void judge(checker_t *c, const apr_array_header_t *facts)
  * problem, with the file and line when Apache names them. */
 static void report_configtest(checker_t *c, const admin_apache_t *a, const admin_configtest_t *t)
 {
-    const char *at;
+    const char *at, *reason = NULL;
     int i;
 
-    printf("%s -t -f %s:\n", a->binary, a->config);
+    printf("%s -t -D " SEQUR_DUMP_DEFINE " -f %s%s%s:\n", a->binary, a->config,
+           a->server_root ? " -d " : "", a->server_root ? a->server_root : "");
     for (i = 0; i < t->output->nelts; i++)
         printf("    %s\n", APR_ARRAY_IDX(t->output, i, const char *));
     if (t->status == 0)
         return;
-    if ((at = admin_apache_syntax_error(c->p, t->output)) != NULL) {
-        const char *reason = strstr(at, ": ");
-        printf("%.*s: problem: %s\n", (int)(reason - at), at, reason + 2);
-        c->problems++;
-    }
+    if ((at = admin_apache_syntax_error(c->p, t->output, &reason)) != NULL)
+        admin_check_report(c, 1, at, "%s", reason);
     else
         admin_check_report(c, 1, NULL, "%s -t refuses %s (its output is above)", a->binary,
                            a->config);

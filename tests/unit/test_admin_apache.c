@@ -49,6 +49,13 @@ static const char *put(const char *name, const char *text, int mode)
     return path;
 }
 
+/* "FILE:LINE: REASON" of where Apache stopped, or NULL. */
+static const char *stopped_at(const apr_array_header_t *output)
+{
+    const char *reason = NULL, *at = admin_apache_syntax_error(tk_pool(), output, &reason);
+    return at ? apr_pstrcat(tk_pool(), at, ": ", reason, NULL) : NULL;
+}
+
 static const char *nth(const apr_array_header_t *a, int i)
 {
     ck_assert_int_lt(i, a->nelts);
@@ -173,20 +180,20 @@ START_TEST(where_apache_stopped_reading)
     apr_array_header_t *out = apr_array_make(tk_pool(), 4, sizeof(const char *));
 
     APR_ARRAY_PUSH(out, const char *) = "AH00526: Syntax error on line 12 of /etc/apache2/x y.conf:";
-    ck_assert_ptr_null(admin_apache_syntax_error(tk_pool(), out));    /* no reason yet */
+    ck_assert_ptr_null(stopped_at(out));    /* no reason yet */
     APR_ARRAY_PUSH(out, const char *) = "SequrSAMLIdPCertificateFile: cannot read /x.pem";
-    ck_assert_str_eq(admin_apache_syntax_error(tk_pool(), out), "/etc/apache2/x y.conf:12: "
+    ck_assert_str_eq(stopped_at(out), "/etc/apache2/x y.conf:12: "
                      "SequrSAMLIdPCertificateFile: cannot read /x.pem");
     /* An Include names the including line first, then where it stopped. */
     out->nelts = 0;
     APR_ARRAY_PUSH(out, const char *) = "apache2: Syntax error on line 11 of /a/httpd.conf: "
         "Syntax error on line 5 of /a/site.conf: Include/IncludeOptional: Could not open";
-    ck_assert_str_eq(admin_apache_syntax_error(tk_pool(), out),
+    ck_assert_str_eq(stopped_at(out),
                      "/a/site.conf:5: Include/IncludeOptional: Could not open");
     out->nelts = 0;
     APR_ARRAY_PUSH(out, const char *) = "SEQ01606: server (main): every IdP certificate expired";
     APR_ARRAY_PUSH(out, const char *) = "AH00016: Configuration Failed";
-    ck_assert_ptr_null(admin_apache_syntax_error(tk_pool(), out));
+    ck_assert_ptr_null(stopped_at(out));
 }
 END_TEST
 
@@ -212,7 +219,7 @@ START_TEST(a_fake_apache_is_run_and_heard)
                      SEQUR_DUMP_DEFINE " -f %s -d /srv/root", conf));
     ck_assert_int_eq(t.facts->nelts, 1);
     ck_assert_str_eq(nth(APR_ARRAY_IDX(t.facts, 0, admin_fact_t).fields, 0), "www-data");
-    ck_assert_str_eq(admin_apache_syntax_error(tk_pool(), t.output), "/x.conf:3: Invalid command");
+    ck_assert_str_eq(stopped_at(t.output), "/x.conf:3: Invalid command");
 
     /* No such binary: the tool cannot check at all. */
     admin_apache_setup(tk_pool(), &a, conf, apr_pstrcat(tk_pool(), dir, "/none", NULL), NULL);
