@@ -144,6 +144,14 @@ static void report_configtest(checker_t *c, const admin_apache_t *a, const admin
     else
         admin_check_report(c, 1, NULL, "%s -t refuses %s (its output is above)", a->binary,
                            a->config);
+    /* A site's file alone (sites-enabled/x.conf) loads no MPM: Apache needs
+     * the whole server, which the old reader of single files did not. */
+    for (i = 0; i < t->output->nelts; i++)
+        if (strstr(APR_ARRAY_IDX(t->output, i, const char *), "No MPM loaded")) {
+            printf("hint: %s is not a whole Apache configuration: give the server's directory "
+                   "(--config /etc/apache2) or its main file\n", a->config);
+            break;
+        }
 }
 
 int admin_cmd_check(apr_pool_t *p, const admin_args_t *a)

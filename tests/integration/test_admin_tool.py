@@ -492,6 +492,18 @@ class Check(unittest.TestCase):
                              "SP private key %s is readable by others (mode 0644)" % key)
         self.assertIn("0 problem(s), 2 warning(s); 3 server(s)", out)
 
+    def test_key_files_readable_by_others(self):
+        key = self.write("cookie.key", "k" * 48)
+        os.chmod(key, 0o640)
+        conf = self.site(["SequrSAMLCookieKeyFile cookie.key"])
+        rc, out = self.check()
+        self.assertEqual(rc, 0, out)
+        self.assert_reported(out, conf, 1, "warning", "SequrSAMLCookieKeyFile %s is readable "
+                             "by others (mode 0640)" % key)
+        os.chmod(key, 0o600)
+        rc, out = self.check()
+        self.assertIn("0 problem(s), 0 warning(s)", out)
+
     def test_apache_refusals_with_file_and_line(self):
         """Apache stops at the first line it refuses: one problem, where it says."""
         _, idp = long_lived_pair(self.dir, "idp", "idp")
@@ -632,6 +644,10 @@ class Check(unittest.TestCase):
         rc, out, err = admin("check", "--config", self.dir)
         self.assertEqual(rc, 0, out)
         self.assertIn("0 problem(s), 0 warning(s)", out)
+        # A site's file alone is not a configuration Apache can read.
+        rc, out, err = admin("check", "--config", conf)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("hint: %s is not a whole Apache configuration" % conf, out)
         # A config that does not load the module has nothing to check.
         self.site([], sequr=False)
         rc, out = self.check()
