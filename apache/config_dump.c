@@ -77,14 +77,14 @@ static int first_time(dump_t *d, const void *thing)
     return 1;
 }
 
-static server_rec *server_of_section(server_rec *main_server, const ap_directive_t *vhost)
+/* Whether server s is the one a <VirtualHost> section made (vhost NULL: the
+ * main server, for lines outside every section). */
+static int made_by(const dump_t *d, const server_rec *s, const ap_directive_t *vhost)
 {
-    server_rec *s;
-    for (s = main_server->next; vhost && s; s = s->next)
-        if (s->defn_name && !strcmp(s->defn_name, vhost->filename) &&
-            s->defn_line_number == (unsigned)vhost->line_num)
-            return s;
-    return main_server;
+    if (vhost == NULL)
+        return s == d->main_server;
+    return s != d->main_server && s->defn_name && !strcmp(s->defn_name, vhost->filename) &&
+           s->defn_line_number == (unsigned)vhost->line_num;
 }
 
 /* The last `name` line of server s itself (the one in force), or NULL. */
@@ -100,8 +100,7 @@ static const ap_directive_t *own_directive(dump_t *d, server_rec *s, const char 
         else if (node->first_child)
             inner = own_directive(d, s, name, node->first_child, vhost);
         else
-            inner = !strcasecmp(node->directive, name) &&
-                    server_of_section(d->main_server, vhost) == s ? node : NULL;
+            inner = !strcasecmp(node->directive, name) && made_by(d, s, vhost) ? node : NULL;
         if (inner)
             found = inner;
     }
@@ -138,8 +137,7 @@ static const ap_directive_t *section_of(dump_t *d, server_rec *s, const ap_direc
     const ap_directive_t *found;
 
     for (; node; node = node->next) {
-        if (!strcasecmp(node->directive, "<VirtualHost") &&
-            server_of_section(d->main_server, node) == s)
+        if (!strcasecmp(node->directive, "<VirtualHost") && made_by(d, s, node))
             return node;
         if (node->first_child && (found = section_of(d, s, node->first_child)) != NULL)
             return found;
