@@ -75,7 +75,7 @@ typedef struct sequr_server_conf {
     int user_store;                      /* 1: admit only active Sequr users (mod_dbd) */
     int user_recheck_interval;           /* seconds between checks of a signed-in user */
     const char *user_store_contact;      /* who to ask, shown when the store refuses */
-    int logout_signatures;               /* 1: unsigned logout messages refused; 0 (unset):
+    int logout_signatures;               /* 1: unsigned logout messages refused; 0 (default):
                                             unsigned LogoutRequests end sessions by
                                             SessionIndex only; 2: by NameID alone too */
     const char *public_base_url;         /* scheme://host[:port] the IdP and browsers see, or NULL */

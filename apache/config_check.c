@@ -2,6 +2,7 @@
  * configtest` with the file and line, rather than failing a user later. */
 #include "apache/config_check.h"
 #include "apache/config.h"
+#include "apache/config_idp.h"
 
 #include "apr_hash.h"
 #include "apr_strings.h"
