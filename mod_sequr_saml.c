@@ -1,9 +1,10 @@
 /* mod_sequr_saml: SAML 2.0 single sign-on with Microsoft Entra ID (Azure AD)
  * for any site behind Apache httpd 2.4.
  *
- * This file is glue only: the module record and its hooks. Configuration is
- * in apache/config*.c, one handler per endpoint in apache/handler_*.c, and
- * everything about SAML itself in saml/, which knows nothing of Apache. */
+ * This file is glue only: the directive table, the module record and its
+ * hooks. Configuration is in apache/config*.c and apache/settings*.c, one
+ * handler per endpoint in apache/handler_*.c, and everything about SAML
+ * itself in saml/, which knows nothing of Apache. */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -14,13 +15,87 @@
 #include "apache/authz.h"
 #include "apache/cache_control.h"
 #include "apache/config.h"
+#include "apache/config_check.h"
 #include "apache/config_dump.h"
+#include "apache/config_idp.h"
 #include "apache/directives.h"
 #include "apache/handlers.h"
 #include "apache/log.h"
+#include "apache/settings_table.h"
 #include "apache/store_setup.h"
+#include "apache/user_check.h"
 #include "saml/crypto.h"
 #include "saml/xml.h"
+
+/* The directive of a row of apache/settings_table.h: its help says the default. */
+#define SETTING_COMMAND(ID, NAME, FIELD, KIND, SCOPE, CONTEXT, MIN, MAX, DEF, EXTRA, HELP) \
+    COMMAND_##KIND(ID, NAME, FIELD, CONTEXT, DEF, HELP),
+#define TAKE1_SETTING(ID, NAME, HANDLER, CONTEXT, HELP) \
+    AP_INIT_TAKE1(NAME, HANDLER, (void *)SEQUR_SETTING(ID), CONTEXT, HELP)
+#define COMMAND_SECONDS(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    TAKE1_SETTING(ID, NAME, sequr_set_setting, CONTEXT, SEQUR_HELP_SECONDS(HELP, DEF))
+#define COMMAND_COUNT(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    TAKE1_SETTING(ID, NAME, sequr_set_setting, CONTEXT, SEQUR_HELP_COUNT(HELP, DEF))
+#define COMMAND_BYTES(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    TAKE1_SETTING(ID, NAME, sequr_set_setting, CONTEXT, SEQUR_HELP_BYTES(HELP, DEF))
+#define COMMAND_TEXT(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    TAKE1_SETTING(ID, NAME, sequr_set_setting, CONTEXT, SEQUR_HELP_TEXT(HELP, DEF))
+#define COMMAND_TEXT_OPTIONAL(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    TAKE1_SETTING(ID, NAME, sequr_set_setting, CONTEXT, SEQUR_HELP_TEXT_OPTIONAL(HELP, DEF))
+#define COMMAND_CHOICE(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    TAKE1_SETTING(ID, NAME, sequr_set_setting, CONTEXT, SEQUR_HELP_CHOICE(HELP, DEF))
+#define COMMAND_CHOICE_OWN(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    TAKE1_SETTING(ID, NAME, sequr_set_##FIELD, CONTEXT, SEQUR_HELP_CHOICE_OWN(HELP, DEF))
+#define COMMAND_FLAG(ID, NAME, FIELD, CONTEXT, DEF, HELP) \
+    AP_INIT_FLAG(NAME, sequr_set_flag_setting, (void *)SEQUR_SETTING(ID), CONTEXT, \
+                 SEQUR_HELP_FLAG(HELP, DEF))
+
+#define SRV RSRC_CONF
+static const command_rec sequr_directives[] = {
+    AP_INIT_TAKE1(D_SP_ENTITY_ID, sequr_set_sp_entity_id, NULL, SRV,
+                  "SP entity ID (Azure 'Identifier'): the Audience assertions must carry"),
+    AP_INIT_TAKE1(D_IDP_SSO_URL, sequr_set_idp_url, NULL, SRV, "Azure's SAML Single Sign-On Service URL"),
+    AP_INIT_TAKE1(D_IDP_SLO_URL, sequr_set_idp_url, NULL, SRV,
+                  "Azure's Logout URL (https://login.microsoftonline.com/<tenant-id>/saml2), or "
+                  "none; default: the IdP metadata's SingleLogoutService"),
+    AP_INIT_ITERATE(D_IDP_CERTIFICATE_FILE, sequr_set_idp_certificate, NULL, SRV,
+                    "IdP signing certificate (PEM, Base64 DER or DER); repeat for key rollover"),
+    AP_INIT_TAKE1(D_IDP_ENTITY_ID, sequr_set_idp_url, NULL, SRV,
+                  "Expected Issuer, e.g. https://sts.windows.net/<tenant-id>/"),
+    AP_INIT_TAKE1(D_IDP_METADATA_FILE, sequr_set_idp_metadata, NULL, SRV,
+                  "Azure Federation Metadata XML (all signing certificates are taken)"),
+    AP_INIT_TAKE1(D_USER_ATTRIBUTE, sequr_set_user_attribute, NULL, SRV | ACCESS_CONF,
+                  "Attribute whose value becomes REMOTE_USER (default: the NameID)"),
+    AP_INIT_TAKE1(D_SP_CERTIFICATE_FILE, sequr_set_sp_certificate, NULL, SRV,
+                  "The SP's certificate (PEM)"),
+    AP_INIT_TAKE1(D_SP_PRIVATE_KEY_FILE, sequr_set_sp_key, NULL, SRV, "The SP's private key (PEM)"),
+    AP_INIT_TAKE1(D_CACHE, sequr_set_cache, NULL, SRV,
+                  "Where sessions and the replay cache live: file[:PATH] (default), "
+                  "memcache:HOST:PORT[,HOST:PORT...] or redis:HOST:PORT[,HOST:PORT...]"),
+    AP_INIT_TAKE1(D_COOKIE_KEY_FILE, sequr_set_cookie_key_file, NULL, SRV,
+                  "Secret (32 to 4096 bytes, mode 0600) sealing the sign-in request cookies; the "
+                  "same file on every server of a farm. Default: made at first start next to "
+                  "the file store (PATH.key), or in the runtime directory with memcache/redis"),
+    SEQUR_SERVER_SETTINGS(SETTING_COMMAND)
+    AP_INIT_TAKE1(D_PUBLIC_BASE_URL, sequr_set_public_base_url, NULL, SRV,
+                  "scheme://host[:port] the IdP and browsers use when a proxy or TLS terminator "
+                  "is in front (ACS URL, Destination, cookie Secure)"),
+    AP_INIT_ITERATE(D_TRUST_FORWARDED_HEADERS, sequr_add_trusted_proxy, NULL, SRV,
+                    "Addresses or networks (ADDRESS/BITS) of proxies whose X-Forwarded-Proto "
+                    "and X-Forwarded-Host give the public URL when no public base URL is set"),
+    SEQUR_DIR_SETTINGS(SETTING_COMMAND)
+    AP_INIT_RAW_ARGS(D_TENANT_SECTION, sequr_start_tenant, NULL, SRV,
+                     "<SequrSAMLTenant NAME>: an Azure tenant (IdP) of this server, described "
+                     "by the IdP directives inside"),
+    AP_INIT_TAKE1(D_TENANT_NAME, sequr_set_tenant_name, NULL, ACCESS_CONF | OR_AUTHCFG,
+                  "The tenant (<SequrSAMLTenant NAME>) this location signs in with; default: "
+                  "the server's own IdP directives"),
+    AP_INIT_TAKE1(D_CACHE_CONTROL, sequr_set_cache_control, NULL, SRV | ACCESS_CONF | OR_AUTHCFG,
+                  "Cache-Control of pages a signed-in user is let in to, unless the application "
+                  "sets one; none for no header. Default 'private, no-store': no shared cache keeps "
+                  "one user's page, and Back after sign-out cannot show it"),
+    {NULL}
+};
 
 
 static int sequr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -90,12 +165,20 @@ static void sequr_register_hooks(apr_pool_t *p)
     sequr_register_cache_control(p);
 }
 
+/* The settings, then the IdPs, which a vhost inherits as a unit (config_idp.c). */
+static void *merge_server_conf(apr_pool_t *p, void *base, void *add)
+{
+    sequr_server_conf_t *m = sequr_merge_server_conf(p, base, add);
+    sequr_merge_idps(p, m, base, add);
+    return m;
+}
+
 AP_DECLARE_MODULE(sequr_saml) = {
     STANDARD20_MODULE_STUFF,
     sequr_create_dir_conf,
     sequr_merge_dir_conf,
     sequr_create_server_conf,
-    sequr_merge_server_conf,
+    merge_server_conf,
     sequr_directives,
     sequr_register_hooks,
     AP_MODULE_FLAG_NONE

@@ -1,5 +1,8 @@
 /* Configuration: what the admin wrote (per server and per directory) and what
- * was prepared from it once at start-up (keys, verifier, store). */
+ * was prepared from it once at start-up (keys, verifier, store); creating and
+ * merging it, its defaults (from the rows of apache/settings_table.h), and the
+ * directive handlers of the server-wide settings. The IdPs' part is in
+ * apache/config_idp.h, the start-up checks in apache/config_check.h. */
 #ifndef SEQUR_CONFIG_H
 #define SEQUR_CONFIG_H
 
@@ -9,11 +12,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "apache/config_idp.h"
+#include "apache/settings.h"
 #include "saml/pending_cookie.h"
 #include "saml/signature.h"
 #include "saml/store.h"
-
-#define SEQUR_UNSET (-1)
 
 typedef enum {
     SEQUR_UNAUTH_AUTO = 0,  /* browsers are redirected, API clients get 401 */
@@ -25,7 +28,7 @@ typedef enum {
  * responses must say and the keys they must be signed with. Each server has a
  * default one (the server-level directives, name "") and may have named ones
  * (<SequrSAMLTenant NAME>). */
-typedef struct sequr_idp {
+struct sequr_idp {                    /* sequr_idp_t (apache/config_idp.h) */
     const char *name;                 /* "" for the server's default IdP */
     const char *sso_url;
     const char *entity_id;
@@ -39,7 +42,7 @@ typedef struct sequr_idp {
     /* prepared in check_config */
     saml_verifier_t *verifier;
     int expired_certs;                /* configured but left out of the verifier */
-} sequr_idp_t;
+};
 
 typedef struct sequr_server_conf {
     const char *sp_entity_id;
@@ -72,7 +75,7 @@ typedef struct sequr_server_conf {
     int user_store;                      /* 1: admit only active Sequr users (mod_dbd) */
     int user_recheck_interval;           /* seconds between checks of a signed-in user */
     const char *user_store_contact;      /* who to ask, shown when the store refuses */
-    int logout_signatures;               /* 1: unsigned logout messages refused; 0 (unset):
+    int logout_signatures;               /* 1: unsigned logout messages refused; 0 (default):
                                             unsigned LogoutRequests end sessions by
                                             SessionIndex only; 2: by NameID alone too */
     const char *public_base_url;         /* scheme://host[:port] the IdP and browsers see, or NULL */
@@ -96,12 +99,13 @@ typedef struct sequr_dir_conf {
     const char *cache_control;           /* SequrSAMLCacheControl; "": none; NULL: default */
 } sequr_dir_conf_t;
 
-extern const command_rec sequr_directives[];
-
 void *sequr_create_server_conf(apr_pool_t *p, server_rec *s);
 void *sequr_merge_server_conf(apr_pool_t *p, void *base, void *add);
 void *sequr_create_dir_conf(apr_pool_t *p, char *dir);
 void *sequr_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+
+/* check_config: every setting of c the admin left out gets its default. */
+void sequr_server_conf_defaults(sequr_server_conf_t *c);
 
 sequr_server_conf_t *sequr_server_conf(const server_rec *s);
 sequr_dir_conf_t *sequr_dir_conf(const request_rec *r);
@@ -116,29 +120,16 @@ const char *sequr_env_separator(const request_rec *r);
 int sequr_request_headers_on(const request_rec *r);
 const char *sequr_request_header_prefix(const request_rec *r);
 
-/* The IdP named name ("" or NULL: the default one), or NULL when this server
- * has no such tenant. */
-sequr_idp_t *sequr_tenant(const sequr_server_conf_t *c, const char *name);
-
-/* The IdP a protected location signs in with (SequrSAMLTenantName), or NULL
- * when it names a tenant this server lacks (possible only from .htaccess). */
-sequr_idp_t *sequr_location_idp(const request_rec *r, const sequr_server_conf_t *c);
-
-/* The IdP whose entity id is exactly issuer (the default one or a tenant), or NULL. */
-sequr_idp_t *sequr_idp_by_issuer(const sequr_server_conf_t *c, const char *issuer);
-
-/* Tenant names for messages: "contoso", or "(default IdP)". */
-const char *sequr_idp_label(const sequr_idp_t *idp);
-
-/* check_config: every location using AuthType sequr-saml must sit in a server
- * with an SP entity ID and a complete IdP; builds each server's verifier.
- * Logs the precise problem and returns !OK so `apachectl configtest` fails. */
-int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
-
-/* Certificates (IdP and SP) that expire within 30 days or have expired, with
- * file, subject and date: into each server's error log after start-up or a
- * graceful restart (console 0, from post_config), on the console for
- * `apachectl configtest` (console 1). */
-void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *s, int console);
+/* Directive handlers. A row of apache/settings_table.h (cmd->info) read into
+ * the server's or the directory's configuration: */
+const char *sequr_set_setting(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_flag_setting(cmd_parms *cmd, void *dc, int on);
+/* and the settings that are more than one value: */
+const char *sequr_set_sp_entity_id(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_sp_certificate(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_sp_key(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_user_attribute(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_public_base_url(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg);
 
 #endif

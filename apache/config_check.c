@@ -1,6 +1,8 @@
 /* Start-up checks: a configuration that cannot work fails `apachectl
  * configtest` with the file and line, rather than failing a user later. */
+#include "apache/config_check.h"
 #include "apache/config.h"
+#include "apache/config_idp.h"
 
 #include "apr_hash.h"
 #include "apr_strings.h"
@@ -17,50 +19,6 @@
 #include "saml/time.h"
 
 APLOG_USE_MODULE(sequr_saml);
-
-#define DEFAULT_CLOCK_SKEW        180
-#define DEFAULT_LANDING_PATH      "/"
-#define DEFAULT_SESSION_MAX_AGE   28800
-#define DEFAULT_IDLE_TIMEOUT      3600
-/* Entra responses measured with tests/idp/azure_idp.py (docs/SECURITY.md):
- * 5.5 KB default claims, 16 KB with 150 groups, 26.5 KB with 150 groups,
- * both signatures and encryption for an RSA-4096 SP certificate, 45 KB with
- * 30 long custom claims and 50 roles besides. 48 KiB is 1.85 x the
- * 150-group encrypted response and bounds what an unauthenticated POST can
- * make the ACS decode, parse and digest: a forged 48 KiB response costs
- * about 4.5 valid sign-ins, a 64 KiB one 5.9 (bench/run worst-case). */
-#define DEFAULT_MAX_RESPONSE_SIZE (48 * 1024)
-#define DEFAULT_REQUEST_LIFETIME  600
-#define DEFAULT_USER_RECHECK_INTERVAL 60
-#define DEFAULT_USER_STORE_CONTACT    "your Sequr administrator"
-
-static void apply_defaults(sequr_server_conf_t *c)
-{
-    if (c->clock_skew == SEQUR_UNSET)
-        c->clock_skew = DEFAULT_CLOCK_SKEW;
-    if (c->allow_unsolicited == SEQUR_UNSET)
-        c->allow_unsolicited = 1;
-    if (c->landing_path == NULL)
-        c->landing_path = DEFAULT_LANDING_PATH;
-    if (c->session_max_age == SEQUR_UNSET)
-        c->session_max_age = DEFAULT_SESSION_MAX_AGE;
-    if (c->session_idle_timeout == SEQUR_UNSET)
-        c->session_idle_timeout = DEFAULT_IDLE_TIMEOUT;
-    if (c->allow_sha1 == SEQUR_UNSET)
-        c->allow_sha1 = 0;
-    if (c->allow_expired_idp_cert == SEQUR_UNSET)
-        c->allow_expired_idp_cert = 0;
-    if (c->max_response_size == SEQUR_UNSET)
-        c->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
-    if (c->request_lifetime == SEQUR_UNSET)
-        c->request_lifetime = DEFAULT_REQUEST_LIFETIME;
-    if (c->user_store == SEQUR_UNSET)
-        c->user_store = 0;
-    if (c->user_recheck_interval == SEQUR_UNSET)
-        c->user_recheck_interval = DEFAULT_USER_RECHECK_INTERVAL;
-    if (c->user_store_contact == NULL)
-        c->user_store_contact = DEFAULT_USER_STORE_CONTACT;
-}
 
 /* What is missing for this IdP to sign anyone in, or NULL. */
 static const char *missing_idp_piece(const sequr_idp_t *idp)
@@ -86,6 +44,7 @@ static const char *missing_piece(const sequr_server_conf_t *c, const char *tenan
     return missing_idp_piece(c->idp);
 }
 
+/* A server for messages: its ServerName, or "(main)". */
 static const char *host_of(const server_rec *s)
 {
     return s->server_hostname ? s->server_hostname : "(main)";
@@ -154,7 +113,7 @@ static int check_auth_types(apr_pool_t *ptemp, server_rec *main_server, const ap
                     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                                  SEQLOGNO(01601) "AuthType " SEQUR_AUTH_TYPE " on line %d of %s: "
                                  "server %s has %s", node->line_num, node->filename,
-                                 s->server_hostname ? s->server_hostname : "(main)", missing);
+                                 host_of(s), missing);
                     ok = 0;
                 }
             }
@@ -175,7 +134,7 @@ static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
 {
     apr_array_header_t *usable = apr_array_make(p, idp->certs->nelts, sizeof(X509 *));
     apr_time_t now = apr_time_now();
-    const char *host = s->server_hostname ? s->server_hostname : "(main)";
+    const char *host = host_of(s);
     int i;
 
     idp->expired_certs = 0;
@@ -212,8 +171,8 @@ static int prepare_verifier(apr_pool_t *pconf, server_rec *s, const sequr_server
     if (certs->nelts == 0) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      SEQLOGNO(01606) "server %s: every IdP certificate (given at %s) has expired; "
-                     "download the current one from Azure", s->server_hostname ? s->server_hostname
-                     : "(main)", idp->cert_source ? idp->cert_source : "?");
+                     "download the current one from Azure", host_of(s),
+                     idp->cert_source ? idp->cert_source : "?");
         return !OK;
     }
     opts.allow_sha1 = c->allow_sha1;
@@ -221,7 +180,7 @@ static int prepare_verifier(apr_pool_t *pconf, server_rec *s, const sequr_server
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      SEQLOGNO(01602) "IdP certificates given at %s for server %s cannot verify "
                      "signatures: %s", idp->cert_source ? idp->cert_source : "?",
-                     s->server_hostname ? s->server_hostname : "(main)", err.detail);
+                     host_of(s), err.detail);
         return !OK;
     }
     return OK;
@@ -301,7 +260,7 @@ static void warn_if_ending(apr_pool_t *p, server_rec *s, int console, const char
     ap_log_error(APLOG_MARK, (console ? APLOG_STARTUP : 0) | APLOG_WARNING, 0,
                  console ? NULL : s,
                  SEQLOGNO(01605) "server %s: %s %s (%s) %s on %s: %s",
-                 s->server_hostname ? s->server_hostname : "(main)", what, name,
+                 host_of(s), what, name,
                  saml_cert_subject(p, cert), left > 0 ? "expires" : "expired",
                  saml_time_format(p, not_after), advice);
 }
@@ -361,14 +320,14 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 
     for (vs = s; vs; vs = vs->next) {
         sequr_server_conf_t *c = sequr_server_conf(vs);
-        apply_defaults(c);
+        sequr_server_conf_defaults(c);
         if (prepare_verifier(pconf, vs, c, c->idp) != OK || prepare_tenants(pconf, vs, c) != OK)
             return HTTP_INTERNAL_SERVER_ERROR;
         if ((c->sp_key == NULL) != (c->sp_cert == NULL)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                          SEQLOGNO(01603) "server %s: " D_SP_CERTIFICATE_FILE " and "
                          D_SP_PRIVATE_KEY_FILE " go together; only one is set",
-                         vs->server_hostname ? vs->server_hostname : "(main)");
+                         host_of(vs));
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (c->sp_key && !sp_key_pair_matches(c)) {
@@ -376,7 +335,7 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
                          SEQLOGNO(01607) "server %s: the " D_SP_PRIVATE_KEY_FILE " key does not "
                          "belong to the " D_SP_CERTIFICATE_FILE " certificate (%s): Entra ID "
                          "would encrypt for a key this server does not hold",
-                         vs->server_hostname ? vs->server_hostname : "(main)",
+                         host_of(vs),
                          saml_cert_subject(ptemp, c->sp_cert));
             return HTTP_INTERNAL_SERVER_ERROR;
         }

@@ -1,7 +1,7 @@
 /* The identity providers of a server: its default IdP (the server-level IdP
  * directives) and its tenants (<SequrSAMLTenant NAME> sections), how a vhost
  * inherits them, how a request or a response finds its IdP, and the directive
- * handlers that fill them in. The directive table itself is in config.c. */
+ * handlers that fill them in. The directive table itself is in mod_sequr_saml.c. */
 #include "apache/config.h"
 #include "apache/config_idp.h"
 
@@ -10,6 +10,7 @@
 #include "saml/certificate.h"
 #include "apache/directives.h"
 #include "saml/idp_metadata.h"
+#include "apache/settings_parse.h"
 
 /* Whether the directives gave this IdP anything but a logout URL. */
 static int idp_is_named(const sequr_idp_t *idp)

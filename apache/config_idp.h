@@ -1,28 +1,39 @@
-/* Between config.c (the directive table, the server-wide settings) and
- * config_idp.c (the default IdP and the tenants). */
+/* The identity providers of a server (config_idp.c): its default IdP and its
+ * tenants, how a vhost inherits them, how a request or a response finds its
+ * IdP, and the handlers of the IdP directives. The IdP's fields are in
+ * apache/config.h, which includes this header. */
 #ifndef SEQUR_CONFIG_IDP_H
 #define SEQUR_CONFIG_IDP_H
 
-#include "apache/config.h"
-#include "saml/error.h"
+#include "httpd.h"
+#include "http_config.h"
+
+typedef struct sequr_idp sequr_idp_t;
+struct sequr_server_conf;
 
 /* Into m: the IdP and the tenants a vhost (add) has on top of base. */
-void sequr_merge_idps(apr_pool_t *p, sequr_server_conf_t *m, const sequr_server_conf_t *base,
-                      const sequr_server_conf_t *add);
+void sequr_merge_idps(apr_pool_t *p, struct sequr_server_conf *m,
+                      const struct sequr_server_conf *base, const struct sequr_server_conf *add);
 
-/* Directive handlers for the table in config.c. */
+/* The IdP named name ("" or NULL: the default one), or NULL when this server
+ * has no such tenant. */
+sequr_idp_t *sequr_tenant(const struct sequr_server_conf *c, const char *name);
+
+/* The IdP a protected location signs in with (SequrSAMLTenantName), or NULL
+ * when it names a tenant this server lacks (possible only from .htaccess). */
+sequr_idp_t *sequr_location_idp(const request_rec *r, const struct sequr_server_conf *c);
+
+/* The IdP whose entity id is exactly issuer (the default one or a tenant), or NULL. */
+sequr_idp_t *sequr_idp_by_issuer(const struct sequr_server_conf *c, const char *issuer);
+
+/* Tenant names for messages: "contoso", or "(default IdP)". */
+const char *sequr_idp_label(const sequr_idp_t *idp);
+
+/* Directive handlers for the table in mod_sequr_saml.c. */
 const char *sequr_set_idp_url(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_idp_certificate(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_start_tenant(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_tenant_name(cmd_parms *cmd, void *dc, const char *arg);
-
-/* Value parsing both files use (config.c). An absolute http(s) URL with a
- * host into *out, else the message naming the directive. */
-const char *sequr_parse_url(cmd_parms *cmd, const char *arg, const char **out);
-
-/* rv as is; when it is a failure, *msg names the directive, the file and why. */
-apr_status_t sequr_keep_error(cmd_parms *cmd, apr_status_t rv, const saml_err_t *err,
-                              const char *file, const char **msg);
 
 #endif

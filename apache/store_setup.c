@@ -52,7 +52,10 @@ static const char *store_path(apr_pool_t *pconf, const char *spec)
     return ap_runtime_dir_relative(pconf, DEFAULT_STORE_FILE);
 }
 
-const char *sequr_store_spec_check(apr_pool_t *p, const char *spec)
+/* SequrSAMLCache's argument, checked when the directive is read: NULL when
+ * usable, else why not (the caller prefixes the directive name; Apache adds
+ * the file and line). */
+static const char *store_spec_check(apr_pool_t *p, const char *spec)
 {
     const char *args;
     saml_store_t *st = NULL;
@@ -75,6 +78,31 @@ const char *sequr_store_spec_check(apr_pool_t *p, const char *spec)
     }
     if (rv != APR_SUCCESS)
         return apr_psprintf(p, "'%s': %s", spec, err.detail ? err.detail : "unusable server list");
+    return NULL;
+}
+
+const char *sequr_set_cache(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    (void)dc;
+    if (err)
+        return err;
+    if ((err = store_spec_check(cmd->temp_pool, arg)) != NULL)
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+    sequr_server_conf(cmd->server)->cache_spec = arg;
+    return NULL;
+}
+
+const char *sequr_set_cookie_key_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_server_conf_t *c = sequr_server_conf(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    (void)dc;
+    if (err)
+        return err;
+    c->cookie_key_file = ap_server_root_relative(cmd->pool, arg);
+    if (c->cookie_key_file == NULL)
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name, arg);
     return NULL;
 }
 
@@ -173,9 +201,8 @@ static saml_store_t *open_configured_store(apr_pool_t *pconf, server_rec *s)
 
     if (kind == STORE_MEMCACHE || kind == STORE_REDIS)
         return open_network_store(pconf, s, kind, args);
-    return open_store(pconf, s, store_path(pconf, c->cache_spec),
-                      c->cache_entries == SEQUR_UNSET ? SAML_STORE_FILE_DEFAULT_ENTRIES
-                                                      : (apr_size_t)c->cache_entries);
+    /* SequrSAMLCacheEntries has its default since check_config. */
+    return open_store(pconf, s, store_path(pconf, c->cache_spec), (apr_size_t)c->cache_entries);
 }
 
 int sequr_store_setup(apr_pool_t *pconf, server_rec *s)

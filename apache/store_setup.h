@@ -1,14 +1,17 @@
-/* Opening the shared store once per Apache parent, so it outlives reloads. */
+/* Opening the shared store once per Apache parent, so it outlives reloads, and
+ * the directives that name it and the key of the sign-in request cookies. */
 #ifndef SEQUR_STORE_SETUP_H
 #define SEQUR_STORE_SETUP_H
 
 #include "httpd.h"
+#include "http_config.h"
 
-/* SequrSAMLCache's argument checked when the directive is read: NULL when
- * usable, else why not (the caller prefixes the directive name; Apache adds
- * the file and line). Accepts file[:PATH], memcache:HOST:PORT[,HOST:PORT...]
- * and redis:HOST:PORT[,HOST:PORT...]. */
-const char *sequr_store_spec_check(apr_pool_t *p, const char *spec);
+/* SequrSAMLCache (main server only): file[:PATH], memcache:HOST:PORT[,HOST:PORT...]
+ * or redis:HOST:PORT[,HOST:PORT...], checked when the directive is read. */
+const char *sequr_set_cache(cmd_parms *cmd, void *dc, const char *arg);
+
+/* SequrSAMLCookieKeyFile (main server only), relative to the ServerRoot. */
+const char *sequr_set_cookie_key_file(cmd_parms *cmd, void *dc, const char *arg);
 
 /* check_config (configtest too): NULL, or why the file store's file or
  * directory may be reached by others than root and the server (the message
