@@ -124,9 +124,6 @@ sequr_idp_t *sequr_tenant(const sequr_server_conf_t *c, const char *name);
  * when it names a tenant this server lacks (possible only from .htaccess). */
 sequr_idp_t *sequr_location_idp(const request_rec *r, const sequr_server_conf_t *c);
 
-/* The IdP whose entity id is exactly issuer (the default one or a tenant), or NULL. */
-sequr_idp_t *sequr_idp_by_issuer(const sequr_server_conf_t *c, const char *issuer);
-
 /* Tenant names for messages: "contoso", or "(default IdP)". */
 const char *sequr_idp_label(const sequr_idp_t *idp);
 
