@@ -146,6 +146,8 @@ static apr_status_t read_form(apr_pool_t *p, const saml_logout_context_t *ctx, a
     const char *b64;
     apr_status_t rv;
 
+    if (form == NULL)
+        return saml_fail(p, err, SAML_EMALFORMED, "form", "no logout message");
     if (apr_table_get(form, "SAMLRequest") && apr_table_get(form, "SAMLResponse"))
         return saml_fail(p, err, SAML_EMALFORMED, "form", "both SAMLRequest and SAMLResponse");
     *param = apr_table_get(form, "SAMLRequest") ? "SAMLRequest" : "SAMLResponse";

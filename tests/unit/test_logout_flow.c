@@ -438,6 +438,10 @@ START_TEST(message_must_be_what_its_parameter_says)
     err = (saml_err_t){0};
     ck_assert_int_ne(saml_logout_receive(p, &ctx, &in, &out, &err), APR_SUCCESS);
     ck_assert_ptr_nonnull(err.check);
+    /* Neither binding. */
+    in.form = NULL;
+    ck_assert_int_eq(saml_logout_receive(p, &ctx, &in, &out, &err), SAML_EMALFORMED);
+    ck_assert_str_eq(err.check, "form");
 }
 END_TEST
 
