@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 
 #include "saml/certificate.h"
+#include "saml/idp.h"
 #include "apache/directives.h"
 #include "apache/log.h"
 #include "apache/store_setup.h"
@@ -124,11 +125,9 @@ static int check_auth_types(apr_pool_t *ptemp, server_rec *main_server, const ap
 
 #define EXPIRY_WARNING_DAYS 30
 
-/* The certificates that may verify signatures: an expired one is left out
- * (Azure switches to the next certificate by itself when one expires, and a
- * retired key must not keep signing people in) unless the admin says
- * otherwise. One that expires soon is kept, with a warning each start
- * (sequr_warn_expiring_certificates). */
+/* The certificates that may verify signatures (saml_idp_cert_usable), each
+ * one left out logged. One that expires soon is kept, with a warning each
+ * start (sequr_warn_expiring_certificates). */
 static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
                                                const sequr_server_conf_t *c, sequr_idp_t *idp)
 {
@@ -141,16 +140,15 @@ static apr_array_header_t *usable_certificates(apr_pool_t *p, server_rec *s,
     for (i = 0; i < idp->certs->nelts; i++) {
         X509 *cert = APR_ARRAY_IDX(idp->certs, i, X509 *);
         const char *name = APR_ARRAY_IDX(idp->cert_names, i, const char *);
-        apr_time_t not_after = saml_cert_not_after(cert);
-        apr_interval_time_t left = not_after - now;
 
-        if (left <= 0 && !c->allow_expired_idp_cert) {
+        if (!saml_idp_cert_usable(cert, now, c->allow_expired_idp_cert)) {
             idp->expired_certs++;
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
                          SEQLOGNO(01604) "server %s: %sIdP certificate %s (%s) expired on %s: not "
                          "used (" D_ALLOW_EXPIRED_IDP_CERT " On keeps it)", host,
                          *idp->name ? apr_psprintf(p, "tenant %s ", idp->name) : "", name,
-                         saml_cert_subject(p, cert), saml_time_format(p, not_after));
+                         saml_cert_subject(p, cert),
+                         saml_time_format(p, saml_cert_not_after(cert)));
             continue;
         }
         APR_ARRAY_PUSH(usable, X509 *) = cert;

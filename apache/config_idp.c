@@ -77,19 +77,27 @@ sequr_idp_t *sequr_location_idp(const request_rec *r, const sequr_server_conf_t 
     return sequr_tenant(c, d ? d->tenant : NULL);
 }
 
-sequr_idp_t *sequr_idp_by_issuer(const sequr_server_conf_t *c, const char *issuer)
+void sequr_idp_view(const sequr_idp_t *idp, saml_idp_t *out)
 {
-    int i;
-    if (issuer == NULL)
-        return NULL;
-    if (c->idp->entity_id && !strcmp(c->idp->entity_id, issuer))
-        return c->idp;
-    for (i = 0; c->tenants && i < c->tenants->nelts; i++) {
-        sequr_idp_t *t = APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *);
-        if (t->entity_id && !strcmp(t->entity_id, issuer))
-            return t;
-    }
-    return NULL;
+    memset(out, 0, sizeof(*out));
+    out->name = idp->name;
+    out->entity_id = idp->entity_id;
+    out->sso_url = idp->sso_url;
+    out->slo_url = idp->slo_url;
+    out->certs = idp->certs;
+    out->verifier = idp->verifier;
+    out->expired_certs = idp->expired_certs;
+}
+
+apr_array_header_t *sequr_idp_views(apr_pool_t *p, const sequr_server_conf_t *c)
+{
+    int n = c->tenants ? c->tenants->nelts : 0, i;
+    apr_array_header_t *idps = apr_array_make(p, n + 1, sizeof(saml_idp_t));
+
+    sequr_idp_view(c->idp, apr_array_push(idps));
+    for (i = 0; i < n; i++)
+        sequr_idp_view(APR_ARRAY_IDX(c->tenants, i, sequr_idp_t *), apr_array_push(idps));
+    return idps;
 }
 
 const char *sequr_idp_label(const sequr_idp_t *idp)

@@ -10,6 +10,8 @@
 
 typedef struct sequr_idp sequr_idp_t;
 struct sequr_server_conf;
+#include "saml/error.h"
+#include "saml/idp.h"
 
 /* Into m: the IdP and the tenants a vhost (add) has on top of base. */
 void sequr_merge_idps(apr_pool_t *p, struct sequr_server_conf *m,
@@ -23,11 +25,16 @@ sequr_idp_t *sequr_tenant(const struct sequr_server_conf *c, const char *name);
  * when it names a tenant this server lacks (possible only from .htaccess). */
 sequr_idp_t *sequr_location_idp(const request_rec *r, const struct sequr_server_conf *c);
 
-/* The IdP whose entity id is exactly issuer (the default one or a tenant), or NULL. */
-sequr_idp_t *sequr_idp_by_issuer(const struct sequr_server_conf *c, const char *issuer);
-
 /* Tenant names for messages: "contoso", or "(default IdP)". */
 const char *sequr_idp_label(const sequr_idp_t *idp);
+
+/* The protocol's view of an IdP (saml/idp.h), into out. */
+void sequr_idp_view(const sequr_idp_t *idp, saml_idp_t *out);
+
+/* The views of c's IdPs, the default first, then its tenants in order (as
+ * saml_idp_by_issuer and saml_logout_receive take them); the tenant a view
+ * stands for is sequr_tenant(c, view->name). */
+apr_array_header_t *sequr_idp_views(apr_pool_t *p, const struct sequr_server_conf *c);
 
 /* Directive handlers for the table in mod_sequr_saml.c. */
 const char *sequr_set_idp_url(cmd_parms *cmd, void *dc, const char *arg);

@@ -9,21 +9,15 @@
 
 #include "saml/acs.h"
 #include "apache/attributes_env.h"
+#include "apache/config_idp.h"
 #include "saml/form.h"
+#include "saml/idp.h"
 #include "apache/log.h"
 #include "apache/request.h"
 #include "saml/session.h"
 #include "apache/user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
-
-static int is_form_post(request_rec *r)
-{
-    const char *type = apr_table_get(r->headers_in, "Content-Type");
-    apr_size_t n = sizeof("application/x-www-form-urlencoded") - 1;
-    return type && !strncasecmp(type, "application/x-www-form-urlencoded", n) &&
-           (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
-}
 
 static apr_array_header_t *tenant_names(apr_pool_t *p, const sequr_server_conf_t *c)
 {
@@ -64,12 +58,14 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
 }
 
 /* Which of this server's IdPs the response is for. With tenants, the Issuer
- * it claims (untrusted: it only chooses whose keys and rules decide). *idp is
- * NULL when the response was refused (and answered: return what we return). */
+ * it claims (untrusted: it only chooses whose keys and rules decide), by
+ * saml_idp_by_issuer. *idp is NULL when the response was refused (and
+ * answered: return what we return). */
 static int choose_idp(request_rec *r, const sequr_server_conf_t *c, const char *xml,
                       apr_size_t len, const sequr_idp_t **idp)
 {
     saml_xml_limits_t limits = { (apr_size_t)c->max_response_size, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
+    const saml_idp_t *chosen;
     const char *issuer;
     saml_err_t err = {0};
     apr_status_t rv;
@@ -82,13 +78,12 @@ static int choose_idp(request_rec *r, const sequr_server_conf_t *c, const char *
     if (rv != APR_SUCCESS)
         return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response",
                           err.detail);
-    *idp = sequr_idp_by_issuer(c, issuer);
-    if (*idp && (*idp)->verifier == NULL)
-        *idp = NULL;
-    if (*idp == NULL)
+    chosen = saml_idp_by_issuer(sequr_idp_views(r->pool, c), issuer, SAML_IDP_ISSUER_EXACT);
+    if (chosen == NULL)
         return sequr_fail(r, HTTP_FORBIDDEN, "issuer",
                           apr_psprintf(r->pool, "Issuer \"%s\" is no configured IdP or tenant",
                                        issuer ? sequr_log_value(r, issuer) : "(none)"));
+    *idp = sequr_tenant(c, chosen->name);
     SAML_TRACE(sequr_trace(r), r->pool, "tenant", "Issuer %s claims tenant %s: verifying with "
                "its certificates and rules only", sequr_log_value(r, issuer),
                sequr_idp_label(*idp));
@@ -125,9 +120,9 @@ static const char *session_size_detail(request_rec *r, const char *user,
                         saml_log_escape(r->pool, user, 48));
 }
 
-/* The session a verified assertion earns: a fresh id (a cookie the browser
- * brought is never adopted), bounded by our max age and the IdP's
- * SessionNotOnOrAfter. */
+/* The session a verified assertion earns (saml_session_start: a fresh id,
+ * bounded by our max age and the IdP's SessionNotOnOrAfter, saved and
+ * indexed for logout). */
 static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
                                  const sequr_idp_t *idp,
                                  const saml_assertion_t *a, const char *user, const char **id)
@@ -136,7 +131,6 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
     apr_time_t now = apr_time_now();
     apr_status_t rv;
 
-    s.id = saml_session_new_id(r->pool);
     s.user = user;
     s.idp_entity_id = a->issuer;
     s.name_id = a->name_id;
@@ -144,18 +138,13 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
     s.session_index = a->session_index;
     s.scope = sequr_session_scope(r, c);
     s.tenant = idp->name;
-    s.created = now;
-    s.last_access = now;
     if (c->user_store)
         s.user_checked = now;
-    s.expires = now + apr_time_from_sec(c->session_max_age);
-    if (a->session_not_on_or_after && a->session_not_on_or_after < s.expires)
-        s.expires = a->session_not_on_or_after;
     s.attributes = a->attributes;
+    rv = saml_session_start(r->pool, c->store, &s, apr_time_from_sec(c->session_max_age),
+                            a->session_not_on_or_after, now);
     *id = s.id;
-    rv = saml_session_save(r->pool, c->store, &s);
-    /* Indexed by NameID and SessionIndex, so an IdP LogoutRequest finds it. */
-    return rv == APR_SUCCESS ? saml_session_index_add(r->pool, c->store, &s) : rv;
+    return rv;
 }
 
 int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
@@ -176,7 +165,7 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
         return sequr_fail(r, HTTP_METHOD_NOT_ALLOWED, "method",
                           apr_psprintf(r->pool, "%s to the ACS", r->method));
     }
-    if (!is_form_post(r))
+    if (!saml_form_is_urlencoded(apr_table_get(r->headers_in, "Content-Type")))
         return sequr_fail(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "content-type",
                           apr_table_get(r->headers_in, "Content-Type"));
     /* base64 grows the XML by a third; the form encoding a little more. */

@@ -22,6 +22,7 @@
 
 #include "saml/codec.h"
 #include "saml/cookie.h"
+#include "saml/idp.h"
 #include "saml/relay_state.h"
 #include "saml/time.h"
 #include "saml/xml.h"
@@ -87,49 +88,12 @@ static apr_status_t check_relay_state_tenant(apr_pool_t *p, const saml_acs_polic
                      saml_log_escape(p, named, 64), tenant_label(policy->tenant));
 }
 
-/* The Issuer of the root element (one of names), else, when fallback names
- * a child element, that child's Issuer. */
-static apr_status_t claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
-                                   const saml_xml_limits_t *limits, const char *const *names,
-                                   const char *fallback, const char **issuer, saml_err_t *err)
-{
-    xmlDocPtr doc;
-    xmlNodePtr root, node;
-    apr_status_t rv;
-    int i;
-
-    *issuer = NULL;
-    if ((rv = saml_xml_parse(p, xml, xml_len, limits, &doc, err)) != APR_SUCCESS)
-        return rv;
-    root = xmlDocGetRootElement(doc);
-    for (i = 0; root && names[i] && !saml_xml_is(root, SAML_NS_PROTOCOL, names[i]); i++)
-        ;
-    if (root == NULL || names[i] == NULL)
-        return saml_fail(p, err, SAML_EMALFORMED, "shape", "the document is not a %s", names[0]);
-    node = saml_xml_child(root, SAML_NS_ASSERTION, "Issuer", NULL);
-    if (node == NULL && fallback) {
-        xmlNodePtr child = saml_xml_child(root, SAML_NS_ASSERTION, fallback, NULL);
-        node = child ? saml_xml_child(child, SAML_NS_ASSERTION, "Issuer", NULL) : NULL;
-    }
-    if (node && saml_xml_text(p, node, issuer, err) != APR_SUCCESS)
-        *issuer = NULL;   /* the validation that follows says what is wrong with it */
-    return APR_SUCCESS;
-}
-
 apr_status_t saml_response_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
                                           const saml_xml_limits_t *limits, const char **issuer,
                                           saml_err_t *err)
 {
     static const char *const names[] = { "Response", NULL };
-    return claimed_issuer(p, xml, xml_len, limits, names, "Assertion", issuer, err);
-}
-
-apr_status_t saml_logout_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
-                                        const saml_xml_limits_t *limits, const char **issuer,
-                                        saml_err_t *err)
-{
-    static const char *const names[] = { "LogoutRequest", "LogoutResponse", NULL };
-    return claimed_issuer(p, xml, xml_len, limits, names, NULL, issuer, err);
+    return saml_idp_claimed_issuer(p, xml, xml_len, limits, names, "Assertion", issuer, err);
 }
 
 /* Issuer and ID together: two IdPs may well use the same assertion ID. */

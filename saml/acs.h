@@ -43,10 +43,6 @@ typedef struct saml_acs_result {
 apr_status_t saml_response_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
                                           const saml_xml_limits_t *limits, const char **issuer,
                                           saml_err_t *err);
-/* The same for a LogoutRequest or LogoutResponse (its own Issuer). */
-apr_status_t saml_logout_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
-                                        const saml_xml_limits_t *limits, const char **issuer,
-                                        saml_err_t *err);
 
 /* Validate the decoded response, then:
  *  - InResponseTo present: the posting browser must hold the sealed cookie of

@@ -5,8 +5,18 @@
 
 #include <apr_strings.h>
 #include <string.h>
+#include <strings.h>
 
 #include "saml/codec.h"
+
+int saml_form_is_urlencoded(const char *type)
+{
+    static const char media[] = "application/x-www-form-urlencoded";
+    apr_size_t n = sizeof(media) - 1;
+
+    return type && !strncasecmp(type, media, n) &&
+           (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
 
 /* Decode in[0..len) ('+' is a space, %XX a byte) into a fresh string.
  * what names the part for the error detail. */

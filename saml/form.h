@@ -13,6 +13,10 @@
  * cost of a hostile body linear and tiny (issue #10 item 1). */
 #define SAML_FORM_MAX_FIELDS 8
 
+/* Whether a Content-Type (may be NULL) names this form encoding: the media
+ * type, in any case, alone or followed by ';' (parameters) or a space. */
+int saml_form_is_urlencoded(const char *content_type);
+
 /* Parse body into name -> value (percent- and '+'-decoded). Refuses
  * (SAML_EMALFORMED, check "form-fields") a body of more than
  * SAML_FORM_MAX_FIELDS fields before decoding any; then (SAML_EMALFORMED)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "saml/codec.h"
+#include "saml/idp.h"
 #include "saml/relay_state.h"
 #include "saml/session.h"
 #include "saml/time.h"
@@ -124,6 +125,14 @@ int saml_logout_issuer_ok(const char *idp_entity_id, const char *issuer)
     ok = tenant && !strcmp(issuer, apr_pstrcat(p, LOGIN_PREFIX, tenant, "/", NULL));
     apr_pool_destroy(p);
     return ok;
+}
+
+apr_status_t saml_logout_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                        const saml_xml_limits_t *limits, const char **issuer,
+                                        saml_err_t *err)
+{
+    static const char *const names[] = { "LogoutRequest", "LogoutResponse", NULL };
+    return saml_idp_claimed_issuer(p, xml, xml_len, limits, names, NULL, issuer, err);
 }
 
 /* ---- parsing ---------------------------------------------------------------- */

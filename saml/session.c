@@ -412,6 +412,23 @@ apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_sessi
     return write_session_record(p, st, s, 0);
 }
 
+apr_status_t saml_session_start(apr_pool_t *p, saml_store_t *st, saml_session_t *s,
+                                apr_interval_time_t max_age, apr_time_t session_not_on_or_after,
+                                apr_time_t now)
+{
+    apr_status_t rv;
+
+    s->id = saml_session_new_id(p);
+    s->created = now;
+    s->last_access = now;
+    s->expires = now + max_age;
+    if (session_not_on_or_after && session_not_on_or_after < s->expires)
+        s->expires = session_not_on_or_after;
+    if ((rv = saml_session_save(p, st, s)) != APR_SUCCESS)
+        return rv;
+    return saml_session_index_add(p, st, s);
+}
+
 apr_status_t saml_session_update(apr_pool_t *p, saml_store_t *st, const saml_session_t *s)
 {
     return write_session_record(p, st, s, 1);

@@ -44,6 +44,21 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
  * holds a usable cookie value. */
 const char *saml_session_key(apr_pool_t *p, const char *id);
 
+/* A verified sign-in becomes a session. The caller fills in who (user, IdP
+ * entity id, NameID and its format, SessionIndex, scope, tenant, attributes,
+ * user_checked); this gives s a fresh id (a cookie the browser brought is
+ * never adopted), created = last_access = now, and its hard end
+ * expires = min(now + max_age, session_not_on_or_after), the IdP's
+ * SessionNotOnOrAfter (0: none). Then it is saved and only then added to its
+ * logout index (saml_session_index_add), so an IdP LogoutRequest finds every
+ * session a cookie can reach. Errors: the save's (SAML_ETOOLARGE: over the
+ * store's per-entry limit), nothing indexed; else the index's: the record
+ * stays saved until it expires, reachable by nobody, since the caller sets no
+ * cookie for a session that did not start. */
+apr_status_t saml_session_start(apr_pool_t *p, saml_store_t *st, saml_session_t *s,
+                                apr_interval_time_t max_age, apr_time_t session_not_on_or_after,
+                                apr_time_t now);
+
 /* Store a new session (insert or replace). */
 apr_status_t saml_session_save(apr_pool_t *p, saml_store_t *st, const saml_session_t *s);
 /* Write back a session already in the store (idle refresh, user recheck):
