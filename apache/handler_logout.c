@@ -24,7 +24,11 @@
 #include "saml/random.h"
 #include "saml/redirect_binding.h"
 #include "saml/relay_state.h"
-#include "apache/request.h"
+#include "apache/error_page.h"
+#include "apache/public_url.h"
+#include "apache/request_body.h"
+#include "apache/see_other.h"
+#include "apache/session_cookie.h"
 #include "saml/response.h"
 #include "saml/session.h"
 
