@@ -14,10 +14,12 @@
 #include "apache/authz.h"
 #include "apache/cache_control.h"
 #include "apache/config.h"
+#include "apache/config_dump.h"
 #include "apache/directives.h"
 #include "apache/handlers.h"
 #include "apache/log.h"
 #include "apache/store_setup.h"
+#include "saml/crypto.h"
 #include "saml/xml.h"
 
 
@@ -77,6 +79,7 @@ static int sequr_quick_handler(request_rec *r, int lookup)
 static void sequr_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(sequr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    sequr_config_dump_register();       /* -D SEQUR_SAML_DUMP, ahead of the check below */
     ap_hook_check_config(sequr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sequr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_quick_handler(sequr_quick_handler, NULL, NULL, APR_HOOK_FIRST);

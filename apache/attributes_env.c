@@ -102,7 +102,8 @@ typedef struct env_memo {
 
 /* Set after the attributes, so no attribute can take these names. */
 static const char *const fixed_vars[] = {"SEQUR_SAML_IDP", "SEQUR_SAML_NAME_ID",
-                                         "SEQUR_SAML_SESSION_INDEX", NULL};
+                                         "SEQUR_SAML_SESSION_INDEX",
+                                         "SEQUR_SAML_SESSION_EXPIRES", NULL};
 #define FIXED_PREFIX "SEQUR_SAML_"
 
 #define ENV_MEMO_KEY "sequr_saml_env_memo"
@@ -191,7 +192,8 @@ static void set_variables(request_rec *r, const env_memo_t *m, const saml_sessio
                           const char *prefix)
 {
     apr_table_t *t = r->subprocess_env;
-    const char *fixed_values[3];
+    const char *fixed_values[4];
+    apr_time_exp_t end;
     int i, replace = table_has_prefix(t, prefix);
 
     /* Copied into r->pool: the memo is replaced as soon as another request on
@@ -210,6 +212,13 @@ static void set_variables(request_rec *r, const env_memo_t *m, const saml_sessio
     fixed_values[0] = s->idp_entity_id;
     fixed_values[1] = s->name_id;
     fixed_values[2] = s->session_index;
+    /* The session's hard end (SequrSAMLSessionMaxAge or the assertion's
+     * SessionNotOnOrAfter, whichever is sooner), ISO 8601 in UTC, so an
+     * application can say when its user must sign in again. */
+    apr_time_exp_gmt(&end, s->expires);
+    fixed_values[3] = apr_psprintf(r->pool, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                                   end.tm_year + 1900, end.tm_mon + 1, end.tm_mday,
+                                   end.tm_hour, end.tm_min, end.tm_sec);
     for (i = 0; fixed_vars[i]; i++) {
         if (fixed_values[i] == NULL)
             continue;
@@ -256,7 +265,7 @@ void sequr_log_attribute_notes(request_rec *r, const char *user,
                           ? "a value contains control characters"
                           : !strcmp(x->reason, "reserved-name")
                           ? "its name is reserved for the module's own variables (IDP, NAME_ID, "
-                            "SESSION_INDEX, TENANT, REMOTE_USER, ERROR and their NAME_... forms)"
+                            "SESSION_INDEX, SESSION_EXPIRES, TENANT, REMOTE_USER, ERROR and their NAME_... forms)"
                           : "its variable name is taken by an earlier attribute");
     }
     for (i = 0; attributes && i < attributes->nelts; i++) {

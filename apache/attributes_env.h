@@ -10,8 +10,9 @@
 /* Every attribute of the session into r->subprocess_env (CGI, SSI,
  * mod_rewrite, mod_headers for proxied backends) under the location's
  * SequrSAMLEnvPrefix, values joined with SequrSAMLEnvSeparator; then
- * SEQUR_SAML_IDP, SEQUR_SAML_NAME_ID and SEQUR_SAML_SESSION_INDEX (when the
- * session has one), which win over an attribute of the same name. */
+ * SEQUR_SAML_IDP, SEQUR_SAML_NAME_ID, SEQUR_SAML_SESSION_INDEX (when the
+ * session has one) and SEQUR_SAML_SESSION_EXPIRES (the session's hard end,
+ * ISO 8601 UTC), which win over an attribute of the same name. */
 void sequr_export_attributes(request_rec *r, const saml_session_t *s);
 /* With SequrSAMLRequestHeaders On (call after r->user is set) the same go to
  * a proxied backend as request headers: SequrSAMLRequestHeaderPrefix + the

@@ -94,8 +94,8 @@ static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_sessio
     r->user = apr_pstrdup(r->pool, user);
     r->ap_auth_type = SEQUR_AUTH_TYPE;
     sequr_remember_session(r, s);
-    /* Also sets SEQUR_SAML_IDP, _NAME_ID and _SESSION_INDEX, which win any
-     * name clash with an attribute. */
+    /* Also sets SEQUR_SAML_IDP, _NAME_ID, _SESSION_INDEX and _SESSION_EXPIRES,
+     * which win any name clash with an attribute. */
     sequr_export_attributes(r, s);
     export_tenant(r, s);
     return OK;

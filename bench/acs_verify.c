@@ -18,6 +18,7 @@
 #include "saml/certificate.h"
 #include "saml/response.h"
 #include "saml/signature.h"
+#include "saml/crypto.h"
 #include "saml/xml.h"
 
 static void die(const char *what, const saml_err_t *err)

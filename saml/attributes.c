@@ -102,7 +102,7 @@ static int any_value_has_control_character(const saml_attribute_t *a)
  * (SEQUR_SAML_IDP, PREFIX+TENANT, Sequr-SAML-Remote-User, SEQUR_SAML_ERROR_ID
  * on error pages, ...). Any new one of the module's names goes here. */
 static const char *const reserved_names[] = {
-    "IDP", "NAME_ID", "SESSION_INDEX", "TENANT", "REMOTE_USER", "ERROR", NULL
+    "IDP", "NAME_ID", "SESSION_INDEX", "SESSION_EXPIRES", "TENANT", "REMOTE_USER", "ERROR", NULL
 };
 #define OWN_PREFIX "SEQUR_SAML_"
 

@@ -42,8 +42,8 @@ int saml_value_has_control_character(const char *s);
 
 /* True when the variable name (PREFIX + an attribute's name) is in the
  * module's own namespace: after prefix or SEQUR_SAML_ (case aside), one of
- * IDP, NAME_ID, SESSION_INDEX, TENANT, REMOTE_USER, ERROR, alone or followed
- * by '_' and anything. */
+ * IDP, NAME_ID, SESSION_INDEX, SESSION_EXPIRES, TENANT, REMOTE_USER, ERROR,
+ * alone or followed by '_' and anything. */
 int saml_env_name_is_reserved(const char *prefix, const char *name);
 
 /* The environment for attributes (saml_attribute_t, see response.h):

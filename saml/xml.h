@@ -77,8 +77,4 @@ apr_status_t saml_xml_text(apr_pool_t *p, const xmlNode *node, const char **out,
 /* The element whose ID attribute is id, by the document's ID table. */
 xmlNodePtr saml_xml_by_id(xmlDocPtr doc, const char *id);
 
-/* One-time libxml2/xmlsec set-up for the process (idempotent), and teardown. */
-apr_status_t saml_crypto_init(void);
-void saml_crypto_shutdown(void);
-
 #endif

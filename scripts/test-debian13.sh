@@ -23,6 +23,8 @@
 # exits non-zero on any failure.
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/chroot-lib.sh
+. scripts/chroot-lib.sh
 [ "$(id -u)" = 0 ] || { echo "test-debian13: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 command -v debootstrap >/dev/null || sh scripts/install-deps.sh test
 
@@ -47,34 +49,11 @@ root=$(mktemp -d /var/tmp/sequr-debian13.XXXXXX)
 boot=""
 log=$root.log
 
-in_chroot() {        # processes whose root is the chroot (left-over daemons)
-    for p in /proc/[0-9]*; do
-        r=$(readlink "$p/root" 2>/dev/null) || continue
-        case "$r" in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
-    done
-}
 cleanup() {
     rc=$?
     trap - EXIT INT TERM
-    pids=$(in_chroot)
-    if [ -n "$pids" ]; then
-        # shellcheck disable=SC2086
-        kill $pids 2>/dev/null || true
-        sleep 2
-        pids=$(in_chroot)
-        # shellcheck disable=SC2086
-        [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
-    fi
-    # The mounts were made in a namespace of their own; any that is visible
-    # here all the same is unmounted, and the tree is removed only once none is.
-    for m in $(awk -v r="$root" 'index($2, r "/") == 1 { print $2 }' /proc/self/mounts | sort -r); do
-        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-    done
-    if awk -v r="$root" 'index($2, r "/") == 1 { found = 1 } END { exit !found }' /proc/self/mounts; then
-        echo "test-debian13: mounts left under $root, not removing it" >&2
-    else
-        rm -rf --one-file-system "$root"
-    fi
+    chroot_stop_processes "$root"
+    chroot_remove "$root" test-debian13
     [ -z "$boot" ] || rm -rf --one-file-system "$boot" "$TARBALL.tmp"
     rm -f "$log"
     exit "$rc"

@@ -39,6 +39,8 @@
 # "test-package: N passed, N failed"; exit status 1 on any failure.
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/chroot-lib.sh
+. scripts/chroot-lib.sh
 top=$(pwd)
 [ "$(id -u)" = 0 ] || { echo "test-package: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 for tool in debootstrap lintian dpkg-buildpackage curl /usr/bin/python3; do
@@ -120,36 +122,12 @@ chmod 755 "$work"
 boot=""
 idp_pid=""
 
-in_chroot() {        # processes whose root is the chroot
-    for p in /proc/[0-9]*; do
-        r=$(readlink "$p/root" 2>/dev/null) || continue
-        case "$r" in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
-    done
-}
 cleanup() {
     rc=$?
     trap - EXIT INT TERM
     if [ -n "$idp_pid" ]; then kill "$idp_pid" 2>/dev/null || true; wait "$idp_pid" 2>/dev/null || true; fi
-    pids=$(in_chroot)
-    if [ -n "$pids" ]; then
-        # shellcheck disable=SC2086
-        kill $pids 2>/dev/null || true
-        sleep 2
-        pids=$(in_chroot)
-        # shellcheck disable=SC2086
-        [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
-        sleep 1
-    fi
-    # The mounts live in namespaces of their own; any that shows here all the
-    # same is unmounted, and the tree is removed only once none is left.
-    for m in $(awk -v r="$root" 'index($2, r "/") == 1 { print $2 }' /proc/self/mounts | sort -r); do
-        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-    done
-    if awk -v r="$root" 'index($2, r "/") == 1 { found = 1 } END { exit !found }' /proc/self/mounts; then
-        echo "test-package: mounts left under $root, not removing it" >&2
-    else
-        rm -rf --one-file-system "$root"
-    fi
+    chroot_stop_processes "$root"
+    chroot_remove "$root" test-package
     [ -z "$boot" ] || rm -rf --one-file-system "$boot" "$TARBALL.tmp.$$"
     rm -rf "$work"
     exit "$rc"
@@ -321,10 +299,10 @@ else
 fi
 check "apache2ctl stop" inroot apache2ctl stop
 for _ in $(seq 100); do
-    [ -n "$(in_chroot)" ] || break
+    [ -n "$(chroot_processes "$root")" ] || break
     sleep 0.1
 done
-left=$(in_chroot)
+left=$(chroot_processes "$root")
 if [ -z "$left" ]; then ok "Apache stopped, no process left in the chroot"; else bad "processes left in the chroot: $left"; fi
 kill "$idp_pid" 2>/dev/null || true
 wait "$idp_pid" 2>/dev/null || true

@@ -84,7 +84,10 @@ const char *admin_relay_state_value(apr_pool_t *p, const char *tenant, const cha
 
 /* Certificate reporting shared by import-metadata and check. */
 #define ADMIN_EXPIRY_WARNING_DAYS 30
-/* "expired", "expires in N days" (within the warning window) or NULL. */
+/* "EXPIRED on DATE", "expires in N day(s), on DATE" (within the warning
+ * window) or NULL, for a certificate ending at not_after. */
+const char *admin_expiry_problem(apr_pool_t *p, apr_time_t not_after, apr_time_t now,
+                                 int *expired);
 const char *admin_cert_expiry_problem(apr_pool_t *p, X509 *cert, apr_time_t now, int *expired);
 /* Subject, serial, validity (with the warning) on four lines after indent.
  * Returns 0 fine, 1 expiring soon, 2 expired. */

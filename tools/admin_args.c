@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apache/directives.h"
+
 const char admin_usage_main[] =
     "Usage: sequr-saml-admin [--db FILE | --dbd DRIVER --params STRING] COMMAND [ARGS]\n"
     "\n"
     "Set up mod_sequr_saml and manage the Sequr user store that it reads with\n"
-    "SequrSAMLUserStore dbd.\n"
+    D_USER_STORE " dbd.\n"
     "\n"
     "Commands:\n"
     "  init [--sp-key KEY --sp-cert CERT]  create the user store (kept if it exists)\n"
@@ -21,13 +23,14 @@ const char admin_usage_main[] =
     "  user add NAME             add a user, inactive until activated\n"
     "  user activate NAME        let the user sign in\n"
     "  user deactivate NAME      refuse the user (signed-in sessions end within\n"
-    "                            SequrSAMLUserRecheckInterval)\n"
+    "                            " D_USER_RECHECK_INTERVAL ")\n"
     "  user remove NAME          delete the user\n"
     "  user list                 one line per user: name, active|inactive, created, updated\n"
     "  import-metadata FILE      check Azure's Federation Metadata XML, show what it\n"
     "                            says, write its signing certificates (--out-dir DIR)\n"
     "  relay-state TENANT        the value for Azure's \"Relay State\" box\n"
-    "  check --config FILE|DIR   check the files and certificates an Apache config names\n"
+    "  check --config FILE|DIR   let Apache check its config, then check the keys,\n"
+    "                            certificates and user store the module was given\n"
     "\n"
     "Options:\n"
     "  --db FILE                 the SQLite store (the file DBDParams names)\n"
@@ -50,8 +53,8 @@ static const char usage_init[] =
     "\n"
     "Create the user store with its table sequr_users (on an existing store it keeps\n"
     "the users; Apache's user must be able to read an SQLite FILE). With --sp-key and\n"
-    "--sp-cert, also make the SP's key pair for SequrSAMLSPPrivateKeyFile and\n"
-    "SequrSAMLSPCertificateFile: an RSA-3072 key (file mode 0600) and a self-signed\n"
+    "--sp-cert, also make the SP's key pair for " D_SP_PRIVATE_KEY_FILE " and\n"
+    D_SP_CERTIFICATE_FILE ": an RSA-3072 key (file mode 0600) and a self-signed\n"
     "certificate.\n"
     "\n"
     "  --sp-key KEY      where to write the private key (PEM)\n"
@@ -108,24 +111,34 @@ static const char usage_relay_state[] =
     "Exit status: 0 printed, 1 invalid TENANT or PATH.\n";
 
 static const char usage_check[] =
-    "Usage: sequr-saml-admin check --config FILE|DIR [--no-apache]\n"
+    "Usage: sequr-saml-admin check --config FILE|DIR [--apache BINARY]\n"
+    "                              [--server-root DIR]\n"
     "\n"
-    "Read an Apache config (FILE; for a DIR its apache2.conf or httpd.conf, else every\n"
-    "file in it), following Include and IncludeOptional, and load every file the Sequr\n"
-    "directives name: IdP certificates and metadata, the SP key and certificate (and\n"
-    "that they match), the user store of DBDriver/DBDParams and its table. Problems\n"
-    "are reported with file:line; certificates expiring within 30 days are warnings.\n"
-    "<IfModule>/<IfDefine> are not evaluated: every line counts. Then, unless\n"
-    "--no-apache, runs `apache2 -t -f FILE` (with Debian's envvars next to FILE).\n"
+    "Let Apache read the config (FILE; for a DIR its apache2.conf or httpd.conf): run\n"
+    "`BINARY -t -D SEQUR_SAML_DUMP -f FILE [-d DIR]`, after Debian's envvars when it\n"
+    "sits next to FILE, as apache2ctl does. Apache evaluates <IfModule>, <IfDefine>\n"
+    "and Include, and mod_sequr_saml makes its start-up checks (IdP, certificates,\n"
+    "SP key pair, tenants); its refusal is a problem, with file:line when Apache\n"
+    "names them. From what the module then prints, check adds what Apache cannot\n"
+    "know: key files readable by others, the user store of DBDriver/DBDParams\n"
+    "(present, readable by Apache's User, with its table) and certificates that\n"
+    "expire within 30 days (warnings).\n"
+    "\n"
+    "  --apache BINARY    the httpd to run (default $APACHE_HTTPD, else\n"
+    "                     /usr/sbin/apache2)\n"
+    "  --server-root DIR  passed as -d (default: Apache's own, e.g. /etc/apache2)\n"
     "\n"
     "Exit status: 0 no problem (warnings allowed), 1 usage, 2 problems found,\n"
-    "3 the config itself cannot be read.\n";
+    "3 the config or Apache cannot be found or run.\n"
+    "(--no-apache is obsolete and ignored: check has no reader of its own.)\n";
 
 static const char *const init_valued[] = {"--sp-key", "--sp-cert", "--sp-subject", "--days", NULL};
 static const char *const init_flags[] = {"--force", NULL};
 static const char *const import_valued[] = {"--out-dir", NULL};
 static const char *const relay_valued[] = {"--path", NULL};
-static const char *const check_valued[] = {"--config", NULL};
+static const char *const check_valued[] = {"--config", "--apache", "--server-root", NULL};
+/* --no-apache is obsolete (Apache always reads the configuration now): kept
+ * so that scripts written for it still run, with a note. */
 static const char *const check_flags[] = {"--no-apache", NULL};
 static const char *const none[] = {NULL};
 

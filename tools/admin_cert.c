@@ -5,6 +5,7 @@
 #include "tools/admin.h"
 
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <stdio.h>
@@ -33,18 +34,35 @@ static const char *serial_hex(apr_pool_t *p, X509 *cert)
     return s;
 }
 
-const char *admin_cert_expiry_problem(apr_pool_t *p, X509 *cert, apr_time_t now, int *expired)
+static const char *time_iso(apr_pool_t *p, apr_time_t t)
 {
-    apr_interval_time_t left = saml_cert_not_after(cert) - now;
+    apr_time_exp_t tm;
+    char buf[32];
+    apr_size_t n;
+
+    if (apr_time_exp_gmt(&tm, t) != APR_SUCCESS ||
+        apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) != APR_SUCCESS)
+        return "(unreadable)";
+    return apr_pstrdup(p, buf);
+}
+
+const char *admin_expiry_problem(apr_pool_t *p, apr_time_t not_after, apr_time_t now,
+                                 int *expired)
+{
+    apr_interval_time_t left = not_after - now;
 
     *expired = left <= 0;
     if (*expired)
-        return apr_psprintf(p, "EXPIRED on %s", asn1_time_iso(p, X509_get0_notAfter(cert)));
+        return apr_psprintf(p, "EXPIRED on %s", time_iso(p, not_after));
     if (left < apr_time_from_sec((apr_time_t)ADMIN_EXPIRY_WARNING_DAYS * 86400))
         return apr_psprintf(p, "expires in %d day(s), on %s",
-                            (int)(apr_time_sec(left) / 86400),
-                            asn1_time_iso(p, X509_get0_notAfter(cert)));
+                            (int)(apr_time_sec(left) / 86400), time_iso(p, not_after));
     return NULL;
+}
+
+const char *admin_cert_expiry_problem(apr_pool_t *p, X509 *cert, apr_time_t now, int *expired)
+{
+    return admin_expiry_problem(p, saml_cert_not_after(cert), now, expired);
 }
 
 int admin_print_cert(apr_pool_t *p, const char *indent, X509 *cert, apr_time_t now)

@@ -4,8 +4,8 @@
  * encryption). A self-signed certificate is what Azure expects here: it
  * pins the certificate it is given and never checks a chain. */
 #include "tools/admin.h"
-#include "tools/admin_conf.h"
 
+#include <apr_file_info.h>
 #include <apr_strings.h>
 #include <errno.h>
 #include <openssl/bn.h>
@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apache/directives.h"
 #include "saml/certificate.h"
 #include "saml/time.h"
 
@@ -28,6 +29,18 @@
 
 static apr_status_t free_pkey(void *k) { EVP_PKEY_free(k); return APR_SUCCESS; }
 static apr_status_t free_x509(void *c) { X509_free(c); return APR_SUCCESS; }
+
+/* The directives init prints take absolute paths: Apache would read a
+ * relative one from ServerRoot, not from where init ran. */
+static const char *absolute(apr_pool_t *p, const char *path)
+{
+    char *cwd = NULL, *merged = NULL;
+
+    if (path[0] == '/' || apr_filepath_get(&cwd, APR_FILEPATH_NATIVE, p) != APR_SUCCESS ||
+        apr_filepath_merge(&merged, cwd, path, APR_FILEPATH_NATIVE, p) != APR_SUCCESS)
+        return path;
+    return merged;
+}
 
 static const char *openssl_reason(void)
 {
@@ -188,9 +201,9 @@ static int make_sp_key_pair(apr_pool_t *p, const admin_args_t *a)
     printf("SP certificate: %s (%s, valid until %s)\n", cert_path, saml_cert_subject(p, cert),
            saml_time_format(p, saml_cert_not_after(cert)));
     printf("\nFor the Apache config:\n"
-           "    SequrSAMLSPPrivateKeyFile %s\n"
-           "    SequrSAMLSPCertificateFile %s\n", admin_conf_absolute(p, key_path),
-           admin_conf_absolute(p, cert_path));
+           "    " D_SP_PRIVATE_KEY_FILE " %s\n"
+           "    " D_SP_CERTIFICATE_FILE " %s\n", absolute(p, key_path),
+           absolute(p, cert_path));
     return ADMIN_EXIT_OK;
 }
 

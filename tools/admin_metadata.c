@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apache/directives.h"
 #include "saml/certificate.h"
 #include "saml/idp_metadata.h"
 
@@ -75,16 +76,16 @@ static void print_directives(apr_pool_t *p, const char *file, const saml_idp_met
 
     printf("\nFor the Apache config, either the metadata file (every signing certificate,\n"
            "read again at every restart or graceful):\n"
-           "    SequrSAMLIdPMetadataFile %s\n", absolute(p, file));
+           "    " D_IDP_METADATA_FILE " %s\n", absolute(p, file));
     printf("or the values themselves:\n"
-           "    SequrSAMLIdPEntityID %s\n"
-           "    SequrSAMLIdPSSOURL %s\n", md->entity_id, md->sso_url);
+           "    " D_IDP_ENTITY_ID " %s\n"
+           "    " D_IDP_SSO_URL " %s\n", md->entity_id, md->sso_url);
     if (md->slo_url)
-        printf("    SequrSAMLIdPSLOURL %s\n", md->slo_url);
+        printf("    " D_IDP_SLO_URL " %s\n", md->slo_url);
     for (i = 0; i < paths->nelts; i++)
-        printf("    SequrSAMLIdPCertificateFile %s\n", APR_ARRAY_IDX(paths, i, const char *));
+        printf("    " D_IDP_CERTIFICATE_FILE " %s\n", APR_ARRAY_IDX(paths, i, const char *));
     if (paths->nelts == 0)
-        printf("    SequrSAMLIdPCertificateFile ...   (run again with --out-dir DIR to write "
+        printf("    " D_IDP_CERTIFICATE_FILE " ...   (run again with --out-dir DIR to write "
                "the certificates)\n");
 }
 

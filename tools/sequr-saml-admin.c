@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tools/admin.h"
+#include "saml/crypto.h"
 #include "saml/xml.h"
 
 typedef struct {

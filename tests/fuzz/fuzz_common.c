@@ -13,6 +13,7 @@
 
 #include "saml/signature.h"
 #include "saml/time.h"
+#include "saml/crypto.h"
 #include "saml/xml.h"
 
 static apr_pool_t *root_pool;

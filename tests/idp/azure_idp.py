@@ -18,6 +18,9 @@ Endpoints, mirroring login.microsoftonline.com:
   GET  /<tenant>/saml2?SAMLResponse=               the app's LogoutResponse: a signed-out page
   POST /<tenant>/login  username, SAMLRequest, RelayState  -> auto-posting form to the ACS
   GET  /<tenant>/initiate?user=X&relay=/path       IdP-initiated (My Apps tile) auto-post form
+  GET  /<tenant>/myapps[?user=X]                   My Apps: a tile per app (-> initiate)
+  GET  /<tenant>/signout?user=X                    signing out at the IdP: 302 to the app's
+       Logout URL with a query-signed LogoutRequest for the user
   GET  /<tenant>/federationmetadata/2007-06/federationmetadata.xml   metadata, with a UTF-8 BOM
 """
 import argparse
@@ -35,26 +38,54 @@ from azure_saml import (AuthnRequestError, DEFAULT_TENANT, decode_redirect,  # n
                         make_error_response, make_metadata, make_response,
                         object_id, parse_authn_request)
 from azure_saml import (STATUS_SUCCESS, build_logout_response,  # noqa: E402
-                        parse_logout_message, redirect_url, serialize)
+                        make_logout_request, parse_logout_message, redirect_url, serialize)
 
+# The look of an Entra sign-in page (a centred card on a soft background, the
+# tenant's company branding on top, a thin underlined field and a right-aligned
+# button) with a fictitious tenant's branding: no Microsoft logo, name or brand
+# colours. Only the look: tests rely on the title, the "Sign in" heading, the
+# "User name" label, the ids username and signin and the form's action.
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>%(title)s</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;background:#f2f2f2;margin:0}
-.box{background:#fff;width:380px;margin:80px auto;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}
-.logo{font-weight:600;color:#737373;margin-bottom:16px}
-.logo span{display:inline-block;width:10px;height:10px;margin-right:1px}
-h1{font-size:24px;font-weight:600;margin:0 0 12px}
-input[type=text]{width:100%%;border:0;border-bottom:1px solid #666;padding:6px 0;font-size:15px}
-button{background:#0067b8;color:#fff;border:0;padding:6px 24px;margin-top:24px;font-size:15px}
-.note{font-size:12px;color:#666;margin-top:24px}.err{color:#a80000}
-</style></head><body><div class="box">
-<div class="logo"><span style="background:#f25022"></span><span style="background:#7fba00">
-</span><span style="background:#00a4ef"></span><span style="background:#ffb900"></span>
-Microsoft</div>
+*{box-sizing:border-box}
+body{font-family:"Segoe UI","Helvetica Neue",Helvetica,Arial,sans-serif;margin:0;min-height:100vh;
+ color:#1b1b1b;background:#e9eef0 linear-gradient(135deg,#dfe9e6 0%%,#eef0f4 55%%,#e6e3ee 100%%)}
+.card{background:#fff;width:440px;max-width:calc(100vw - 24px);margin:0 auto;position:relative;
+ top:12vh;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}
+.card.wide{width:720px}
+.brand{display:flex;align-items:center;gap:8px;font-size:20px;font-weight:600;color:#2b4a42;
+ margin-bottom:16px;letter-spacing:.2px}
+.brand .mark{width:28px;height:28px;border-radius:50%%;background:#2f7d69;color:#fff;
+ font-size:16px;display:flex;align-items:center;justify-content:center}
+h1{font-size:24px;font-weight:600;line-height:28px;margin:0 0 12px}
+label{position:absolute;left:-9999px}
+input[type=text]{width:100%%;border:0;border-bottom:1px solid #666;padding:6px 0;font-size:15px;
+ outline:none;margin:16px 0 0;background:transparent}
+input[type=text]:focus{border-bottom-color:#2f7d69}
+.row{display:flex;justify-content:flex-end;margin-top:28px}
+button,.btn{background:#2f7d69;color:#fff;border:0;min-width:108px;padding:6px 12px;font-size:15px;
+ cursor:pointer;text-decoration:none;text-align:center}
+button:hover,.btn:hover{background:#246352}
+a{color:#2f7d69}
+.sub{font-size:13px;color:#2f7d69;margin-top:16px}
+.note{font-size:12px;color:#666;margin-top:28px;border-top:1px solid #e5e5e5;padding-top:12px}
+.err{color:#a4262c}
+.tiles{display:flex;flex-wrap:wrap;gap:16px;margin-top:20px}
+.tile{display:flex;flex-direction:column;align-items:center;justify-content:center;gap:10px;
+ width:150px;height:140px;border:1px solid #e1e1e1;border-radius:4px;color:#1b1b1b;
+ text-decoration:none;font-size:14px;text-align:center;padding:8px;background:#fff}
+.tile:hover{box-shadow:0 4px 10px rgba(0,0,0,.15);border-color:#2f7d69}
+.tile .icon{width:48px;height:48px;border-radius:8px;background:#3b6ea8;color:#fff;font-size:20px;
+ font-weight:600;display:flex;align-items:center;justify-content:center}
+.tile small{color:#666;font-size:11px;word-break:break-all}
+.who{font-size:14px;color:#444}
+</style></head><body><div class="card%(wide)s">
+<div class="brand"><span class="mark">C</span>Contoso</div>
 %(body)s
-<p class="note">Local test identity provider (mod_sequr_saml test suite), tenant %(tenant)s.
-Not Microsoft.</p></div></body></html>
+<p class="note">Local test identity provider of mod_sequr_saml (shaped like Entra ID sign-in;
+not Microsoft), tenant %(tenant)s.</p></div></body></html>
 """
 
 AUTOPOST = """<html><head><title>Working...</title></head><body>
@@ -83,7 +114,7 @@ class AzureIdP:
                  host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
                  digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
                  relay_state=None, public_host=None, error=None, sp_logout_url=None,
-                 sign_logout=False):
+                 sign_logout=False, app_name=None):
         self.key, self.cert = key, cert
         self.sp_acs, self.sp_entity_id = sp_acs, sp_entity_id
         self.tenant, self.sign = tenant, sign
@@ -92,6 +123,7 @@ class AzureIdP:
         self.metadata_certs = [cert] + list(extra_certs)
         self.name_id_source = name_id_source
         self.relay_state = relay_state      # the app's configured "Relay State"
+        self.app_name = app_name or sp_entity_id    # the app's display name (My Apps tile)
         self.error = error                  # AADSTS code: answer every sign-in with an error
         # The app's "Logout URL": by default the SP's PATH/logout beside its ACS.
         self.sp_logout_url = sp_logout_url or (sp_acs.rsplit("/", 1)[0] + "/logout")
@@ -174,6 +206,13 @@ class AzureIdP:
         return redirect_url(self.sp_logout_url, "SAMLResponse", serialize(resp), relay_state,
                             self.key if self.sign_logout else None)
 
+    def logout_request_url(self, user):
+        """Signing out at the IdP (My Apps' "Sign out"): Entra sends the app's
+        Logout URL a LogoutRequest for the user (Redirect binding, query-signed
+        with the IdP key: it names no SessionIndex)."""
+        name_id = object_id(self.tenant, user) if self.name_id_source == "objectid" else user
+        return make_logout_request(name_id, self.sp_logout_url, self.tenant, key=self.key)
+
     def metadata(self):
         return make_metadata(self.tenant, self.sso_url, self.metadata_certs,
                              key=self.key, cert=self.cert)
@@ -202,8 +241,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def page(self, code, title, body):
-        self.send(code, PAGE % {"title": title, "body": body, "tenant": self.idp.tenant})
+    def page(self, code, title, body, wide=False):
+        self.send(code, PAGE % {"title": title, "body": body, "tenant": self.idp.tenant,
+                                "wide": " wide" if wide else ""})
 
     def error_page(self, e):
         self.page(400, "Sign in to your account",
@@ -228,6 +268,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.sign_in_page(one("SAMLRequest"), one("RelayState"))
         elif where == "initiate":
             self.idp_initiated(one("user"), one("relay"))
+        elif where == "myapps":
+            self.my_apps(one("user"))
+        elif where == "signout":
+            self.sign_out(one("user"))
         elif where == "federationmetadata/2007-06/federationmetadata.xml":
             self.send(200, self.idp.metadata(), "application/xml")
         else:
@@ -290,9 +334,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                   '<h1>Sign in</h1><form method="post" action="/%s/login">'
                   '<label for="username">User name</label>'
                   '<input type="text" id="username" name="username" '
-                  'placeholder="someone@example.com" autofocus>%s'
-                  '<button type="submit" id="signin">Sign in</button></form>'
-                  % (self.idp.tenant, hidden))
+                  'placeholder="someone@contoso.example" autofocus>%s'
+                  '<p class="sub">No account? Any name signs in here: this is a test '
+                  'identity provider.</p>'
+                  '<div class="row"><button type="submit" id="signin">Sign in</button></div>'
+                  '</form>' % (self.idp.tenant, hidden))
 
     def login(self, username, saml_request, relay_state):
         try:
@@ -317,6 +363,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                      relay if relay is not None else self.idp.relay_state))
 
 
+    # ------------------------------------------------------------------ My Apps
+
+    def my_apps(self, user):
+        """Entra's My Apps (myapps.microsoft.com) in small: a tile per enterprise
+        app; the tile starts an IdP-initiated sign-in with the app's Relay State.
+        There is no IdP session here: without ?user= it asks who you are."""
+        t = self.idp.tenant
+        if not user:
+            return self.page(200, "My Apps",
+                             '<h1>My Apps</h1><form method="get" action="/%s/myapps">'
+                             '<label for="myapps-user">User name</label>'
+                             '<input type="text" id="myapps-user" name="user" '
+                             'placeholder="someone@contoso.example" autofocus>'
+                             '<div class="row"><button type="submit" id="myapps-next">Next'
+                             '</button></div></form>' % t)
+        idp = self.idp
+        relay = idp.relay_state if idp.relay_state is not None else "(the app's landing page)"
+        initials = "".join(w[0] for w in re.findall(r"[A-Za-z0-9]+", idp.app_name)[:2]).upper()
+        self.page(200, "My Apps",
+                  '<h1>Apps</h1><p class="who">Signed in as <b id="myapps-who">%s</b> &middot; '
+                  '<a id="myapps-signout" href="/%s/signout?%s">Sign out</a></p>'
+                  '<div class="tiles"><a class="tile" id="app-tile" href="/%s/initiate?%s">'
+                  '<span class="icon">%s</span><span>%s</span><small>%s</small></a></div>'
+                  % (html.escape(user), t, urllib.parse.urlencode({"user": user}), t,
+                     html.escape(urllib.parse.urlencode({"user": user})),
+                     html.escape(initials or "A"), html.escape(idp.app_name),
+                     html.escape(relay)), wide=True)
+
+    def sign_out(self, user):
+        if not user:
+            return self.error_page(AuthnRequestError("AADSTS900144", "user is required"))
+        self.send(302, "", headers=[("Location", self.idp.logout_request_url(user))])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -334,6 +414,7 @@ def main(argv=None):
     ap.add_argument("--users", help="comma-separated user names that exist (default: any)")
     ap.add_argument("--name-id", choices=["upn", "objectid"], default="upn")
     ap.add_argument("--relay-state", help="the app's configured Relay State")
+    ap.add_argument("--app-name", help="the app's display name on its My Apps tile")
     ap.add_argument("--sp-logout", help="the app's Logout URL (default: beside --sp-acs)")
     ap.add_argument("--sign-logout", action="store_true",
                     help="query-sign LogoutResponses with the IdP key")
@@ -350,7 +431,7 @@ def main(argv=None):
                    users=a.users.split(",") if a.users else None, extra_certs=a.extra_cert,
                    name_id_source=a.name_id, relay_state=a.relay_state,
                    public_host=a.public_host, error=a.error, sp_logout_url=a.sp_logout,
-                   sign_logout=a.sign_logout)
+                   sign_logout=a.sign_logout, app_name=a.app_name)
     idp.encrypt_for = a.encrypt_for
     print("listening on http://%s:%d/%s/saml2" % (idp.host, idp.port, idp.tenant), flush=True)
     try:

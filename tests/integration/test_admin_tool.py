@@ -370,9 +370,14 @@ class WithApache(SamlTestCase):
 
 
 class Check(unittest.TestCase):
+    """check on configs Apache reads itself (`apache2 -t -D SEQUR_SAML_DUMP`):
+    each test's lines are in site.conf, included by a small httpd.conf that
+    loads the module, with ServerRoot the test's directory."""
+
     def setUp(self):
-        if not os.access(ADMIN, os.X_OK):
-            raise unittest.SkipTest("sequr-saml-admin not built: %s" % ADMIN)
+        why = module_available()
+        if why or not os.access(ADMIN, os.X_OK):
+            raise unittest.SkipTest(why or "sequr-saml-admin not built: %s" % ADMIN)
         self.dir = tempdir("sequr-admin-check-")
 
     def write(self, name, text):
@@ -382,86 +387,181 @@ class Check(unittest.TestCase):
             f.write(text)
         return path
 
-    def test_problems_with_file_and_line(self):
-        _, idp = long_lived_pair(self.dir, "idp", "idp")
-        key, _ = long_lived_pair(self.dir, "a", "a")
-        _, other = long_lived_pair(self.dir, "b", "b")
-        _, old = az.make_expired_keypair(self.dir)
-        db = os.path.join(self.dir, "empty.db")
-        sqlite3.connect(db).execute("CREATE TABLE other (x)").connection.close()
-        self.write("conf.d/sp.conf", "SequrSAMLSPCertificateFile b.crt\n"
-                                     "SequrSAMLSPPrivateKeyFile \"a.key\"\n")
-        conf = self.write("site.conf", "\n".join([
-            "# a comment",
-            "ServerRoot %s" % self.dir,
-            "Define IDP idp.crt",
-            "SequrSAMLSPEntityID https://sp.example/",
-            "SequrSAMLIdPSSOURL https://login.example/saml2",
-            "SequrSAMLIdPEntityID https://sts.windows.net/t/",
-            "SequrSAMLIdPCertificateFile ${IDP}",
-            "SequrSAMLIdPCertificateFile missing.pem",
-            "SequrSAMLIdPCertificateFile %s" % old,
-            "IncludeOptional conf.d/*.conf",
-            "Include nothing-here/*.conf",
-            "DBDriver sqlite3",
-            "DBDParams %s" % db,
-            "SequrSAMLUserStore dbd",
-            "<VirtualHost *:80>",
-            "  SequrSAMLIdPMetadataFile \\",
-            "      idp.crt",
-            "  <Location />",
-            "    AuthType sequr-saml",
-            "  </Location>",
-            "</VirtualHost>",
-            "<VirtualHost *:8080>",
-            "  AuthType sequr-saml",
-            "</VirtualHost>", ""]))
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
-        self.assertEqual(rc, 2, out + err)
-        lines = out.splitlines()
+    def site(self, lines, main_lines=(), sequr=True):
+        """site.conf holding lines (line 1 is lines[0]) and the httpd.conf that
+        includes it; returns site.conf's path."""
+        self.write("httpd.conf", "\n".join([
+            "ServerName 127.0.0.1",
+            "Listen 127.0.0.1:%d" % harness.free_port(),
+            "PidFile %s/httpd.pid" % self.dir,
+            "ErrorLog %s/error.log" % self.dir,
+            "LoadModule mpm_prefork_module %s/mod_mpm_prefork.so" % harness.MODULES,
+            "LoadModule authn_core_module %s/mod_authn_core.so" % harness.MODULES,
+            "LoadModule authz_core_module %s/mod_authz_core.so" % harness.MODULES,
+            "LoadModule dbd_module %s/mod_dbd.so" % harness.MODULES]
+            + (["LoadModule sequr_saml_module %s" % harness.module_copy(),
+                "SequrSAMLCacheEntries 8192"] if sequr else [])
+            + list(main_lines) + ["Include site.conf", ""]))
+        return self.write("site.conf", "\n".join(lines) + "\n")
 
-        def reported(line, *words):
-            for l in lines:
-                if l.startswith("%s:%d: " % (conf, line)) and all(w in l for w in words):
-                    return
-            self.fail("no line %d with %s in:\n%s" % (line, words, out))
-        reported(8, "problem", "missing.pem", "No such file")
-        reported(9, "warning", "EXPIRED")
-        reported(11, "problem", "matches no file")
-        reported(13, "problem", "user store", "sequr_users")
-        reported(16, "problem", "IdP metadata")                # continuation line joined
-        self.assertRegex(out, r"%s:2: problem: main server: SP private key does not match"
-                         % re.escape(os.path.join(self.dir, "conf.d", "sp.conf")))
-        self.assertNotIn("%s:7:" % conf, out)            # ${IDP} expanded, idp.crt loaded
-        # The IdP is one unit: the host naming (broken) metadata inherits none of the
-        # main server's; the host naming nothing inherits all of it.
-        reported(19, "problem", "<VirtualHost *:80>", "without an IdP:")
-        reported(19, "problem", "<VirtualHost *:80>", "without an IdP certificate")
-        self.assertNotIn("%s:23:" % conf, out)
-        self.assertIn("7 problem(s), 1 warning(s)", out)   # the SP pair is judged once
+    def check(self, *extra):
+        rc, out, err = admin("check", "--config", os.path.join(self.dir, "httpd.conf"),
+                             "--server-root", self.dir, *extra)
+        self.assertEqual(err, "", out)
+        return rc, out
+
+    def assert_reported(self, out, conf, line, *words):
+        for l in out.splitlines():
+            if l.startswith("%s:%d: " % (conf, line)) and all(w in l for w in words):
+                return
+        self.fail("no line %d with %s in:\n%s" % (line, words, out))
+
+    def idp(self, cert):
+        return ["SequrSAMLSPEntityID https://sp.example/",
+                "SequrSAMLIdPSSOURL https://login.example/saml2",
+                "SequrSAMLIdPEntityID https://sts.windows.net/t/",
+                "SequrSAMLIdPCertificateFile %s" % cert]
+
+    def test_conditional_sections_count_as_apache_reads_them(self):
+        """The old tool read every line, <IfDefine>/<IfModule> or not: it called
+        this config broken (a missing certificate, a key that does not match)
+        where Apache starts, and missed the expired certificate Apache uses."""
+        _, idp = long_lived_pair(self.dir, "idp", "idp")
+        key, crt = long_lived_pair(self.dir, "sp", "sp")
+        other, _ = long_lived_pair(self.dir, "other", "other")
+        _, old = az.make_expired_keypair(self.dir)
+        conf = self.site(self.idp(idp) + [
+            "SequrSAMLSPCertificateFile sp.crt",                  # 5
+            "SequrSAMLSPPrivateKeyFile sp.key",                   # 6
+            "<IfDefine NEVER>",                                   # 7
+            "    SequrSAMLIdPCertificateFile missing.pem",        # 8
+            "</IfDefine>",                                        # 9
+            "<IfModule !mod_sequr_saml.c>",                       # 10
+            "    SequrSAMLSPPrivateKeyFile other.key",            # 11
+            "</IfModule>",                                        # 12
+            "<IfModule mod_sequr_saml.c>",                        # 13
+            "    <IfDefine !NEVER>",                              # 14
+            "        SequrSAMLIdPCertificateFile %s" % old,       # 15
+            "    </IfDefine>",                                    # 16
+            "</IfModule>",                                        # 17
+            "<Location />", "AuthType sequr-saml", "</Location>"])
+        rc, out = self.check()
+        self.assertEqual(rc, 0, out)
+        self.assert_reported(out, conf, 15, "warning", "IdP certificate", old, "EXPIRED")
+        self.assertNotIn("missing.pem", out)
+        self.assertIn("0 problem(s), 1 warning(s); 1 server(s)", out)
+        self.assertIn("Syntax OK", out)
+
+    def test_good_config_with_includes_defines_and_vhosts(self):
+        _, idp = long_lived_pair(self.dir, "idp", "idp")
+        _, soon = long_lived_pair(self.dir, "soon", "soon", days=10)
+        key, _ = long_lived_pair(self.dir, "sp", "sp")
+        os.chmod(key, 0o644)
+        self.write("conf.d/sp.conf", "SequrSAMLSPCertificateFile sp.crt\n"
+                                     "SequrSAMLSPPrivateKeyFile \"sp.key\"\n")
+        conf = self.site([
+            "# a comment",                                        # 1
+            "Define IDP idp.crt",                                 # 2
+            "SequrSAMLSPEntityID https://sp.example/",            # 3
+            "SequrSAMLIdPSSOURL https://login.example/saml2",     # 4
+            "SequrSAMLIdPEntityID https://sts.windows.net/t/",    # 5
+            "SequrSAMLIdPCertificateFile ${IDP}",                 # 6
+            "IncludeOptional conf.d/*.conf",                      # 7
+            "IncludeOptional nothing-here/*.conf",                # 8
+            "<VirtualHost *:80>",                                 # 9
+            "  SequrSAMLIdPSSOURL https://login.example/v/saml2",  # 10
+            "  SequrSAMLIdPEntityID https://sts.windows.net/v/",  # 11
+            "  SequrSAMLIdPCertificateFile \\",                  # 12
+            "      soon.crt",                                     # 13
+            "  <Location />",                                     # 14
+            "    AuthType sequr-saml",                            # 15
+            "  </Location>",                                      # 16
+            "</VirtualHost>",                                     # 17
+            "<VirtualHost *:8080>",                               # 18
+            "  <Location />",                                     # 19
+            "    AuthType sequr-saml",                            # 20
+            "  </Location>",                                      # 21
+            "</VirtualHost>"])
+        rc, out = self.check()
+        self.assertEqual(rc, 0, out)
+        # The vhost's own IdP (its line joined from two: Apache names the last),
+        # the key of the main server it inherits, judged once.
+        self.assert_reported(out, conf, 13, "warning", "IdP certificate",
+                             os.path.join(self.dir, "soon.crt"), "expires in 9 day(s)")
+        self.assert_reported(out, os.path.join(self.dir, "conf.d", "sp.conf"), 2, "warning",
+                             "SP private key %s is readable by others (mode 0644)" % key)
+        self.assertIn("0 problem(s), 2 warning(s); 3 server(s)", out)
+
+    def test_key_files_readable_by_others(self):
+        key = self.write("cookie.key", "k" * 48)
+        os.chmod(key, 0o640)
+        conf = self.site(["SequrSAMLCookieKeyFile cookie.key"])
+        rc, out = self.check()
+        self.assertEqual(rc, 0, out)
+        self.assert_reported(out, conf, 1, "warning", "SequrSAMLCookieKeyFile %s is readable "
+                             "by others (mode 0640)" % key)
+        os.chmod(key, 0o600)
+        rc, out = self.check()
+        self.assertIn("0 problem(s), 0 warning(s)", out)
+
+    def test_apache_refusals_with_file_and_line(self):
+        """Apache stops at the first line it refuses: one problem, where it says."""
+        _, idp = long_lived_pair(self.dir, "idp", "idp")
+        cases = [
+            (["SequrSAMLIdPCertificateFile missing.pem"], 1, ["missing.pem", "No such file"]),
+            (["Include nothing-here/*.conf"], 1, ["nothing-here"]),
+            (["<VirtualHost *:80>", "  SequrSAMLIdPMetadataFile \\", "      idp.crt",
+              "</VirtualHost>"], 3, ["SequrSAMLIdPMetadataFile"]),   # a joined line: its last
+            (["<SequrSAMLTenant contoso>", "    SequrSAMLClockSkew 10", "</SequrSAMLTenant>"],
+             2, ["SequrSAMLClockSkew"]),
+        ]
+        for lines, line, words in cases:
+            conf = self.site(self.idp(idp) + lines)
+            rc, out = self.check()
+            self.assertEqual(rc, 2, out)
+            self.assert_reported(out, conf, 4 + line, "problem", *words)
+            self.assertIn("1 problem(s), 0 warning(s)", out)
+
+    def test_module_refusals_are_problems(self):
+        """What the module refuses at start-up, in its own words."""
+        _, idp = long_lived_pair(self.dir, "idp", "idp")
+        _, other = long_lived_pair(self.dir, "other", "other")
+        key, _ = long_lived_pair(self.dir, "sp", "sp")
+        cases = [
+            (["SequrSAMLSPCertificateFile other.crt", "SequrSAMLSPPrivateKeyFile sp.key"],
+             "does not belong"),
+            (["SequrSAMLSPPrivateKeyFile sp.key"], "go together"),
+            (["<Location /x>", "AuthType sequr-saml", "SequrSAMLTenantName nobody",
+              "</Location>"], "nobody"),
+            (["<VirtualHost *:80>", "SequrSAMLIdPSSOURL https://login.example/v/saml2",
+              "<Location />", "AuthType sequr-saml", "</Location>", "</VirtualHost>"],
+             "AuthType sequr-saml"),
+        ]
+        for lines, words in cases:
+            self.site(self.idp(idp) + lines)
+            rc, out = self.check()
+            self.assertEqual(rc, 2, out)
+            self.assertIn(words, out)
+            self.assertIn("problem: %s -t refuses" % harness.APACHE, out)
+            self.assertIn("1 problem(s)", out)
 
     def test_only_expired_idp_certificates(self):
         _, old = az.make_expired_keypair(self.dir)
-        lines = ["SequrSAMLSPEntityID https://sp.example/",
-                 "SequrSAMLIdPSSOURL https://login.example/saml2",
-                 "SequrSAMLIdPEntityID https://sts.windows.net/t/",
-                 "SequrSAMLIdPCertificateFile %s" % old,
-                 "<Location />", "AuthType sequr-saml", "</Location>"]
-        conf = self.write("e.conf", "\n".join(lines) + "\n")
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        lines = self.idp(old) + ["<Location />", "AuthType sequr-saml", "</Location>"]
+        conf = self.site(lines)
+        rc, out = self.check()
         self.assertEqual(rc, 2, out)
-        self.assertIn("e.conf:4: warning: IdP certificate %s" % old, out)
-        self.assertIn("e.conf:6: problem: every IdP certificate of main server has expired", out)
+        self.assertIn("site.conf:4: warning: IdP certificate %s" % old, out)
+        self.assertIn("every IdP certificate", out)              # the module's refusal
         # The admin's override counts wherever it stands.
-        conf = self.write("e.conf", "\n".join(lines) +
-                          "\nSequrSAMLAllowExpiredIdPCertificate On\n")
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        self.site(lines + ["SequrSAMLAllowExpiredIdPCertificate On"])
+        rc, out = self.check()
         self.assertEqual(rc, 0, out)
         self.assertIn("0 problem(s), 1 warning(s)", out)
+        self.assertIn("%s:4: warning: IdP certificate %s" % (conf, old), out)
 
     def test_tenant_sections(self):
-        """Each <SequrSAMLTenant> is an IdP of its own, checked as config_check.c does."""
-        _, own = long_lived_pair(self.dir, "own", "own")
+        """Each <SequrSAMLTenant> is an IdP of its own; its certificates are its own."""
         _, cont = long_lived_pair(self.dir, "contoso", "contoso")
         _, old = az.make_expired_keypair(self.dir)
         fab_md = os.path.join(self.dir, "fabrikam.xml")
@@ -490,84 +590,20 @@ class Check(unittest.TestCase):
             "    </IfModule>",                                               # 20
             "    SequrSAMLTenantName fabrikam",                              # 21
             "  </Location>",                                                 # 22
-            "</VirtualHost>", ""]
-        conf = self.write("t.conf", "\n".join(good))
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
-        # No default IdP is needed where every location names its tenant (and
-        # the vhost sees the main server's tenants); the tenant's IdP
-        # directives are not the server's; its expired certificate is its own.
+            "</VirtualHost>"]
+        conf = self.site(good)
+        rc, out = self.check()
         self.assertEqual(rc, 0, out)
-        self.assertIn("t.conf:6: warning: tenant contoso IdP certificate %s" % old, out)
+        self.assertIn("site.conf:6: warning: tenant contoso IdP certificate %s" % old, out)
         self.assertIn("0 problem(s), 1 warning(s)", out)
-
-        bad = [
-            "SequrSAMLSPEntityID https://sp.example/",                       # 1
-            "SequrSAMLIdPSSOURL https://login.example/own/saml2",            # 2
-            "SequrSAMLIdPEntityID https://sts.windows.net/fab-tenant/",      # 3
-            "SequrSAMLIdPCertificateFile %s" % own,                          # 4
-            "<SequrSAMLTenant contoso>",                                     # 5
-            "    SequrSAMLIdPSSOURL https://login.example/c/saml2",          # 6
-            "    SequrSAMLIdPEntityID https://sts.windows.net/c/",           # 7
-            "    SequrSAMLIdPCertificateFile %s" % old,                      # 8
-            "    SequrSAMLClockSkew 10",                                     # 9
-            "</SequrSAMLTenant>",                                            # 10
-            "<SequrSAMLTenant fabrikam>",                                    # 11
-            "    SequrSAMLIdPMetadataFile %s" % fab_md,                      # 12
-            "</SequrSAMLTenant>",                                            # 13
-            "<SequrSAMLTenant contoso>",                                     # 14
-            "    SequrSAMLIdPSSOURL https://login.example/c2/saml2",         # 15
-            "</SequrSAMLTenant>",                                            # 16
-            "<SequrSAMLTenant partial>",                                     # 17
-            "    SequrSAMLIdPSSOURL https://login.example/p/saml2",          # 18
-            "    SequrSAMLIdPEntityID https://sts.windows.net/c/",           # 19
-            "    SequrSAMLIdPCertificateFile %s" % own,                      # 20
-            "</SequrSAMLTenant>",                                            # 21
-            "<SequrSAMLTenant empty>",                                       # 22
-            "</SequrSAMLTenant>",                                            # 23
-            "<Location /x>",                                                 # 24
-            "    AuthType sequr-saml",                                       # 25
-            "    SequrSAMLTenantName nobody",                                # 26
-            "</Location>",                                                   # 27
-            "<VirtualHost *:80>",                                            # 28
-            "  <SequrSAMLTenant v>",                                         # 29
-            "    SequrSAMLIdPMetadataFile %s" % fab_md,                      # 30
-            "  </SequrSAMLTenant>",                                          # 31
-            "</VirtualHost>",                                                # 32
-            "<VirtualHost *:81>",                                            # 33
-            "  <Location />",                                                # 34
-            "    SequrSAMLTenantName v",                                     # 35
-            "  </Location>",                                                 # 36
-            "</VirtualHost>", ""]
-        conf = self.write("t.conf", "\n".join(bad))
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
-        self.assertEqual(rc, 2, out)
-        lines = out.splitlines()
-
-        def reported(line, *words):
-            for l in lines:
-                if l.startswith("%s:%d: " % (conf, line)) and all(w in l for w in words):
-                    return
-            self.fail("no line %d with %s in:\n%s" % (line, words, out))
-        reported(8, "warning", "tenant contoso IdP certificate", "EXPIRED")
-        reported(5, "problem", "every IdP certificate of tenant contoso has expired")
-        reported(9, "problem", "SequrSAMLClockSkew is not allowed inside <SequrSAMLTenant "
-                 "contoso>")
-        reported(11, "problem", "main server: IdP entity ID https://sts.windows.net/fab-tenant/ "
-                 "is already the default IdP's")
-        reported(14, "problem", "main server already has a tenant named contoso", ":5)")
-        reported(17, "problem", "IdP entity ID https://sts.windows.net/c/ is already tenant "
-                 "contoso's")
-        reported(22, "problem", "<SequrSAMLTenant empty> in main server without an IdP: set")
-        reported(22, "problem", "without an IdP certificate that loads inside the section")
-        reported(26, "problem", "SequrSAMLTenantName nobody: main server has no "
-                 "<SequrSAMLTenant nobody>")
-        # A vhost's tenant is its own (the other vhost cannot name it), and is
-        # checked against the IdPs the vhost inherits.
-        reported(35, "problem", "SequrSAMLTenantName v: <VirtualHost *:81>")
-        reported(29, "problem", "<VirtualHost *:80>", "is already the default IdP's")
-        self.assertNotIn("%s:2:" % conf, out)          # the tenants' directives are not
-        self.assertNotIn("%s:15:" % conf, out)         # the default IdP's
-        self.assertIn("10 problem(s), 1 warning(s)", out)
+        # A duplicate name, a tenant without an IdP: Apache refuses.
+        for extra, words in ((["<SequrSAMLTenant contoso>", "</SequrSAMLTenant>"], "contoso"),
+                             (["<SequrSAMLTenant empty>", "</SequrSAMLTenant>"], "empty")):
+            self.site(good + extra)
+            rc, out = self.check()
+            self.assertEqual(rc, 2, out)
+            self.assertIn(words, "\n".join(l for l in out.splitlines() if "problem" in l
+                                           or l.startswith("    ")))
 
     def test_usage_and_unreadable_config(self):
         rc, out, err = admin("check", "--config", os.path.join(self.dir, "none.conf"))
@@ -577,39 +613,62 @@ class Check(unittest.TestCase):
         rc, out, err = admin("check", "--help")
         self.assertEqual(rc, 0, err)
         self.assertIn("Exit status", out)
-        # A missing store is reported with the command that makes one.
-        conf = self.write("s.conf", "DBDriver sqlite3\nDBDParams users.db\n"
-                                    "SequrSAMLUserStore dbd\n")
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
-        self.assertEqual(rc, 2, out)
-        self.assertIn("s.conf:2: problem: DBDParams users.db is a relative path", out)
-        db = os.path.join(self.dir, "users.db")
-        conf = self.write("s.conf", "DBDriver sqlite3\nDBDParams %s\n"
-                                    "SequrSAMLUserStore dbd\n" % db)
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
-        self.assertEqual(rc, 2, out)
-        self.assertIn("s.conf:2: problem: no user store at %s (create it with "
-                      "sequr-saml-admin --db %s init)" % (db, db), out)
-        admin("--db", os.path.join(self.dir, "users.db"), "init")
+        self.site([])
+        # --no-apache is obsolete: Apache reads the config all the same.
         rc, out, err = admin("check", "--config", self.dir, "--no-apache")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("--no-apache is obsolete", err)
+        self.assertIn("Syntax OK", out)
+        rc, out, err = admin("check", "--config", self.dir, "--apache",
+                             os.path.join(self.dir, "no-httpd"))
+        self.assertEqual(rc, 3, err)
+        self.assertIn("cannot run", err)
+        # A missing store is reported with the command that makes one.
+        conf = self.site(["DBDriver sqlite3", "DBDParams users.db", "SequrSAMLUserStore dbd"])
+        rc, out = self.check()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("site.conf:2: problem: DBDParams users.db is a relative path", out)
+        db = os.path.join(self.dir, "users.db")
+        self.site(["DBDriver sqlite3", "DBDParams %s" % db, "SequrSAMLUserStore dbd"])
+        rc, out = self.check()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("%s:2: problem: no user store at %s (create it with "
+                      "sequr-saml-admin --db %s init)" % (conf, db, db), out)
+        sqlite3.connect(db).execute("CREATE TABLE other (x)").connection.close()
+        rc, out = self.check()
+        self.assertEqual(rc, 2, out)
+        self.assert_reported(out, conf, 2, "problem", "user store", "sequr_users")
+        os.unlink(db)
+        admin("--db", db, "init")
+        # A directory: its httpd.conf, with the directory as ServerRoot.
+        rc, out, err = admin("check", "--config", self.dir)
         self.assertEqual(rc, 0, out)
         self.assertIn("0 problem(s), 0 warning(s)", out)
+        # A site's file alone is not a configuration Apache can read.
+        rc, out, err = admin("check", "--config", conf)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("hint: %s is not a whole Apache configuration" % conf, out)
+        # A config that does not load the module has nothing to check.
+        self.site([], sequr=False)
+        rc, out = self.check()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("loads no mod_sequr_saml", out)
 
     def test_store_apache_user_cannot_read_is_a_warning(self):
         if not harness.AS_ROOT:
             raise unittest.SkipTest("needs root to own a file www-data cannot read")
         db = os.path.join(self.dir, "users.db")
         admin("--db", db, "init")
-        conf = self.write("s.conf", "User www-data\nDBDriver sqlite3\nDBDParams %s\n"
-                                    "SequrSAMLUserStore dbd\n" % db)
+        conf = self.site(["DBDriver sqlite3", "DBDParams %s" % db, "SequrSAMLUserStore dbd"],
+                         main_lines=["User www-data", "Group www-data"])
         os.chmod(db, 0o644)
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        rc, out = self.check()
         self.assertIn("0 problem(s), 0 warning(s)", out)
         os.chmod(db, 0o600)
-        rc, out, err = admin("check", "--config", conf, "--no-apache")
+        rc, out = self.check()
         self.assertEqual(rc, 0, out)
-        self.assertIn("s.conf:3: warning: the user store %s (mode 0600) cannot be read by "
-                      "Apache's user www-data" % db, out)
+        self.assertIn("%s:2: warning: the user store %s (mode 0600) cannot be read by "
+                      "Apache's user www-data" % (conf, db), out)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 as an environment variable with Azure's claim URIs shortened to friendly
 names, multi-valued ones joined, indexed and counted, under a configurable
 prefix and separator; Entra's groups overage claim exported and logged."""
+import datetime
 import os
 import re
 
@@ -130,6 +131,32 @@ class AttributeEnvironment(SamlTestCase):
         log = self.apache.log_since(mark, expect="claims/remote_user")
         for n in evil:
             self.assertRegex(log, r"\[sequr_saml:warn\].*%s.*reserved" % re.escape(n))
+
+    def test_session_end_is_exported_in_utc(self):
+        """SEQUR_SAML_SESSION_EXPIRES is the session's hard end: sign-in time +
+        SequrSAMLSessionMaxAge (default 8 hours), or the assertion's
+        SessionNotOnOrAfter when that is sooner."""
+        def utc(text):
+            self.assertRegex(text or "", r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+            return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=datetime.timezone.utc)
+        before = az.utcnow().replace(microsecond=0)
+        env = self.signed_in_env()
+        after = az.utcnow()
+        end = utc(env.get("SEQUR_SAML_SESSION_EXPIRES"))
+        max_age = datetime.timedelta(seconds=28800)
+        self.assertTrue(before + max_age <= end <= after + max_age, (before, end, after))
+
+        sooner = (az.utcnow() + datetime.timedelta(minutes=50)).replace(microsecond=0)
+        env = self.signed_in_env(session_not_on_or_after=sooner)
+        self.assertEqual(utc(env.get("SEQUR_SAML_SESSION_EXPIRES")), sooner)
+
+    def test_an_attribute_cannot_pose_as_the_session_end(self):
+        attrs = az.default_attributes(self.idp.tenant, USER) + [
+            ("http://evil.example/claims/session_expires", ["2099-01-01T00:00:00Z"])]
+        env = self.signed_in_env(attributes=attrs)
+        self.assertNotEqual(env.get("SEQUR_SAML_SESSION_EXPIRES"), "2099-01-01T00:00:00Z")
+        self.assertNotIn("SEQUR_SAML_SESSION_EXPIRES_0", env)
 
     def test_bad_prefix_is_a_configtest_error(self):
         for bad in ("HTTP_X_", "1ABC", "A-B", '""'):

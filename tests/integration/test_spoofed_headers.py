@@ -78,6 +78,7 @@ SSI_PAGE = '<!--#include virtual="/app/public/included" -->\n'
 
 FORGED = ("Sequr-SAML-Remote-User: root", "Sequr_SAML_Groups: admins",
           "Sequr-SAML-Name-Id: root", "Sequr_SAML_Tenant: contoso",
+          "Sequr-SAML-Session-Expires: 2099-01-01T00:00:00Z",
           "X-Remote-User: root", "Remote-User: root")
 
 
@@ -133,10 +134,11 @@ class SpoofedHeaders(SamlTestCase):
         for bad in ("sequr-saml-remote-user", "sequr-saml-groups", "sequr-saml-name-id",
                     "sequr-saml-tenant", "x-remote-user", "remote-user",
                     "http-x-remote-user", "http-sequr-saml-remote-user",
-                    "http-sequr-saml-name-id", "http-remote-user"):
+                    "http-sequr-saml-name-id", "http-remote-user",
+                    "sequr-saml-session-expires", "http-sequr-saml-session-expires"):
             self.assertNotIn(bad, names, seen)
         values = [v for vs in seen.values() for v in (vs if isinstance(vs, list) else [vs])]
-        for forged in ("root", "admins", "contoso"):
+        for forged in ("root", "admins", "contoso", "2099-01-01T00:00:00Z"):
             self.assertNotIn(forged, values, seen)
 
     def test_proxy_public_sub_location(self):

@@ -190,8 +190,14 @@ START_TEST(init_options)
     ck_assert_ptr_null(args.db_file);
     ck_assert_int_eq(parse("--db", "x.db", "init"), ADMIN_EXIT_OK);
     ck_assert_ptr_null(admin_option(&args, "--sp-key"));
-    ck_assert_int_eq(parse("check", "--config", "/etc/apache2", "--no-apache"), ADMIN_EXIT_OK);
+    ck_assert_int_eq(parse("check", "--config", "/etc/apache2", "--apache", "/usr/sbin/apache2",
+                           "--server-root", "/etc/apache2"), ADMIN_EXIT_OK);
     ck_assert_str_eq(admin_option(&args, "--config"), "/etc/apache2");
+    ck_assert_str_eq(admin_option(&args, "--apache"), "/usr/sbin/apache2");
+    ck_assert_str_eq(admin_option(&args, "--server-root"), "/etc/apache2");
+    /* Obsolete (Apache always reads the configuration) but still accepted. */
+    ck_assert_int_eq(parse("check", "--config", "/etc/apache2", "--no-apache"), ADMIN_EXIT_OK);
+    ck_assert_str_eq(admin_option(&args, "--no-apache"), "1");
 }
 END_TEST
 

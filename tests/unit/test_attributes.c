@@ -204,7 +204,8 @@ START_TEST(the_modules_own_names_are_reserved)
 {
     static const char *const reserved[] = {
         "http://evil.example/name_id", "urn:x:idp", "session_index", "urn:x:tenant",
-        "urn:x:Name_ID_0", "urn:x:remote-user", "urn:x:error_id", "urn:x:tenant_N", NULL};
+        "urn:x:Name_ID_0", "urn:x:remote-user", "urn:x:error_id", "urn:x:tenant_N",
+        "urn:x:session_expires", NULL};
     apr_array_header_t *vars, *refused, *attrs;
     int i;
 

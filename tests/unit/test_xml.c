@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tests/unit/testkit.h"
+#include "saml/crypto.h"
 #include "saml/xml.h"
 
 static apr_status_t parse(const char *xml, xmlDocPtr *doc, saml_err_t *err)

@@ -23,6 +23,7 @@
 #include <xmlsec/transforms.h>
 #include <xmlsec/xmldsig.h>
 
+#include "saml/crypto.h"
 #include "saml/xml.h"
 
 static apr_pool_t *global_pool;
