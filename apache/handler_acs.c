@@ -13,7 +13,12 @@
 #include "saml/form.h"
 #include "saml/idp.h"
 #include "apache/log.h"
-#include "apache/request.h"
+#include "apache/error_page.h"
+#include "apache/pending_cookie.h"
+#include "apache/public_url.h"
+#include "apache/request_body.h"
+#include "apache/see_other.h"
+#include "apache/session_cookie.h"
 #include "saml/session.h"
 #include "apache/user_check.h"
 

@@ -11,7 +11,8 @@
 #include "apache/log.h"
 #include "saml/random.h"
 #include "saml/relay_state.h"
-#include "apache/request.h"
+#include "apache/pending_cookie.h"
+#include "apache/public_url.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

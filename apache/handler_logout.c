@@ -20,11 +20,15 @@
 
 #include "apache/config_idp.h"
 #include "apache/log.h"
-#include "apache/request.h"
 #include "saml/form.h"
 #include "saml/logout_flow.h"
 #include "saml/redirect_binding.h"
 #include "saml/relay_state.h"
+#include "apache/error_page.h"
+#include "apache/public_url.h"
+#include "apache/request_body.h"
+#include "apache/see_other.h"
+#include "apache/session_cookie.h"
 
 APLOG_USE_MODULE(sequr_saml);
 

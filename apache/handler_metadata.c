@@ -4,7 +4,7 @@
 
 #include "http_protocol.h"
 
-#include "apache/request.h"
+#include "apache/public_url.h"
 #include "saml/sp_metadata.h"
 
 APLOG_USE_MODULE(sequr_saml);

@@ -13,7 +13,8 @@
 
 #include "apache/directives.h"
 #include "apache/log.h"
-#include "apache/request.h"
+#include "apache/error_page.h"
+#include "apache/session_cookie.h"
 #include "saml/user_store.h"
 
 APLOG_USE_MODULE(sequr_saml);

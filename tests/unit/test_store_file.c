@@ -1,5 +1,7 @@
-/* The file-backed store: semantics of store.h, capacity, persistence across
- * reopening, atomicity between processes, and survival of a killed holder. */
+/* The file-backed store: the store.h contract (store_contract.c), and what
+ * is the file store's own: capacity, persistence across reopening, layout
+ * and corruption, atomicity of many keys between processes, survival of a
+ * killed lock holder or writer, a full filesystem, and private files. */
 #include <check.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "saml/store_file.h"
+#include "tests/unit/store_contract.h"
 #include "tests/unit/testkit.h"
 
 /* Not in store_file.h: a hook that leaves a stripe locked (see store_file.c). */
@@ -65,84 +68,13 @@ static apr_status_t put(saml_store_t *st, const char *key, const char *val, apr_
     return saml_store_set(st, key, val, strlen(val), exp);
 }
 
-START_TEST(set_get_remove)
+/* The contract covers replace; here, its argument checks: an empty key, and
+ * a value over value_max, which leaves the live value as it was. */
+START_TEST(replace_checks_key_and_size)
 {
     apr_pool_t *p = tk_pool();
     saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
 
-    assert_absent(st, "k1");
-    ck_assert_int_eq(put(st, "k1", "one", in_seconds(60)), APR_SUCCESS);
-    ck_assert_int_eq(put(st, "k2", "two", in_seconds(60)), APR_SUCCESS);
-    assert_value(st, "k1", "one");
-    assert_value(st, "k2", "two");
-    ck_assert_int_eq(put(st, "k1", "uno", in_seconds(60)), APR_SUCCESS);
-    assert_value(st, "k1", "uno");
-    ck_assert_int_eq(saml_store_remove(st, "k1"), APR_SUCCESS);
-    assert_absent(st, "k1");
-    assert_value(st, "k2", "two");
-    ck_assert_int_eq(saml_store_remove(st, "k1"), APR_SUCCESS);
-    /* Binary values with NUL bytes come back whole. */
-    ck_assert_int_eq(saml_store_set(st, "bin", "a\0b\0c", 5, in_seconds(60)), APR_SUCCESS);
-    {
-        char *val;
-        apr_size_t len;
-        ck_assert_int_eq(saml_store_get(st, "bin", p, &val, &len), APR_SUCCESS);
-        ck_assert_uint_eq(len, 5);
-        ck_assert_int_eq(memcmp(val, "a\0b\0c", 5), 0);
-    }
-}
-END_TEST
-
-START_TEST(expired_entries_are_gone)
-{
-    apr_pool_t *p = tk_pool();
-    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
-
-    ck_assert_int_eq(put(st, "past", "x", apr_time_now() - 1), APR_SUCCESS);
-    assert_absent(st, "past");
-    ck_assert_int_eq(put(st, "soon", "y", apr_time_now() + apr_time_from_msec(200)),
-                     APR_SUCCESS);
-    assert_value(st, "soon", "y");
-    apr_sleep(apr_time_from_msec(300));
-    assert_absent(st, "soon");
-}
-END_TEST
-
-START_TEST(add_refuses_live_key_only)
-{
-    apr_pool_t *p = tk_pool();
-    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
-
-    ck_assert_int_eq(saml_store_add(st, "r", "first", 5, in_seconds(60)), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_add(st, "r", "second", 6, in_seconds(60)), APR_EEXIST);
-    assert_value(st, "r", "first");
-
-    ck_assert_int_eq(saml_store_add(st, "e", "old", 3, apr_time_now() - 1), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_add(st, "e", "new", 3, in_seconds(60)), APR_SUCCESS);
-    assert_value(st, "e", "new");
-}
-END_TEST
-
-/* replace writes only over a live entry (the write-back of a session). */
-START_TEST(replace_only_overwrites_a_live_key)
-{
-    apr_pool_t *p = tk_pool();
-    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
-
-    ck_assert_int_eq(saml_store_replace(st, "k", "ghost", 5, in_seconds(60)), APR_NOTFOUND);
-    assert_absent(st, "k");
-    ck_assert_int_eq(put(st, "k", "first", in_seconds(60)), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_replace(st, "k", "second", 6, in_seconds(60)), APR_SUCCESS);
-    assert_value(st, "k", "second");
-    ck_assert_int_eq(saml_store_remove(st, "k"), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_replace(st, "k", "third", 5, in_seconds(60)), APR_NOTFOUND);
-    assert_absent(st, "k");
-    ck_assert_int_eq(put(st, "k", "live", in_seconds(60)), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_replace(st, "k", "late", 4, apr_time_now() - 1), APR_SUCCESS);
-    assert_absent(st, "k");
-    ck_assert_int_eq(put(st, "e", "old", apr_time_now() - 1), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_replace(st, "e", "new", 3, in_seconds(60)), APR_NOTFOUND);
-    assert_absent(st, "e");
     ck_assert_int_eq(saml_store_replace(st, "", "x", 1, in_seconds(60)), APR_EINVAL);
     ck_assert_int_eq(put(st, "v", "x", in_seconds(60)), APR_SUCCESS);
     ck_assert_int_eq(saml_store_replace(st, "v", "y", 129, in_seconds(60)), SAML_ETOOLARGE);
@@ -183,7 +115,7 @@ static void *replace_loop(void *arg)
     return NULL;
 }
 
-START_TEST(replace_race_never_recreates)
+START_TEST(replace_race_between_threads_never_recreates)
 {
     apr_pool_t *p = tk_pool();
     saml_store_t *st = open_store(p, temp_store_path(p), 1024, 32);
@@ -211,44 +143,12 @@ START_TEST(replace_race_never_recreates)
 }
 END_TEST
 
-START_TEST(take_answers_once)
+/* Key and value limits are the contract's; a table needs room for one entry. */
+START_TEST(open_refuses_an_empty_table)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = open_store(p, temp_store_path(p), 256, 128);
-    char *val = NULL;
-    apr_size_t len = 0;
-
-    ck_assert_int_eq(put(st, "q", "pending", in_seconds(60)), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_take(st, "q", p, &val, &len), APR_SUCCESS);
-    ck_assert_str_eq(val, "pending");
-    ck_assert_uint_eq(len, 7);
-    ck_assert_int_eq(saml_store_take(st, "q", p, &val, &len), APR_NOTFOUND);
-    assert_absent(st, "q");
-    ck_assert_int_eq(put(st, "gone", "x", apr_time_now() - 1), APR_SUCCESS);
-    ck_assert_int_eq(saml_store_take(st, "gone", p, &val, &len), APR_NOTFOUND);
-}
-END_TEST
-
-START_TEST(limits_on_keys_and_values)
-{
-    apr_pool_t *p = tk_pool();
-    saml_store_t *st = open_store(p, temp_store_path(p), 64, 100);
-    char big[101], key[SAML_STORE_KEY_MAX + 2];
     saml_store_t *none = NULL;
     saml_err_t err = { NULL, NULL };
-
-    memset(big, 'v', sizeof(big));
-    ck_assert_int_eq(saml_store_set(st, "v", big, 101, in_seconds(60)), SAML_ETOOLARGE);
-    ck_assert_int_eq(saml_store_add(st, "v", big, 101, in_seconds(60)), SAML_ETOOLARGE);
-    ck_assert_int_eq(saml_store_set(st, "v", big, 100, in_seconds(60)), APR_SUCCESS);
-
-    memset(key, 'k', sizeof(key));
-    key[SAML_STORE_KEY_MAX + 1] = '\0';
-    ck_assert_int_eq(put(st, key, "x", in_seconds(60)), APR_EINVAL);
-    key[SAML_STORE_KEY_MAX] = '\0';
-    ck_assert_int_eq(put(st, key, "x", in_seconds(60)), APR_SUCCESS);
-    assert_value(st, key, "x");
-    ck_assert_int_eq(put(st, "", "x", in_seconds(60)), APR_EINVAL);
 
     ck_assert_int_eq(saml_store_file_open(p, temp_store_path(p), 0, 100, &none, &err),
                      APR_EINVAL);
@@ -834,6 +734,19 @@ START_TEST(private_store_makes_a_0600_file)
 }
 END_TEST
 
+/* The store.h contract on a fresh file per test, with room for its racers
+ * and threads; values up to the default value_max. */
+static saml_store_t *open_contract_store(void)
+{
+    apr_pool_t *p = tk_pool();
+    return open_store(p, tk_run_path(p, "contract"), 512, SAML_STORE_FILE_DEFAULT_VALUE_MAX);
+}
+
+static const sc_contract_t file_contract = {
+    "file", open_contract_store, SAML_STORE_FILE_DEFAULT_VALUE_MAX,
+    SAML_STORE_FILE_DEFAULT_VALUE_MAX + 1, 0, 200, 300
+};
+
 static Suite *store_file_suite(void)
 {
     Suite *s = suite_create("store_file");
@@ -841,13 +754,9 @@ static Suite *store_file_suite(void)
 
     tcase_add_checked_fixture(tc, tk_setup, tk_teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, set_get_remove);
-    tcase_add_test(tc, expired_entries_are_gone);
-    tcase_add_test(tc, add_refuses_live_key_only);
-    tcase_add_test(tc, replace_only_overwrites_a_live_key);
-    tcase_add_test(tc, replace_race_never_recreates);
-    tcase_add_test(tc, take_answers_once);
-    tcase_add_test(tc, limits_on_keys_and_values);
+    tcase_add_test(tc, replace_checks_key_and_size);
+    tcase_add_test(tc, replace_race_between_threads_never_recreates);
+    tcase_add_test(tc, open_refuses_an_empty_table);
     tcase_add_test(tc, full_table_refuses_new_keys);
     tcase_add_test(tc, expired_entries_make_room);
     tcase_add_test(tc, striped_table_fills_every_slot);
@@ -867,6 +776,7 @@ static Suite *store_file_suite(void)
     tcase_add_test(tc, access_check_leaves_a_missing_directory_to_the_open);
     tcase_add_test(tc, private_store_makes_a_0600_file);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, sc_contract_tcase(&file_contract));
     return s;
 }
 
