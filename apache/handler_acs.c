@@ -62,36 +62,28 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
     pol->pending_cookie_base = sequr_pending_cookie_base(r, c);
 }
 
-/* Which of this server's IdPs the response is for. With tenants, the Issuer
- * it claims (untrusted: it only chooses whose keys and rules decide), by
- * saml_idp_by_issuer. *idp is NULL when the response was refused (and
- * answered: return what we return). */
+/* Which of this server's IdPs the response is for (saml_idp_choose: with
+ * tenants, by the Issuer it claims, untrusted: it only chooses whose keys and
+ * rules decide). *idp is NULL when the response was refused (and answered:
+ * return what we return). */
 static int choose_idp(request_rec *r, const sequr_server_conf_t *c, const char *xml,
                       apr_size_t len, const sequr_idp_t **idp)
 {
     saml_xml_limits_t limits = { (apr_size_t)c->max_response_size, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
     const saml_idp_t *chosen;
-    const char *issuer;
     saml_err_t err = {0};
     apr_status_t rv;
 
-    *idp = c->idp;
-    if (c->tenants == NULL || c->tenants->nelts == 0)
-        return OK;
     *idp = NULL;
-    rv = saml_response_claimed_issuer(r->pool, xml, len, &limits, &issuer, &err);
+    rv = saml_idp_choose(r->pool, sequr_idp_views(r->pool, c), xml, len, &limits,
+                         SAML_IDP_ISSUER_EXACT, &chosen, &err);
     if (rv != APR_SUCCESS)
         return sequr_fail(r, saml_status_to_http(rv), err.check ? err.check : "response",
                           err.detail);
-    chosen = saml_idp_by_issuer(sequr_idp_views(r->pool, c), issuer, SAML_IDP_ISSUER_EXACT);
-    if (chosen == NULL)
-        return sequr_fail(r, HTTP_FORBIDDEN, "issuer",
-                          apr_psprintf(r->pool, "Issuer \"%s\" is no configured IdP or tenant",
-                                       issuer ? sequr_log_value(r, issuer) : "(none)"));
     *idp = sequr_tenant(c, chosen->name);
-    SAML_TRACE(sequr_trace(r), r->pool, "tenant", "Issuer %s claims tenant %s: verifying with "
-               "its certificates and rules only", sequr_log_value(r, issuer),
-               sequr_idp_label(*idp));
+    if (c->tenants && c->tenants->nelts)
+        SAML_TRACE(sequr_trace(r), r->pool, "tenant", "the response's Issuer claims tenant %s: "
+                   "verifying with its certificates and rules only", sequr_idp_label(*idp));
     return OK;
 }
 

@@ -88,14 +88,6 @@ static apr_status_t check_relay_state_tenant(apr_pool_t *p, const saml_acs_polic
                      saml_log_escape(p, named, 64), tenant_label(policy->tenant));
 }
 
-apr_status_t saml_response_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
-                                          const saml_xml_limits_t *limits, const char **issuer,
-                                          saml_err_t *err)
-{
-    static const char *const names[] = { "Response", NULL };
-    return saml_idp_claimed_issuer(p, xml, xml_len, limits, names, "Assertion", issuer, err);
-}
-
 /* Issuer and ID together: two IdPs may well use the same assertion ID. */
 static const char *replay_key(apr_pool_t *p, const saml_assertion_t *a)
 {

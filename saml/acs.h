@@ -36,14 +36,6 @@ typedef struct saml_acs_result {
     const char *pending_cookie;     /* solicited: the request cookie now used up */
 } saml_acs_result_t;
 
-/* The Issuer a response claims (the Response's, else its Assertion's), read
- * from the untrusted document ONLY to choose which IdP's keys and rules
- * saml_acs_consume then applies: nothing else may be based on it. *issuer is
- * NULL when there is none; errors are the parser's (size, DTD, shape). */
-apr_status_t saml_response_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
-                                          const saml_xml_limits_t *limits, const char **issuer,
-                                          saml_err_t *err);
-
 /* Validate the decoded response, then:
  *  - InResponseTo present: the posting browser must hold the sealed cookie of
  *    that request (check "request-cookie": no cookie, or one that does not

@@ -81,6 +81,51 @@ apr_status_t saml_idp_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t 
     return APR_SUCCESS;
 }
 
+apr_status_t saml_idp_message_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                     const saml_xml_limits_t *limits,
+                                     saml_idp_issuer_rule_t rule, const char **issuer,
+                                     saml_err_t *err)
+{
+    static const char *const response[] = { "Response", NULL };
+    static const char *const logout[] = { "LogoutRequest", "LogoutResponse", NULL };
+
+    if (rule == SAML_IDP_ISSUER_LOGOUT)
+        return saml_idp_claimed_issuer(p, xml, xml_len, limits, logout, NULL, issuer, err);
+    return saml_idp_claimed_issuer(p, xml, xml_len, limits, response, "Assertion", issuer, err);
+}
+
+apr_status_t saml_idp_choose(apr_pool_t *p, const apr_array_header_t *idps, const char *xml,
+                             apr_size_t xml_len, const saml_xml_limits_t *limits,
+                             saml_idp_issuer_rule_t rule, const saml_idp_t **idp,
+                             saml_err_t *err)
+{
+    int is_logout = rule == SAML_IDP_ISSUER_LOGOUT;
+    const char *issuer;
+    apr_status_t rv;
+
+    *idp = NULL;
+    if (idps == NULL || idps->nelts == 0)
+        return saml_fail(p, err, SAML_EINTERNAL, "configuration", "no IdP is configured");
+    if (idps->nelts == 1) {
+        *idp = &APR_ARRAY_IDX(idps, 0, saml_idp_t);
+        return APR_SUCCESS;
+    }
+    rv = saml_idp_message_issuer(p, xml, xml_len, limits, rule, &issuer, err);
+    if (rv != APR_SUCCESS) {
+        if (is_logout) {
+            rv = SAML_EMALFORMED;
+            if (err->check == NULL)
+                err->check = "logout-message";
+        }
+        return rv;
+    }
+    if ((*idp = saml_idp_by_issuer(idps, issuer, rule)) == NULL)
+        return saml_fail(p, err, SAML_EREJECTED, "issuer", "%sIssuer \"%s\" is no configured "
+                         "IdP or tenant", is_logout ? "logout " : "",
+                         issuer ? saml_log_escape(p, issuer, 256) : "(none)");
+    return APR_SUCCESS;
+}
+
 const char *saml_idp_slo_url(const saml_idp_t *idp)
 {
     return idp && idp->slo_url && *idp->slo_url ? idp->slo_url : NULL;

@@ -71,6 +71,28 @@ apr_status_t saml_idp_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t 
                                      const char *const *names, const char *child,
                                      const char **issuer, saml_err_t *err);
 
+/* The Issuer a message claims, read from the untrusted document ONLY to
+ * choose which IdP's keys and rules then apply: for SAML_IDP_ISSUER_EXACT a
+ * Response's (else its Assertion's), for SAML_IDP_ISSUER_LOGOUT a
+ * LogoutRequest's or LogoutResponse's (saml_idp_claimed_issuer). */
+apr_status_t saml_idp_message_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
+                                     const saml_xml_limits_t *limits,
+                                     saml_idp_issuer_rule_t rule, const char **issuer,
+                                     saml_err_t *err);
+
+/* Which of idps (as saml_idp_by_issuer takes them) a message is for: the only
+ * one when there are no tenants; else the one the Issuer the message claims
+ * names under rule, read from a SAML Response (its Assertion's Issuer when the
+ * Response has none) for SAML_IDP_ISSUER_EXACT, from a LogoutRequest or
+ * LogoutResponse for SAML_IDP_ISSUER_LOGOUT. Refuses an unreadable message
+ * with the parser's status and check (a logout message: SAML_EMALFORMED, check
+ * "logout-message" when the parser named none), and an Issuer no IdP answers
+ * to with SAML_EREJECTED, check "issuer". The ACS and logout both choose here. */
+apr_status_t saml_idp_choose(apr_pool_t *p, const apr_array_header_t *idps, const char *xml,
+                             apr_size_t xml_len, const saml_xml_limits_t *limits,
+                             saml_idp_issuer_rule_t rule, const saml_idp_t **idp,
+                             saml_err_t *err);
+
 /* ---- where to reach it ------------------------------------------------------ */
 
 /* The IdP's logout URL, or NULL when it has none or SLO is turned off. */

@@ -127,14 +127,6 @@ int saml_logout_issuer_ok(const char *idp_entity_id, const char *issuer)
     return ok;
 }
 
-apr_status_t saml_logout_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
-                                        const saml_xml_limits_t *limits, const char **issuer,
-                                        saml_err_t *err)
-{
-    static const char *const names[] = { "LogoutRequest", "LogoutResponse", NULL };
-    return saml_idp_claimed_issuer(p, xml, xml_len, limits, names, NULL, issuer, err);
-}
-
 /* ---- parsing ---------------------------------------------------------------- */
 
 static apr_status_t one_child(apr_pool_t *p, const xmlNode *parent, const char *ns,

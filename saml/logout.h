@@ -49,13 +49,6 @@ const char *saml_logout_response_xml(apr_pool_t *p, const saml_logout_response_t
  * only; nothing else is derived). */
 int saml_logout_issuer_ok(const char *idp_entity_id, const char *issuer);
 
-/* The Issuer a LogoutRequest or LogoutResponse claims (its own), read from
- * the untrusted document ONLY to choose which IdP's keys and rules then
- * apply (saml_idp_claimed_issuer). */
-apr_status_t saml_logout_claimed_issuer(apr_pool_t *p, const char *xml, apr_size_t xml_len,
-                                        const saml_xml_limits_t *limits, const char **issuer,
-                                        saml_err_t *err);
-
 typedef struct saml_logout_policy {
     const char *idp_entity_id;
     const char *logout_url;          /* our PATH/logout: a Destination must be this */

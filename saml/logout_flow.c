@@ -33,31 +33,6 @@ static saml_xml_limits_t message_limits(const saml_logout_context_t *ctx)
     return limits;
 }
 
-/* Which IdP sent the message: with tenants, the one its (not yet verified)
- * Issuer names (Entra writes login.microsoftonline.com/<tenant-id>/ there). */
-static apr_status_t choose_idp(apr_pool_t *p, const saml_logout_context_t *ctx,
-                               const char *xml, apr_size_t len, const saml_idp_t **idp,
-                               saml_err_t *err)
-{
-    saml_xml_limits_t limits = message_limits(ctx);
-    const char *issuer;
-
-    *idp = NULL;
-    if (ctx->idps == NULL || ctx->idps->nelts == 0)
-        return saml_fail(p, err, SAML_EINTERNAL, "configuration", "no IdP is configured");
-    if (ctx->idps->nelts == 1) {
-        *idp = &APR_ARRAY_IDX(ctx->idps, 0, saml_idp_t);
-        return APR_SUCCESS;
-    }
-    if (saml_logout_claimed_issuer(p, xml, len, &limits, &issuer, err) != APR_SUCCESS)
-        return refused(SAML_EMALFORMED, err, "logout-message");
-    if ((*idp = saml_idp_by_issuer(ctx->idps, issuer, SAML_IDP_ISSUER_LOGOUT)) == NULL)
-        return saml_fail(p, err, SAML_EREJECTED, "issuer",
-                         "logout Issuer \"%s\" is no configured IdP or tenant",
-                         issuer ? saml_log_escape(p, issuer, 256) : "(none)");
-    return APR_SUCCESS;
-}
-
 static saml_logout_policy_t message_policy(const saml_logout_context_t *ctx,
                                            const saml_idp_t *idp)
 {
@@ -169,6 +144,7 @@ apr_status_t saml_logout_receive(apr_pool_t *p, const saml_logout_context_t *ctx
     const char *param = NULL, *relay;
     char *xml;
     apr_size_t len;
+    saml_xml_limits_t limits;
     apr_status_t rv;
 
     *out = o;
@@ -185,7 +161,9 @@ apr_status_t saml_logout_receive(apr_pool_t *p, const saml_logout_context_t *ctx
             return rv;
         relay = apr_table_get(in->form, "RelayState");
     }
-    if ((rv = choose_idp(p, ctx, xml, len, &o->idp, err)) != APR_SUCCESS)
+    limits = message_limits(ctx);
+    if ((rv = saml_idp_choose(p, ctx->idps, xml, len, &limits, SAML_IDP_ISSUER_LOGOUT,
+                              &o->idp, err)) != APR_SUCCESS)
         return rv;
     /* A signature that is there must verify, required or not. */
     if (rm && rm->sig_alg) {

@@ -186,6 +186,62 @@ START_TEST(claimed_issuer_reads_the_root_then_the_child)
 }
 END_TEST
 
+/* One choice for the ACS and for logout: the only IdP without reading the
+ * message; with tenants, the Issuer the message claims under the rule of its
+ * kind, and a clear refusal for an unreadable message or an unknown Issuer. */
+START_TEST(choose_reads_the_issuer_of_the_messages_kind)
+{
+    apr_pool_t *p = tk_pool();
+    saml_xml_limits_t limits = { SAML_XML_DEFAULT_MAX_BYTES, SAML_XML_DEFAULT_MAX_DEPTH, 0 };
+    saml_idp_t list[] = {
+        { "", TK_IDP_ENTITY_ID, NULL, NULL, NULL, some_verifier, 0 },
+        { "contoso", STS_B, NULL, NULL, NULL, some_verifier, 0 },
+    };
+    apr_array_header_t *both = idps_of(p, 2, list), *one = idps_of(p, 1, list);
+    const char *response =
+        "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+        "<Assertion xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\"><Issuer>" STS_B
+        "</Issuer></Assertion></samlp:Response>";
+    const char *logout =
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+        "<Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">" LOGIN_B "</Issuer>"
+        "</samlp:LogoutRequest>";
+    const char *stranger =
+        "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+        "<Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://evil.example/</Issuer>"
+        "</samlp:Response>";
+    const saml_idp_t *idp;
+    saml_err_t err = {0};
+
+    ck_assert_int_eq(saml_idp_choose(p, one, "<not xml", 8, &limits, SAML_IDP_ISSUER_EXACT,
+                                     &idp, &err), APR_SUCCESS);
+    ck_assert_str_eq(idp->name, "");
+    ck_assert_int_eq(saml_idp_choose(p, both, response, strlen(response), &limits,
+                                     SAML_IDP_ISSUER_EXACT, &idp, &err), APR_SUCCESS);
+    ck_assert_str_eq(idp->name, "contoso");
+    ck_assert_int_eq(saml_idp_choose(p, both, logout, strlen(logout), &limits,
+                                     SAML_IDP_ISSUER_LOGOUT, &idp, &err), APR_SUCCESS);
+    ck_assert_str_eq(idp->name, "contoso");
+    /* A response is not a logout message, nor the other way round. */
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(saml_idp_choose(p, both, response, strlen(response), &limits,
+                                     SAML_IDP_ISSUER_LOGOUT, &idp, &err), SAML_EMALFORMED);
+    ck_assert_ptr_null(idp);
+    ck_assert_str_eq(err.check, "shape");
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(saml_idp_choose(p, both, logout, strlen(logout), &limits,
+                                     SAML_IDP_ISSUER_EXACT, &idp, &err), SAML_EMALFORMED);
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(saml_idp_choose(p, both, stranger, strlen(stranger), &limits,
+                                     SAML_IDP_ISSUER_EXACT, &idp, &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "issuer");
+    ck_assert_ptr_nonnull(strstr(err.detail, "evil.example"));
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(saml_idp_choose(p, NULL, response, strlen(response), &limits,
+                                     SAML_IDP_ISSUER_EXACT, &idp, &err), SAML_EINTERNAL);
+}
+END_TEST
+
 /* ---- where logout messages go ---------------------------------------------------- */
 
 START_TEST(logout_answer_goes_to_slo_url_else_sso_url)
@@ -217,6 +273,7 @@ static Suite *idp_suite(void)
     tcase_add_test(tc, idp_without_verifier_never_chosen);
     tcase_add_test(tc, first_match_in_order_wins);
     tcase_add_test(tc, claimed_issuer_reads_the_root_then_the_child);
+    tcase_add_test(tc, choose_reads_the_issuer_of_the_messages_kind);
     tcase_add_test(tc, logout_answer_goes_to_slo_url_else_sso_url);
     suite_add_tcase(s, tc);
     return s;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "saml/acs.h"
+#include "saml/idp.h"
 #include "saml/random.h"
 #include "saml/relay_state.h"
 #include "saml/session.h"
@@ -88,19 +89,19 @@ START_TEST(claimed_issuer_is_the_responses_then_the_assertions)
     o.response_issuer = "https://sts.windows.net/response-issuer/";
     o.assertion_issuer = "https://sts.windows.net/assertion-issuer/";
     xml = tk_response_build(p, &o);
-    ck_assert_int_eq(saml_response_claimed_issuer(p, xml, strlen(xml), &limits, &issuer, &err),
+    ck_assert_int_eq(saml_idp_message_issuer(p, xml, strlen(xml), &limits, SAML_IDP_ISSUER_EXACT, &issuer, &err),
                      APR_SUCCESS);
     ck_assert_str_eq(issuer, "https://sts.windows.net/response-issuer/");
 
     o.response_issuer = NULL;
     xml = tk_response_build(p, &o);
-    ck_assert_int_eq(saml_response_claimed_issuer(p, xml, strlen(xml), &limits, &issuer, &err),
+    ck_assert_int_eq(saml_idp_message_issuer(p, xml, strlen(xml), &limits, SAML_IDP_ISSUER_EXACT, &issuer, &err),
                      APR_SUCCESS);
     ck_assert_str_eq(issuer, "https://sts.windows.net/assertion-issuer/");
 
     o.assertion_issuer = NULL;
     xml = tk_response_build(p, &o);
-    ck_assert_int_eq(saml_response_claimed_issuer(p, xml, strlen(xml), &limits, &issuer, &err),
+    ck_assert_int_eq(saml_idp_message_issuer(p, xml, strlen(xml), &limits, SAML_IDP_ISSUER_EXACT, &issuer, &err),
                      APR_SUCCESS);
     ck_assert_ptr_null(issuer);
 }
@@ -115,12 +116,12 @@ START_TEST(claimed_issuer_parses_safely)
     const char *other = "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\"/>";
     saml_err_t err = {0};
 
-    ck_assert_int_ne(saml_response_claimed_issuer(p, dtd, strlen(dtd), &limits, &issuer, &err),
+    ck_assert_int_ne(saml_idp_message_issuer(p, dtd, strlen(dtd), &limits, SAML_IDP_ISSUER_EXACT, &issuer, &err),
                      APR_SUCCESS);
-    ck_assert_int_ne(saml_response_claimed_issuer(p, other, strlen(other), &limits, &issuer,
+    ck_assert_int_ne(saml_idp_message_issuer(p, other, strlen(other), &limits, SAML_IDP_ISSUER_EXACT, &issuer,
                                                   &err), APR_SUCCESS);
     ck_assert_str_eq(err.check, "shape");
-    ck_assert_int_ne(saml_response_claimed_issuer(p, "<a", 2, &limits, &issuer, &err),
+    ck_assert_int_ne(saml_idp_message_issuer(p, "<a", 2, &limits, SAML_IDP_ISSUER_EXACT, &issuer, &err),
                      APR_SUCCESS);
 }
 END_TEST
@@ -140,16 +141,16 @@ START_TEST(logout_claimed_issuer_is_the_messages_own)
     const char *resp = "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>";
     saml_err_t err = {0};
 
-    ck_assert_int_eq(saml_logout_claimed_issuer(p, req, strlen(req), &limits, &issuer, &err),
+    ck_assert_int_eq(saml_idp_message_issuer(p, req, strlen(req), &limits, SAML_IDP_ISSUER_LOGOUT, &issuer, &err),
                      APR_SUCCESS);
     ck_assert_str_eq(issuer, "https://login.microsoftonline.com/t1/");
-    ck_assert_int_eq(saml_logout_claimed_issuer(p, res, strlen(res), &limits, &issuer, &err),
+    ck_assert_int_eq(saml_idp_message_issuer(p, res, strlen(res), &limits, SAML_IDP_ISSUER_LOGOUT, &issuer, &err),
                      APR_SUCCESS);
     ck_assert_str_eq(issuer, "https://login.microsoftonline.com/t2/");
     /* A sign-in response is not a logout message, nor the other way round. */
-    ck_assert_int_ne(saml_logout_claimed_issuer(p, resp, strlen(resp), &limits, &issuer, &err),
+    ck_assert_int_ne(saml_idp_message_issuer(p, resp, strlen(resp), &limits, SAML_IDP_ISSUER_LOGOUT, &issuer, &err),
                      APR_SUCCESS);
-    ck_assert_int_ne(saml_response_claimed_issuer(p, req, strlen(req), &limits, &issuer, &err),
+    ck_assert_int_ne(saml_idp_message_issuer(p, req, strlen(req), &limits, SAML_IDP_ISSUER_EXACT, &issuer, &err),
                      APR_SUCCESS);
 }
 END_TEST
