@@ -1,5 +1,6 @@
 /* Who is this request? For AuthType sequr-saml: the session behind the cookie. */
-#include "apache/handlers.h"
+#include "apache/authn.h"
+#include "apache/handler_login.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"

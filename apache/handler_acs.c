@@ -1,6 +1,6 @@
 /* PATH/acs: Azure AD POSTs the SAMLResponse here. Nothing becomes a session
  * unless saml_acs_consume says every rule holds. */
-#include "apache/handlers.h"
+#include "apache/handler_acs.h"
 
 #include "apr_strings.h"
 #include "http_log.h"

@@ -1,5 +1,5 @@
 /* No session yet: send the browser to Azure AD, or tell an API client 401. */
-#include "apache/handlers.h"
+#include "apache/handler_login.h"
 
 #include "apr_strings.h"
 #include "http_log.h"

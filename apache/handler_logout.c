@@ -12,7 +12,7 @@
  * logout_flow.h); this file reads the request, logs and answers. The ReturnTo
  * never travels to the IdP: RelayState is a random handle, and the path waits
  * in the store with the pending request. */
-#include "apache/handlers.h"
+#include "apache/handler_logout.h"
 
 #include "apr_strings.h"
 #include "http_log.h"

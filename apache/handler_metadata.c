@@ -1,6 +1,6 @@
 /* PATH/metadata: the SP metadata Azure's "Upload metadata file" reads (PATH/logout
  * is in handler_logout.c). */
-#include "apache/handlers.h"
+#include "apache/handler_metadata.h"
 
 #include "http_protocol.h"
 

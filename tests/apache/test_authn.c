@@ -8,7 +8,7 @@
 
 #include "apr_strings.h"
 
-#include "apache/handlers.h"
+#include "apache/authn.h"
 #include "apache/public_url.h"
 #include "saml/session.h"
 #include "tests/apache/fixture.h"

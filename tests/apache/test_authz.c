@@ -9,7 +9,7 @@
 #include "mod_core.h"
 
 #include "apache/authz.h"
-#include "apache/handlers.h"
+#include "apache/authn.h"
 #include "tests/apache/fixture.h"
 #include "tests/unit/testkit.h"
 

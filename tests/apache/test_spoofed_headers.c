@@ -7,7 +7,7 @@
 
 #include "apr_strings.h"
 
-#include "apache/handlers.h"
+#include "apache/authn.h"
 #include "tests/apache/fixture.h"
 #include "tests/unit/testkit.h"
 
