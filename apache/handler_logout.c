@@ -73,7 +73,7 @@ static const char *return_to(request_rec *r, const sequr_server_conf_t *c)
                 return target;
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           SEQLOGNO(01401) "logout ReturnTo %s is neither a local path nor a URL "
-                          "of this site (%s): using %s", sequr_log_value(r, pair + 9),
+                          "of this site (%s): using %s", sequr_log_value(r, v),
                           sequr_site_origin(r, c), c->landing_path);
             break;
         }
