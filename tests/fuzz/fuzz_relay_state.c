@@ -83,9 +83,18 @@ static void check_target(apr_pool_t *p, const char *s)
     if (!saml_is_local_path(t) || !browser_stays_here(t, 0) || !browser_stays_here(t, 1))
         fuzz_violation("saml_relay_target", t);
     /* ...and from a URL only one of this very origin, with nothing a
-     * browser could read as another host (userinfo, controls, backslash). */
-    if (s[0] != '/' && (!starts_with_site(s) || strpbrk(s, "\\@ \t\r\n") != NULL))
-        fuzz_violation("saml_relay_target", s);
+     * browser could read as another host: no control, space or backslash
+     * anywhere, no '@' (userinfo) before the path. */
+    if (s[0] != '/') {
+        const char *authority = strstr(s, "://");
+        size_t i, n = authority ? strcspn(authority + 3, "/?#") : 0;
+
+        if (!starts_with_site(s) || memchr(authority + 3, '@', n) != NULL)
+            fuzz_violation("saml_relay_target", s);
+        for (i = 0; s[i]; i++)
+            if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '\\')
+                fuzz_violation("saml_relay_target", s);
+    }
 }
 
 static int key_count(const apr_table_t *t, const char *key)

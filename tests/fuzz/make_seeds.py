@@ -250,7 +250,8 @@ RELAY_URLS = ["https://www.example.com/app/report?id=7", "HTTPS://WWW.EXAMPLE.CO
               "https://www.example.com./", "https://www.example%2Ecom/",
               "https://www.example.com//evil.example", "https://www.example.com/%2F%2Fevil",
               "https:/\\www.example.com/", "http://www.example.com/",
-              "https://xn--www-example.com/", "https://[::1]:443/"]
+              "https://xn--www-example.com/", "https://[::1]:443/",
+              "https://www.example.com#@evil.example"]
 
 
 def relay_states():
