@@ -56,8 +56,9 @@
 #define SRV RSRC_CONF
 static const command_rec sequr_directives[] = {
     AP_INIT_TAKE1(D_SP_ENTITY_ID, sequr_set_sp_entity_id, NULL, SRV,
-                  "SP entity ID (Azure 'Identifier'): the Audience assertions must carry"),
-    AP_INIT_TAKE1(D_IDP_SSO_URL, sequr_set_idp_url, NULL, SRV, "Azure's SAML Single Sign-On Service URL"),
+                  "SP entity ID, an http(s) URL (the 'Identifier' in Microsoft Entra ID (Azure AD)): "
+                  "the Audience assertions must carry"),
+    AP_INIT_TAKE1(D_IDP_SSO_URL, sequr_set_idp_url, NULL, SRV, "the Login URL Microsoft Entra ID (Azure AD) shows (SAML Single Sign-On Service)"),
     AP_INIT_TAKE1(D_IDP_SLO_URL, sequr_set_idp_url, NULL, SRV,
                   "Azure's Logout URL (https://login.microsoftonline.com/<tenant-id>/saml2), or "
                   "none; default: the IdP metadata's SingleLogoutService"),

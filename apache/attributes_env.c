@@ -273,8 +273,9 @@ void sequr_log_attribute_notes(request_rec *r, const char *user,
         if (strcmp(a->name, SAML_CLAIM_GROUPS_LINK))
             continue;
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      SEQLOGNO(01903) "%s is in more groups than a SAML token carries: Entra ID "
-                      "sent groups.link instead of groups (exported as GROUPS_LINK); "
+                      SEQLOGNO(01903) "%s is in more groups than a SAML token carries: Microsoft "
+                      "Entra ID (Azure AD) sent groups.link instead of groups (exported as "
+                      "GROUPS_LINK); "
                       "Require saml-attribute groups cannot match for this user",
                       sequr_log_value(r, user));
     }

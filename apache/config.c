@@ -180,9 +180,25 @@ const char *sequr_set_flag_setting(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+/* The SP entity ID is an http(s) URL, never a bare name or GUID. Microsoft
+ * Entra ID (Azure AD) echoes a URI Identifier as the Audience unchanged, but
+ * an Identifier that is not a URI (an app registration's application id
+ * GUID) comes back as "spn:<GUID>". We refuse such an entity ID here, with
+ * that reason, rather than accept a derived "spn:" Audience in
+ * saml/response.c: the Audience check stays one exact comparison (see
+ * check_audiences there). */
 const char *sequr_set_sp_entity_id(cmd_parms *cmd, void *dc, const char *arg)
 {
     (void)dc;
+    if (!strstr(arg, "://")) {
+        const char *bare = strncasecmp(arg, "spn:", 4) ? arg : arg + 4;
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a URL. Microsoft Entra ID (Azure AD) "
+                            "writes the Audience of an Identifier that is not a URI (such as "
+                            "an application id GUID) as 'spn:%s', which is not accepted: add a "
+                            "URL you own, such as https://www.example.com/saml/metadata, as the "
+                            "app's Identifier (Entity ID) in Entra and name the same URL here",
+                            cmd->cmd->name, arg, bare);
+    }
     return sequr_parse_url(cmd, arg, &cmd_server_conf(cmd)->sp_entity_id);
 }
 

@@ -169,7 +169,7 @@ static int prepare_verifier(apr_pool_t *pconf, server_rec *s, const sequr_server
     if (certs->nelts == 0) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      SEQLOGNO(01606) "server %s: every IdP certificate (given at %s) has expired; "
-                     "download the current one from Azure", host_of(s),
+                     "download the current one from Microsoft Entra ID (Azure AD)", host_of(s),
                      idp->cert_source ? idp->cert_source : "?");
         return !OK;
     }
@@ -285,7 +285,7 @@ void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, in
                 warn_if_ending(p, s, console, j < 0 ? "IdP certificate" :
                                apr_psprintf(p, "tenant %s IdP certificate", idp->name),
                                APR_ARRAY_IDX(idp->cert_names, i, const char *), cert,
-                               "add its successor from Azure now");
+                               "add its successor from Microsoft Entra ID (Azure AD) now");
             }
         }
         if (c->sp_cert == NULL || apr_hash_get(seen, &c->sp_cert, sizeof(X509 *)))
@@ -297,7 +297,7 @@ void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, in
                        d ? apr_psprintf(p, "%s (line %d of %s)", ap_getword_conf(p, &args),
                                         d->line_num, d->filename) : D_SP_CERTIFICATE_FILE,
                        c->sp_cert, "make a new key pair, publish it in the SP metadata and "
-                       "upload it to Entra ID (token encryption) before then");
+                       "upload it to Microsoft Entra ID (Azure AD) for token encryption before then");
     }
 }
 
@@ -331,8 +331,8 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         if (c->sp_key && !sp_key_pair_matches(c)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                          SEQLOGNO(01607) "server %s: the " D_SP_PRIVATE_KEY_FILE " key does not "
-                         "belong to the " D_SP_CERTIFICATE_FILE " certificate (%s): Entra ID "
-                         "would encrypt for a key this server does not hold",
+                         "belong to the " D_SP_CERTIFICATE_FILE " certificate (%s): Microsoft "
+                         "Entra ID (Azure AD) would encrypt for a key this server does not hold",
                          host_of(vs),
                          saml_cert_subject(ptemp, c->sp_cert));
             return HTTP_INTERNAL_SERVER_ERROR;

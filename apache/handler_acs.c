@@ -56,6 +56,7 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
     pol->response.trace = sequr_trace(r);
     pol->allow_unsolicited = c->allow_unsolicited;
     pol->landing_path = c->landing_path;
+    pol->site_origin = sequr_site_origin(r, c);
     pol->cookies = sequr_cookie_header(r);
     pol->pending_key = c->pending_key;
     pol->pending_scope = sequr_session_scope(r, c);

@@ -56,7 +56,9 @@ static saml_logout_context_t logout_context(request_rec *r, const sequr_server_c
     return ctx;
 }
 
-/* ReturnTo from the query string, percent-decoded, if it is a local path. */
+/* ReturnTo from the query string, percent-decoded, as the local path it
+ * names: a local path, or a full URL of this site (saml_relay_target, with
+ * the configured origin, never the Host header). */
 static const char *return_to(request_rec *r, const sequr_server_conf_t *c)
 {
     char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL;
@@ -64,12 +66,15 @@ static const char *return_to(request_rec *r, const sequr_server_conf_t *c)
 
     for (pair = args ? apr_strtok(args, "&", &last) : NULL; pair; pair = apr_strtok(NULL, "&", &last)) {
         if (!strncmp(pair, "ReturnTo=", 9)) {
-            char *v = pair + 9;
-            if (ap_unescape_urlencoded(v) == OK && saml_is_local_path(v))
-                return v;
+            char *v = apr_pstrdup(r->pool, pair + 9);
+            const char *target;
+            if (ap_unescape_urlencoded(v) == OK &&
+                (target = saml_relay_target(r->pool, v, sequr_site_origin(r, c))) != NULL)
+                return target;
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          SEQLOGNO(01401) "logout ReturnTo %s is not a local path: using %s",
-                          sequr_log_value(r, pair + 9), c->landing_path);
+                          SEQLOGNO(01401) "logout ReturnTo %s is neither a local path nor a URL "
+                          "of this site (%s): using %s", sequr_log_value(r, v),
+                          sequr_site_origin(r, c), c->landing_path);
             break;
         }
     }

@@ -145,6 +145,11 @@ const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, con
     return apr_pstrcat(r->pool, base, path, NULL);
 }
 
+const char *sequr_site_origin(request_rec *r, const sequr_server_conf_t *c)
+{
+    return c->public_base_url ? c->public_base_url : configured_base_url(r);
+}
+
 int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c)
 {
     const char *base = public_base_url(r, c);

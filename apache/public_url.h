@@ -15,6 +15,14 @@
  * none). Never from the request's Host header or absolute-form target. */
 const char *sequr_endpoint_url(request_rec *r, const sequr_server_conf_t *c, const char *name);
 
+/* This site's origin as the configuration alone gives it, for reading full
+ * URLs admins type as RelayState or ReturnTo (saml_relay_target):
+ * SequrSAMLPublicBaseURL when set, else scheme://ServerName[:port] of this
+ * virtual host (as sequr_endpoint_url builds it without the directive).
+ * Never from the Host header, nor from X-Forwarded-Host: behind a proxy, set
+ * SequrSAMLPublicBaseURL. */
+const char *sequr_site_origin(request_rec *r, const sequr_server_conf_t *c);
+
 /* Whether browsers reach us over https (the public base URL's scheme when
  * set): decides the cookie's Secure flag. */
 int sequr_browser_uses_https(request_rec *r, const sequr_server_conf_t *c);

@@ -209,7 +209,7 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
     saml_assertion_t *a = NULL;
     saml_pending_request_t req;
     apr_time_t expiry = 0;
-    const char *cookie = NULL;
+    const char *cookie = NULL, *target = NULL;
     const char *landing = policy->landing_path ? policy->landing_path : "/";
     apr_status_t rv;
 
@@ -220,8 +220,14 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
     if (a->in_response_to == NULL && !policy->allow_unsolicited)
         return saml_fail(p, err, SAML_EREJECTED, "unsolicited",
                          "response without InResponseTo, and unsolicited responses are off");
+    /* IdP-initiated: the RelayState as the admin typed it, a local path or a
+     * full URL of this site, read once as the local path it names; the tenant
+     * rule sees that same path, so writing the URL out in full cannot slip a
+     * sequr_tenant past it. */
+    if (a->in_response_to == NULL)
+        target = saml_relay_target(p, relay_state, policy->site_origin);
     if (a->in_response_to == NULL &&
-        (rv = check_relay_state_tenant(p, policy, relay_state, err)) != APR_SUCCESS)
+        (rv = check_relay_state_tenant(p, policy, target, err)) != APR_SUCCESS)
         return rv;
     if (a->in_response_to &&
         (rv = find_pending_request(p, policy, a, relay_state, &req, &expiry, &cookie, err))
@@ -247,10 +253,12 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
                    saml_log_escape(p, res->return_to, 256));
     }
     else {
-        res->return_to = relay_state && saml_is_local_path(relay_state)
-                         ? apr_pstrdup(p, relay_state) : landing;
+        res->return_to = target ? target : landing;
         SAML_TRACE(policy->response.trace, p, "unsolicited",
-                   "IdP-initiated response allowed; landing at %s",
+                   "IdP-initiated response allowed; RelayState %s%s; landing at %s",
+                   relay_state ? saml_log_escape(p, relay_state, 256) : "(none)",
+                   relay_state && !target ? " is neither a local path nor a URL of this site "
+                                            "(followed only as one of those)" : "",
                    saml_log_escape(p, res->return_to, 256));
     }
     *out = res;

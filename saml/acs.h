@@ -13,6 +13,11 @@ typedef struct saml_acs_policy {
     saml_response_policy_t response;
     int allow_unsolicited;
     const char *landing_path;       /* for unsolicited responses without a local RelayState */
+    /* This site's public base URL ("https://www.example.com": the configured
+     * one, never the request's Host), so that an unsolicited RelayState that
+     * is a full URL of this site is followed as its local path
+     * (saml_relay_target); NULL: local paths only. */
+    const char *site_origin;
     /* Several IdPs (tenants) on one SP: the response was routed by its Issuer
      * to tenant (NULL or "": the default IdP) and response.idp_entity_id and
      * response.verifier are that tenant's. tenants: const char*, the name of
@@ -45,12 +50,13 @@ typedef struct saml_acs_result {
  *    atomically to the store; check "in-response-to"); the browser returns
  *    to that request's path;
  *  - absent: refused unless allow_unsolicited; a RelayState that is a local
- *    path is honoured, anything else lands on landing_path;
+ *    path, or an absolute URL of site_origin, is honoured as that local path
+ *    (saml_relay_target), anything else lands on landing_path;
  *  - the assertion ID (with its Issuer) is added to the replay cache until it
  *    expires; already there = SAML_EREPLAY;
  *  - tenants (check "tenant"): a solicited response must come from the tenant
  *    the request was sent to; an unsolicited one whose RelayState names a
- *    tenant (saml_relay_state_tenant) must come from that tenant, except that
+ *    tenant (saml_relay_state_tenant of its local path) must come from that tenant, except that
  *    the default IdP may keep a name that is no configured tenant's.
  * relay_state may be NULL. */
 apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_policy_t *policy,

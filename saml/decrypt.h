@@ -46,6 +46,7 @@ int saml_decrypted_self_contained(const xmlNode *assertion);
 
 /* The one detail of every ciphertext-dependent failure (tests compare it). */
 #define SAML_DECRYPT_FAILED "the EncryptedAssertion does not decrypt with the SP key into one " \
-    "Assertion (Entra ID has another token encryption certificate, or the data was altered)"
+    "Assertion (Microsoft Entra ID, Azure AD, has another token encryption certificate, or " \
+    "the data was altered)"
 
 #endif

@@ -10,6 +10,7 @@
 #include "saml/response_internal.h"
 
 #include <apr_strings.h>
+#include <strings.h>
 #include <string.h>
 
 #include "saml/codec.h"
@@ -395,10 +396,22 @@ static apr_status_t check_subject(validation_t *v, apr_time_t *scd_until)
     return first_failure;
 }
 
+/* The Audience is compared byte for byte with our entity ID, and nothing
+ * derived from it is accepted. Microsoft Entra ID (Azure AD) puts the
+ * AuthnRequest's Issuer (the app's Identifier) in Audience as it is when it
+ * is a URI, and writes "spn:<value>" when it is not (a bare application id
+ * GUID). We chose not to accept "spn:" + entity ID: SequrSAMLSPEntityID must
+ * be an http(s) URL (SAML core 8.3.6 wants a URI; configtest refuses a bare
+ * GUID and says why), so with a valid configuration Entra's Audience is
+ * exactly our entity ID and no second spelling, nor a rule on GUID case,
+ * needs to be trusted. An Entra app can carry several identifiers, so adding
+ * a URL one costs the admin one line. What we do give is the reason: a
+ * refused "spn:" form of our own entity ID is named in the detail. */
 static apr_status_t check_audiences(validation_t *v, xmlNodePtr conditions)
 {
     xmlNodePtr r, a;
     int restrictions = 0;
+    const char *spn_form = NULL;
     apr_status_t rv;
 
     for (r = conditions->children; r; r = r->next) {
@@ -413,7 +426,16 @@ static apr_status_t check_audiences(validation_t *v, xmlNodePtr conditions)
             if ((rv = saml_xml_text(v->p, a, &audience, v->err)) != APR_SUCCESS)
                 return rv;
             ours |= !strcmp(audience, v->pol->sp_entity_id);
+            if (!strncmp(audience, "spn:", 4) && !strcasecmp(audience + 4, v->pol->sp_entity_id))
+                spn_form = audience;
         }
+        if (!ours && spn_form)
+            return FAIL(v, SAML_EREJECTED, "audience",
+                        "AudienceRestriction %d names \"%s\", not \"%s\": Microsoft Entra "
+                        "ID (Azure AD) writes spn: when the app's Identifier is not a URI; make "
+                        "the Identifier (Entity ID) in Entra a URL and SequrSAMLSPEntityID the "
+                        "same URL", restrictions, ESC(v, spn_form),
+                        ESC(v, v->pol->sp_entity_id));
         if (!ours)
             return FAIL(v, SAML_EREJECTED, "audience",
                         "AudienceRestriction %d does not name \"%s\"", restrictions,

@@ -24,9 +24,10 @@ apr_status_t saml_response_check_encrypted_shape(validation_t *v, int plain, int
                     "expected exactly 1", direct, encrypted);
     if (v->pol->sp_key == NULL)
         return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
-                    "the assertion is encrypted (Entra ID token encryption) but no SP "
-                    "private key is configured to decrypt it: configure the SP key pair "
-                    "whose certificate Entra ID encrypts for, or turn token encryption off");
+                    "the assertion is encrypted (token encryption is on in Microsoft Entra ID, "
+                    "Azure AD) but no SP private key is configured to decrypt it: configure "
+                    "the SP key pair whose certificate Entra encrypts for, or turn token "
+                    "encryption off");
     return APR_SUCCESS;
 }
 

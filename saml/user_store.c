@@ -166,7 +166,7 @@ apr_status_t saml_user_admit(apr_pool_t *p, const saml_user_db_t *db, apr_dbd_pr
         return rv;
     if (!u->active)
         return saml_fail(p, err, SAML_EREJECTED, "user-inactive",
-                         "Sequr user '%s' (Azure name '%s') is not activated",
+                         "Sequr user '%s' (name from Microsoft Entra ID (Azure AD): '%s') is not activated",
                          saml_log_escape(p, u->username, 256), saml_log_escape(p, name, 256));
     *stored = u->username;
     return APR_SUCCESS;

@@ -176,6 +176,25 @@ START_TEST(untrusted_peer_is_not_heard)
 }
 END_TEST
 
+/* The origin full RelayState/ReturnTo URLs are compared with: the
+ * configuration's, never the Host header or a proxy's X-Forwarded-Host. */
+START_TEST(site_origin_is_the_configured_one)
+{
+    request_rec *r = get("/");
+
+    r->hostname = "evil.example";
+    apr_table_setn(r->headers_in, "Host", "evil.example");
+    trust("192.0.2.0", "24");
+    apr_table_setn(r->headers_in, "X-Forwarded-Host", "sp.example.test");
+    apr_table_setn(r->headers_in, "X-Forwarded-Proto", "https");
+    ck_assert_str_eq(sequr_site_origin(r, conf()), "http://sp.example.test:8080");
+    S->port = 80;
+    ck_assert_str_eq(sequr_site_origin(r, conf()), "http://sp.example.test");
+    conf()->public_base_url = "https://sso.example.com";
+    ck_assert_str_eq(sequr_site_origin(r, conf()), "https://sso.example.com");
+}
+END_TEST
+
 /* Behind one public name every node is one site; else each vhost is. */
 START_TEST(session_scope_is_the_site)
 {
@@ -314,6 +333,7 @@ int main(void)
     tcase_add_test(tc, wildcard_alias_counts_as_our_name);
     tcase_add_test(tc, proxy_naming_another_site_is_ignored);
     tcase_add_test(tc, untrusted_peer_is_not_heard);
+    tcase_add_test(tc, site_origin_is_the_configured_one);
     tcase_add_test(tc, session_scope_is_the_site);
     tcase_add_test(tc, session_cookie_on_http);
     tcase_add_test(tc, session_cookie_on_https_is_host_only);

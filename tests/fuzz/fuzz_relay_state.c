@@ -1,5 +1,6 @@
-/* Where a browser may be sent: RelayState and return paths, and the
- * form body they arrive in. An independent, deliberately naive oracle checks
+/* Where a browser may be sent: RelayState and return paths, full URLs of
+ * this site as admins type them (saml_relay_target), and the form body they
+ * arrive in. An independent, deliberately naive oracle checks
  * every path the module accepts: one that a browser could read as another
  * host is an open redirect. */
 #include "tests/fuzz/fuzz.h"
@@ -55,6 +56,47 @@ static void check_path(const char *s)
         fuzz_violation("saml_is_local_path", s);
 }
 
+/* The site the harness plays; a URL is followed only when it starts with
+ * exactly this origin, spelled any way case and the default port allow. */
+#define FUZZ_SITE "https://www.example.com"
+
+static int starts_with_site(const char *s)
+{
+    static const char *spellings[] = { "https://www.example.com", "https://www.example.com:443" };
+    size_t i, n;
+
+    for (i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+        n = strlen(spellings[i]);
+        if (!strncasecmp(s, spellings[i], n) && (s[n] == '\0' || strchr("/?#", s[n])))
+            return 1;
+    }
+    return 0;
+}
+
+static void check_target(apr_pool_t *p, const char *s)
+{
+    const char *t = saml_relay_target(p, s, FUZZ_SITE);
+
+    if (t == NULL)
+        return;
+    /* Always a local path a browser keeps on this site... */
+    if (!saml_is_local_path(t) || !browser_stays_here(t, 0) || !browser_stays_here(t, 1))
+        fuzz_violation("saml_relay_target", t);
+    /* ...and from a URL only one of this very origin, with nothing a
+     * browser could read as another host: no control, space or backslash
+     * anywhere, no '@' (userinfo) before the path. */
+    if (s[0] != '/') {
+        const char *authority = strstr(s, "://");
+        size_t i, n = authority ? strcspn(authority + 3, "/?#") : 0;
+
+        if (!starts_with_site(s) || memchr(authority + 3, '@', n) != NULL)
+            fuzz_violation("saml_relay_target", s);
+        for (i = 0; s[i]; i++)
+            if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '\\')
+                fuzz_violation("saml_relay_target", s);
+    }
+}
+
 static int key_count(const apr_table_t *t, const char *key)
 {
     const apr_array_header_t *arr = apr_table_elts(t);
@@ -86,6 +128,7 @@ static void check_form(apr_pool_t *p, const uint8_t *data, size_t size)
         if (key_count(form, e[i].key) != 1)
             fuzz_violation("saml_form_parse", "a field given twice was accepted");
         check_path(e[i].val);
+        check_target(p, e[i].val);
     }
 }
 
@@ -102,6 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_t *p = fuzz_input_pool();
 
     check_path(fuzz_cstr(p, data, size));
+    check_target(p, fuzz_cstr(p, data, size));
     check_form(p, data, size);
     apr_pool_destroy(p);
     return 0;

@@ -242,10 +242,24 @@ RELAY_BAD = ["//evil", "///evil", "/\\evil", "\\\\evil", "%2F%2Fevil", "/%2f/evi
              "/%2500", "/a b", "javascript:alert(1)", "data:text/html,x", "http:evil.example",
              "https:%5c%5cevil.example/", "////\\;@example.com", "/%", "/%zz"]
 
+# Full URLs as admins paste them in Entra's Relay State box (the harness's site
+# is https://www.example.com), and the tricks that must not pass for it.
+RELAY_URLS = ["https://www.example.com/app/report?id=7", "HTTPS://WWW.EXAMPLE.COM:443/a",
+              "https://www.example.com", "https://www.example.com@evil.example/",
+              "https://user@www.example.com/", "https://www.example.com:0443/",
+              "https://www.example.com./", "https://www.example%2Ecom/",
+              "https://www.example.com//evil.example", "https://www.example.com/%2F%2Fevil",
+              "https:/\\www.example.com/", "http://www.example.com/",
+              "https://xn--www-example.com/", "https://[::1]:443/",
+              "https://www.example.com#@evil.example"]
+
 
 def relay_states():
     for i, s in enumerate(RELAY_GOOD + RELAY_BAD):
         write("relay_state", "path_%02d" % i, s)
+    for i, s in enumerate(RELAY_URLS):
+        write("relay_state", "url_%02d" % i, s)
+    write("relay_state", "form_url", "RelayState=https%3A%2F%2Fwww.example.com%2Fapp%3Fid%3D7")
     write("relay_state", "form_acs", "SAMLResponse=PHNhbWxwOlJlc3BvbnNlLz4%3D&RelayState=%2Fapp")
     write("relay_state", "form_duplicate", "SAMLResponse=a&samlresponse=b&RelayState=/x")
     write("relay_state", "form_plus", "RelayState=%2Fa+b&x=&&y")

@@ -254,6 +254,55 @@ START_TEST(unsolicited_never_leaves_the_site)
 }
 END_TEST
 
+START_TEST(unsolicited_follows_a_full_url_of_this_site)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = file_store(p);
+    saml_acs_policy_t pol = acs_policy(p);
+    saml_acs_result_t *res;
+    saml_err_t err;
+
+    pol.site_origin = "https://www.example.com";
+    ck_assert_int_eq(consume(p, st, &pol, response_to(p, NULL),
+                             "https://WWW.example.com:443/app/report?id=7", &res, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(res->return_to, "/app/report?id=7");
+    ck_assert_int_eq(res->solicited, 0);
+}
+END_TEST
+
+START_TEST(unsolicited_full_url_of_another_origin_lands)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = file_store(p);
+    saml_acs_policy_t pol = acs_policy(p);
+    const char *relays[] = { "https://evil.example/app", "http://www.example.com/app",
+                             "https://www.example.com:8443/app", "https://user@www.example.com/app",
+                             "https://www.example.com@evil.example/app",
+                             "https://www.example.com//evil.example", "https://www.example.com./app" };
+    apr_size_t i;
+
+    pol.site_origin = "https://www.example.com";
+    for (i = 0; i < sizeof(relays) / sizeof(relays[0]); i++) {
+        saml_acs_result_t *res;
+        saml_err_t err;
+        apr_status_t rv = consume(p, st, &pol, response_to(p, NULL), relays[i], &res, &err);
+        ck_assert_msg(rv == APR_SUCCESS, "%s: %s", err.check, err.detail);
+        ck_assert_msg(strcmp(res->return_to, LANDING) == 0, "RelayState \"%s\" led to %s",
+                      relays[i], res->return_to);
+    }
+    /* Without the site's origin, no full URL is followed, even of the site. */
+    pol.site_origin = NULL;
+    {
+        saml_acs_result_t *res;
+        saml_err_t err;
+        ck_assert_int_eq(consume(p, st, &pol, response_to(p, NULL),
+                                 "https://www.example.com/app", &res, &err), APR_SUCCESS);
+        ck_assert_str_eq(res->return_to, LANDING);
+    }
+}
+END_TEST
+
 START_TEST(unsolicited_refused_when_disabled)
 {
     apr_pool_t *p = tk_pool();
@@ -504,6 +553,8 @@ static Suite *acs_suite(void)
     tcase_add_test(tc, request_without_relay_state_wants_none);
     tcase_add_test(tc, unsolicited_follows_a_local_relay_state);
     tcase_add_test(tc, unsolicited_never_leaves_the_site);
+    tcase_add_test(tc, unsolicited_follows_a_full_url_of_this_site);
+    tcase_add_test(tc, unsolicited_full_url_of_another_origin_lands);
     tcase_add_test(tc, unsolicited_refused_when_disabled);
     tcase_add_test(tc, invalid_response_consumes_nothing);
     tcase_add_test(tc, replay_cache_tells_issuers_apart);

@@ -431,6 +431,43 @@ START_TEST(audience_must_name_us)
 }
 END_TEST
 
+/* Entra writes "spn:<Identifier>" when the app's Identifier is not a URI
+ * (an application id GUID). That form is refused, never derived from our
+ * entity ID, whatever its case; the detail says why and what to change. */
+START_TEST(entra_spn_audience_refused_with_the_reason)
+{
+    static const char *guid = "8d4b7f1e-52c3-4b8e-9a0f-1c2d3e4f5a6b";
+    saml_response_policy_t pol = policy();
+    saml_assertion_t *a = NULL;
+    saml_err_t err = { NULL, NULL };
+
+    o.audience = "spn:" TK_SP_ENTITY_ID;
+    ck_assert_int_ne(run(signed_default(), &pol, &a, &err), APR_SUCCESS);
+    ck_assert_str_eq(err.check, "audience");
+    ck_assert_ptr_nonnull(strstr(err.detail, "names \"spn:" TK_SP_ENTITY_ID "\""));
+    ck_assert_ptr_nonnull(strstr(err.detail, "Microsoft Entra ID (Azure AD) writes spn:"));
+
+    /* A core caller with a bare GUID entity ID gets no spn: leniency either,
+     * in either case of the GUID; only the exact value would do. */
+    pol.sp_entity_id = guid;
+    o.audience = apr_pstrcat(tk_pool(), "spn:", guid, NULL);
+    refused_with(signed_default(), &pol, "audience");
+    o.audience = "spn:8D4B7F1E-52C3-4B8E-9A0F-1C2D3E4F5A6B";
+    refused_with(signed_default(), &pol, "audience");
+    o.audience = "SPN:8d4b7f1e-52c3-4b8e-9a0f-1c2d3e4f5a6b";
+    refused_with(signed_default(), &pol, "audience");
+    o.audience = guid;
+    accepted_with(signed_default(), &pol);
+
+    /* Another audience gets the plain detail, without the Entra hint. */
+    pol = policy();
+    o.audience = "spn:https://other-sp.example.test/";
+    err.check = err.detail = NULL;
+    ck_assert_int_ne(run(signed_default(), &pol, &a, &err), APR_SUCCESS);
+    ck_assert_ptr_null(strstr(err.detail, "spn:"));
+}
+END_TEST
+
 START_TEST(every_audience_restriction_must_be_satisfied)
 {
     o.audience2 = "https://other-sp.example.test/";
@@ -655,6 +692,7 @@ int main(void)
     tcase_add_test(tc, in_response_to_rules);
     tcase_add_test(tc, conditions_required);
     tcase_add_test(tc, audience_must_name_us);
+    tcase_add_test(tc, entra_spn_audience_refused_with_the_reason);
     tcase_add_test(tc, every_audience_restriction_must_be_satisfied);
     tcase_add_test(tc, conditions_not_before_skew_boundary);
     tcase_add_test(tc, conditions_not_on_or_after_skew_boundary);

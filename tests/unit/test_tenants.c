@@ -265,6 +265,24 @@ START_TEST(unsolicited_with_another_tenants_relay_state_refused_before_the_repla
 }
 END_TEST
 
+/* A full URL of the site is read as its local path before the tenant rule:
+ * spelling the RelayState out in full does not slip another tenant's name by. */
+START_TEST(unsolicited_full_url_naming_another_tenant_refused)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = file_store(p);
+    saml_acs_policy_t pol = policy_for(p, "contoso");
+    saml_err_t err = {0};
+
+    pol.site_origin = "https://sp.example";
+    ck_assert_int_eq(consume(p, st, &pol, signed_response(p, NULL),
+                             "https://sp.example/?sequr_tenant=fabrikam", &err), SAML_EREJECTED);
+    ck_assert_str_eq(err.check, "tenant");
+    ck_assert_int_eq(consume(p, st, &pol, signed_response(p, NULL),
+                             "https://sp.example/app?sequr_tenant=contoso", &err), APR_SUCCESS);
+}
+END_TEST
+
 START_TEST(default_idp_keeps_a_relay_state_naming_no_configured_tenant)
 {
     apr_pool_t *p = tk_pool();
@@ -376,6 +394,7 @@ static Suite *tenants_suite(void)
     tcase_add_test(tc, default_idp_request_is_not_a_tenants);
     tcase_add_test(tc, unsolicited_with_another_tenants_relay_state_refused_before_the_replay_cache);
     tcase_add_test(tc, default_idp_keeps_a_relay_state_naming_no_configured_tenant);
+    tcase_add_test(tc, unsolicited_full_url_naming_another_tenant_refused);
     tcase_add_test(tc, session_keeps_its_tenant);
     tcase_add_test(tc, default_idp_session_keeps_the_old_format);
     tcase_add_test(tc, forged_empty_tenant_refused);
