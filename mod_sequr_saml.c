@@ -24,6 +24,7 @@
 #include "apache/handler_logout.h"
 #include "apache/handler_metadata.h"
 #include "apache/log.h"
+#include "apache/session_cookie.h"
 #include "apache/settings_table.h"
 #include "apache/store_setup.h"
 #include "apache/user_check.h"

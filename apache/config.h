@@ -24,6 +24,15 @@ typedef enum {
     SEQUR_UNAUTH_401
 } sequr_unauth_action_t;
 
+/* SequrSAMLCookieSameSite: the SameSite attribute of the session cookie (the
+ * sign-in request cookies are SameSite=None on https whatever it says: they
+ * must come back on Entra's cross-site POST). */
+typedef enum {
+    SEQUR_SAMESITE_LAX = 0,  /* the default: sent on top-level navigations from other sites */
+    SEQUR_SAMESITE_NONE,     /* also in other sites' iframes (Teams, SharePoint); needs https */
+    SEQUR_SAMESITE_STRICT    /* refused when read (apache/session_cookie.c says why) */
+} sequr_samesite_t;
+
 /* One identity provider (an Azure tenant): where browsers sign in, what its
  * responses must say and the keys they must be signed with. Each server has a
  * default one (the server-level directives, name "") and may have named ones
@@ -64,6 +73,7 @@ typedef struct sequr_server_conf {
     int session_max_age;
     int session_idle_timeout;
     const char *cookie_name;
+    int cookie_samesite;                 /* sequr_samesite_t: SequrSAMLCookieSameSite */
     int allow_sha1;
     int allow_expired_idp_cert;
     const char *name_id_format;
