@@ -390,8 +390,9 @@ static int check_samesite_none(apr_pool_t *p, server_rec *main_server)
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      SEQLOGNO(01620) D_COOKIE_SAMESITE " None%s: server %s is plain http (%s); "
                      "browsers keep a SameSite=None cookie only with Secure, and a Secure "
-                     "cookie only from https. Set it in the https <VirtualHost> alone, or "
-                     "behind a TLS terminator set " D_PUBLIC_BASE_URL " https://...",
+                     "cookie only from https. Set it in the https <VirtualHost> alone, or, "
+                     "behind a TLS terminator, set " D_PUBLIC_BASE_URL " to the https URL "
+                     "browsers use",
                      d ? apr_psprintf(p, " (line %d of %s)", d->line_num, d->filename) : "",
                      host_of(s), why);
         ok = 0;

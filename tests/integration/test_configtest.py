@@ -130,7 +130,7 @@ class CookieSameSite(ConfigTestBase):
         self.assertIn("SequrSAMLCookieSameSite None (line ", out)
         self.assertIn(self.conf_file(), out)
         self.assertIn("server 127.0.0.1 is plain http", out)
-        self.assertIn("SequrSAMLPublicBaseURL https://", out)
+        self.assertIn("set SequrSAMLPublicBaseURL to the https URL browsers use", out)
 
     def test_none_with_an_http_public_url_is_refused(self):
         rc, out = self.configtest(self.idp() + "\nSequrSAMLCookieSameSite None\n"
