@@ -155,3 +155,29 @@ class CookieSameSite(ConfigTestBase):
     def test_other_words_are_refused(self):
         self.assert_refused(self.idp() + "\nSequrSAMLCookieSameSite Lenient",
                             "must be Lax, None or Strict", self.conf_file())
+
+
+class UserAttributeList(ConfigTestBase):
+    """SequrSAMLUserAttribute takes 1 to 8 names, also inside <SequrSAMLTenant>."""
+
+    def tenant(self, inside):
+        return ("<SequrSAMLTenant guests>\n    SequrSAMLIdPSSOURL %s\n    SequrSAMLIdPEntityID "
+                "https://sts.windows.net/0f9e8d7c-6b5a-4948-8372-615049382716/\n"
+                "    SequrSAMLIdPCertificateFile %s\n    %s\n</SequrSAMLTenant>"
+                % (self.sso, self.cert, inside))
+
+    def test_fallbacks_and_a_tenants_own_list_pass(self):
+        rc, out = self.configtest(self.idp() + "\nSequrSAMLUserAttribute urn:a urn:b urn:c\n" +
+                                  self.tenant("SequrSAMLUserAttribute urn:oid urn:name"))
+        self.assertEqual(rc, 0, out)
+
+    def test_more_than_eight_names_are_refused(self):
+        self.assert_refused(self.idp() + "\nSequrSAMLUserAttribute " +
+                            " ".join("urn:n%d" % i for i in range(9)),
+                            "SequrSAMLUserAttribute: at most 8 attribute names",
+                            os.path.join(self.apache.root, "conf", "test.conf"))
+
+    def test_no_name_is_refused(self):
+        rc, out = self.configtest(self.idp() + "\nSequrSAMLUserAttribute")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("SequrSAMLUserAttribute", out)
