@@ -36,7 +36,6 @@ static int same_tenant(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* The value of attribute `name` kept in the session, or NULL. */
 /* The names a location's SequrSAMLUserAttribute lists (one name when only
  * user_attribute was set), or NULL. */
 static const apr_array_header_t *names_of(apr_pool_t *p, const char *one,
