@@ -24,6 +24,7 @@
 #include "apache/handler_logout.h"
 #include "apache/handler_metadata.h"
 #include "apache/log.h"
+#include "apache/session_cookie.h"
 #include "apache/settings_table.h"
 #include "apache/store_setup.h"
 #include "apache/user_check.h"
@@ -68,8 +69,9 @@ static const command_rec sequr_directives[] = {
                   "Expected Issuer, e.g. https://sts.windows.net/<tenant-id>/"),
     AP_INIT_TAKE1(D_IDP_METADATA_FILE, sequr_set_idp_metadata, NULL, SRV,
                   "Azure Federation Metadata XML (all signing certificates are taken)"),
-    AP_INIT_TAKE1(D_USER_ATTRIBUTE, sequr_set_user_attribute, NULL, SRV | ACCESS_CONF,
-                  "Attribute whose value becomes REMOTE_USER (default: the NameID)"),
+    AP_INIT_TAKE_ARGV(D_USER_ATTRIBUTE, sequr_set_user_attribute, NULL, SRV | ACCESS_CONF,
+                      "Attribute whose value becomes REMOTE_USER, then fallbacks: the first the "
+                      "assertion carries wins (default: the NameID); also per tenant"),
     AP_INIT_TAKE1(D_SP_CERTIFICATE_FILE, sequr_set_sp_certificate, NULL, SRV,
                   "The SP's certificate (PEM)"),
     AP_INIT_TAKE1(D_SP_PRIVATE_KEY_FILE, sequr_set_sp_key, NULL, SRV, "The SP's private key (PEM)"),

@@ -36,16 +36,32 @@ static int same_tenant(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* The value of attribute `name` kept in the session, or NULL. */
-static const char *session_attribute(const saml_session_t *s, const char *name)
+/* The names a location's SequrSAMLUserAttribute lists (one name when only
+ * user_attribute was set), or NULL. */
+static const apr_array_header_t *names_of(apr_pool_t *p, const char *one,
+                                          const apr_array_header_t *list)
+{
+    apr_array_header_t *names;
+    if (list && list->nelts)
+        return list;
+    if (one == NULL)
+        return NULL;
+    names = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(names, const char *) = one;
+    return names;
+}
+
+static int same_names(const apr_array_header_t *a, const apr_array_header_t *b)
 {
     int i;
-    for (i = 0; s->attributes && i < s->attributes->nelts; i++) {
-        const saml_attribute_t *a = &APR_ARRAY_IDX(s->attributes, i, saml_attribute_t);
-        if (!strcmp(a->name, name) && a->values->nelts > 0)
-            return APR_ARRAY_IDX(a->values, 0, const char *);
-    }
-    return NULL;
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (a->nelts != b->nelts)
+        return 0;
+    for (i = 0; i < a->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(a, i, const char *), APR_ARRAY_IDX(b, i, const char *)))
+            return 0;
+    return 1;
 }
 
 /* PREFIX + TENANT (and the Tenant request header when headers are on): the
@@ -70,15 +86,23 @@ static void export_tenant(request_rec *r, const saml_session_t *s)
  * attribute for REMOTE_USER than the server does; the session keeps them all. */
 static int admit(request_rec *r, const sequr_server_conf_t *c, const saml_session_t *s)
 {
-    const char *attr = sequr_user_attribute(r);
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    const apr_array_header_t *here = d ? names_of(r->pool, d->user_attribute, d->user_attributes)
+                                       : NULL;
     const char *user = s->user;
 
-    if (attr && (c->user_attribute == NULL || strcmp(attr, c->user_attribute))) {
-        user = session_attribute(s, attr);
-        if (user == NULL || *user == '\0') {
+    /* The session's user was named by the server's (or its tenant's) list; a
+     * location with a list of its own names it by the same rule from the
+     * session's attributes. */
+    if (here && !same_names(here, names_of(r->pool, c->user_attribute, c->user_attributes))) {
+        saml_err_t err = {0};
+        if (saml_user_name_choose(r->pool, s->attributes, here, s->name_id, &user, NULL, &err)
+            != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          SEQLOGNO(01104) "session of %s has no attribute %s required here by "
-                          D_USER_ATTRIBUTE, sequr_log_value(r, s->user), sequr_log_value(r, attr));
+                          SEQLOGNO(01104) "session of %s has no user name for this location "
+                          "(" D_USER_ATTRIBUTE " %s): %s", sequr_log_value(r, s->user),
+                          sequr_log_value(r, apr_array_pstrcat(r->pool, here, ' ')),
+                          sequr_log_value(r, err.detail));
             return HTTP_FORBIDDEN;
         }
     }

@@ -54,6 +54,7 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(sp_cert);
     MERGE_PTR(sp_key);
     MERGE_PTR(user_attribute);
+    MERGE_PTR(user_attributes);
     MERGE_PTR(public_base_url);
     MERGE_PTR(trusted_proxies);
     /* A vhost inherits the main server's <Location>s: their user attributes too. */
@@ -86,6 +87,7 @@ void *sequr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     sequr_dir_conf_t *m = apr_pcalloc(p, sizeof(*m));
     sequr_settings_merge(sequr_settings, SEQUR_SETTINGS_COUNT, 1, m, base, add);
     MERGE_PTR(user_attribute);
+    MERGE_PTR(user_attributes);
     MERGE_PTR(tenant);
     MERGE_PTR(cache_control);
     return m;
@@ -226,22 +228,45 @@ const char *sequr_set_sp_key(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-const char *sequr_set_user_attribute(cmd_parms *cmd, void *dc, const char *arg)
+/* SequrSAMLUserAttribute NAME [FALLBACK...]: the first name the assertion
+ * carries wins (saml_user_name_choose). In a server, vhost or location; inside
+ * <SequrSAMLTenant> for that tenant's users alone (a guest-heavy tenant may
+ * need another claim than the home tenant). */
+const char *sequr_set_user_attribute(cmd_parms *cmd, void *dc, int argc, char *const argv[])
 {
     sequr_dir_conf_t *d = dc;
     sequr_server_conf_t *c = cmd_server_conf(cmd);
-    if (*arg == '\0' || strlen(arg) > 1024)
-        return apr_psprintf(cmd->pool, "%s: the attribute name must not be empty", cmd->cmd->name);
+    apr_array_header_t *names;
+    int i;
+
+    if (argc < 1)
+        return apr_psprintf(cmd->pool, "%s needs at least one attribute name", cmd->cmd->name);
+    if (argc > 8)
+        return apr_psprintf(cmd->pool, "%s: at most 8 attribute names", cmd->cmd->name);
+    names = apr_array_make(cmd->pool, argc, sizeof(const char *));
+    for (i = 0; i < argc; i++) {
+        if (*argv[i] == '\0' || strlen(argv[i]) > 1024)
+            return apr_psprintf(cmd->pool, "%s: an attribute name must be 1 to 1024 characters",
+                                cmd->cmd->name);
+        APR_ARRAY_PUSH(names, const char *) = argv[i];
+    }
     /* Whatever location a user visits later, the ACS must refuse at sign-in a
      * value that would be REMOTE_USER there: it knows them all from here. */
     if (c->identity_attributes == NULL)
         c->identity_attributes = apr_array_make(cmd->pool, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(c->identity_attributes, const char *) = arg;
+    apr_array_cat(c->identity_attributes, names);
+    if (c->reading_tenant) {
+        c->reading_tenant->user_attributes = names;
+        return NULL;
+    }
     /* In a server or vhost context dc is the server's default directory config;
      * keep the value on the server too so the ACS (outside any <Location>) sees it. */
-    if (cmd->path == NULL)
-        cmd_server_conf(cmd)->user_attribute = arg;
-    d->user_attribute = arg;
+    if (cmd->path == NULL) {
+        c->user_attribute = argv[0];
+        c->user_attributes = names;
+    }
+    d->user_attribute = argv[0];
+    d->user_attributes = names;
     return NULL;
 }
 

@@ -24,6 +24,15 @@ typedef enum {
     SEQUR_UNAUTH_401
 } sequr_unauth_action_t;
 
+/* SequrSAMLCookieSameSite: the SameSite attribute of the session cookie (the
+ * sign-in request cookies are SameSite=None on https whatever it says: they
+ * must come back on Entra's cross-site POST). */
+typedef enum {
+    SEQUR_SAMESITE_LAX = 0,  /* the default: sent on top-level navigations from other sites */
+    SEQUR_SAMESITE_NONE,     /* also in other sites' iframes (Teams, SharePoint); needs https */
+    SEQUR_SAMESITE_STRICT    /* refused when read (apache/session_cookie.c says why) */
+} sequr_samesite_t;
+
 /* One identity provider (an Azure tenant): where browsers sign in, what its
  * responses must say and the keys they must be signed with. Each server has a
  * default one (the server-level directives, name "") and may have named ones
@@ -38,6 +47,8 @@ struct sequr_idp {                    /* sequr_idp_t (apache/config_idp.h) */
     const char *cert_source;          /* "file:line" of the directive that gave the IdP */
     const char *section;              /* "file:line" of its <SequrSAMLTenant>, NULL for the default */
     int from_metadata;
+    apr_array_header_t *user_attributes; /* const char*: SequrSAMLUserAttribute inside the
+                                            section (its users' names), or NULL: the server's */
 
     /* prepared in check_config */
     saml_verifier_t *verifier;
@@ -54,7 +65,9 @@ typedef struct sequr_server_conf {
                                             directives go */
     X509 *sp_cert;
     EVP_PKEY *sp_key;
-    const char *user_attribute;
+    const char *user_attribute;          /* the first of user_attributes */
+    apr_array_header_t *user_attributes; /* const char*: SequrSAMLUserAttribute's names, the
+                                            first present wins (NULL: the NameID) */
     apr_array_header_t *identity_attributes; /* const char*: every SequrSAMLUserAttribute of
                                             this server and its locations (and, in a vhost,
                                             the main server's), checked at sign-in */
@@ -64,6 +77,7 @@ typedef struct sequr_server_conf {
     int session_max_age;
     int session_idle_timeout;
     const char *cookie_name;
+    int cookie_samesite;                 /* sequr_samesite_t: SequrSAMLCookieSameSite */
     int allow_sha1;
     int allow_expired_idp_cert;
     const char *name_id_format;
@@ -89,7 +103,8 @@ typedef struct sequr_server_conf {
 } sequr_server_conf_t;
 
 typedef struct sequr_dir_conf {
-    const char *user_attribute;
+    const char *user_attribute;          /* the first of user_attributes */
+    apr_array_header_t *user_attributes; /* const char*: this location's names, or NULL */
     int unauth_action;                   /* sequr_unauth_action_t or SEQUR_UNSET */
     const char *env_prefix;              /* attribute variables: PREFIX + NAME */
     const char *env_separator;           /* between the values of PREFIX + NAME */
@@ -128,7 +143,7 @@ const char *sequr_set_flag_setting(cmd_parms *cmd, void *dc, int on);
 const char *sequr_set_sp_entity_id(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_sp_certificate(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_sp_key(cmd_parms *cmd, void *dc, const char *arg);
-const char *sequr_set_user_attribute(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_user_attribute(cmd_parms *cmd, void *dc, int argc, char *const argv[]);
 const char *sequr_set_public_base_url(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg);
 

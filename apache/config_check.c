@@ -301,6 +301,105 @@ void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, in
     }
 }
 
+/* ---- SequrSAMLCookieSameSite None needs https ------------------------------ */
+
+/* The <VirtualHost> section that made server s (NULL: the main server, or
+ * not found), looked for inside <IfModule> and the like too. */
+static const ap_directive_t *vhost_section(const server_rec *s, const ap_directive_t *node)
+{
+    for (; node && s->defn_name; node = node->next) {
+        const ap_directive_t *found = NULL;
+        if (!strcasecmp(node->directive, "<VirtualHost")) {
+            if (!strcmp(s->defn_name, node->filename) &&
+                s->defn_line_number == (unsigned)node->line_num)
+                return node;
+            continue;
+        }
+        if (node->first_child && (found = vhost_section(s, node->first_child)) != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+/* The last directive called name in the section's tree (not inside a
+ * <VirtualHost> of it: that is another server's). */
+static const ap_directive_t *last_directive(const ap_directive_t *node, const char *name)
+{
+    const ap_directive_t *last = NULL, *inner;
+    for (; node; node = node->next) {
+        if (!strcasecmp(node->directive, "<VirtualHost"))
+            continue;
+        if (node->first_child && (inner = last_directive(node->first_child, name)) != NULL)
+            last = inner;
+        else if (!strcasecmp(node->directive, name))
+            last = node;
+    }
+    return last;
+}
+
+/* The directive called name that server s has: its own section's, else the
+ * main server's it inherits. */
+static const ap_directive_t *directive_of(const server_rec *s, const char *name)
+{
+    const ap_directive_t *vhost = vhost_section(s, ap_conftree);
+    const ap_directive_t *d = vhost ? last_directive(vhost->first_child, name) : NULL;
+    return d ? d : last_directive(ap_conftree, name);
+}
+
+static int first_word_is(apr_pool_t *p, const ap_directive_t *d, const char *word)
+{
+    const char *args = d && d->args ? d->args : "";
+    return !strcasecmp(ap_getword_conf(p, &args), word);
+}
+
+/* Why browsers reach server s over plain http, as far as the configuration
+ * tells, or NULL. A server behind a trusted proxy is not judged: the proxy's
+ * X-Forwarded-Proto tells per request. */
+static const char *plain_http_reason(apr_pool_t *p, const server_rec *s,
+                                     const sequr_server_conf_t *c)
+{
+    if (c->public_base_url)
+        return strncasecmp(c->public_base_url, "https:", 6)
+            ? apr_psprintf(p, D_PUBLIC_BASE_URL " is %s", c->public_base_url) : NULL;
+    if (c->trusted_proxies && c->trusted_proxies->nelts)
+        return NULL;
+    /* ServerName https://... (a TLS terminator in front) or mod_ssl here. */
+    if (s->server_scheme && !strcasecmp(s->server_scheme, "https"))
+        return NULL;
+    if (first_word_is(p, directive_of(s, "SSLEngine"), "on"))
+        return NULL;
+    return "it has no SSLEngine on, no ServerName https://..., no https "
+           D_PUBLIC_BASE_URL " and no " D_TRUST_FORWARDED_HEADERS;
+}
+
+/* SameSite=None is kept by browsers only with Secure, and a Secure cookie
+ * only from an https page: on a plain http server nobody could sign in. */
+static int check_samesite_none(apr_pool_t *p, server_rec *main_server)
+{
+    server_rec *s;
+    int ok = 1;
+
+    for (s = main_server; s; s = s->next) {
+        const sequr_server_conf_t *c = sequr_server_conf(s);
+        const ap_directive_t *d;
+        const char *why;
+
+        if (c->cookie_samesite != SEQUR_SAMESITE_NONE || (why = plain_http_reason(p, s, c)) == NULL)
+            continue;
+        d = directive_of(s, D_COOKIE_SAMESITE);
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     SEQLOGNO(01620) D_COOKIE_SAMESITE " None%s: server %s is plain http (%s); "
+                     "browsers keep a SameSite=None cookie only with Secure, and a Secure "
+                     "cookie only from https. Set it in the https <VirtualHost> alone, or, "
+                     "behind a TLS terminator, set " D_PUBLIC_BASE_URL " to the https URL "
+                     "browsers use",
+                     d ? apr_psprintf(p, " (line %d of %s)", d->line_num, d->filename) : "",
+                     host_of(s), why);
+        ok = 0;
+    }
+    return ok;
+}
+
 /* The SP key pair is one pair: the certificate published in metadata (and
  * uploaded to Entra ID for token encryption) holds this key's public half. */
 static int sp_key_pair_matches(const sequr_server_conf_t *c)
@@ -338,7 +437,7 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    if (!check_auth_types(ptemp, s, ap_conftree, NULL, NULL))
+    if (!check_auth_types(ptemp, s, ap_conftree, NULL, NULL) || !check_samesite_none(ptemp, s))
         return HTTP_INTERNAL_SERVER_ERROR;
     if ((why = sequr_store_access_check(ptemp, s)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL, SEQLOGNO(01641) D_CACHE " %s", why);

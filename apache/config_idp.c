@@ -212,7 +212,7 @@ static int is_tenant_name(const char *name)
 
 static const char *const tenant_directives[] = {
     D_IDP_SSO_URL, D_IDP_ENTITY_ID, D_IDP_CERTIFICATE_FILE, D_IDP_METADATA_FILE, D_IDP_SLO_URL,
-    NULL
+    D_USER_ATTRIBUTE, NULL
 };
 
 /* Only what describes the tenant's IdP: anything else would silently apply
@@ -229,8 +229,9 @@ static const char *check_tenant_children(cmd_parms *cmd, const char *name)
             cmd->err_directive = (ap_directive_t *)d;
             return apr_psprintf(cmd->pool, "%s is not allowed inside " D_TENANT_SECTION " %s> "
                                 "(line %d of %s): only " D_IDP_METADATA_FILE ", " D_IDP_SSO_URL
-                                ", " D_IDP_ENTITY_ID ", " D_IDP_CERTIFICATE_FILE " and "
-                                D_IDP_SLO_URL, d->directive, name, d->line_num, d->filename);
+                                ", " D_IDP_ENTITY_ID ", " D_IDP_CERTIFICATE_FILE ", "
+                                D_IDP_SLO_URL " and " D_USER_ATTRIBUTE, d->directive, name,
+                                d->line_num, d->filename);
         }
     }
     return NULL;

@@ -43,5 +43,6 @@
 #define D_TENANT_NAME                   "SequrSAMLTenantName"
 #define D_CACHE_CONTROL                 "SequrSAMLCacheControl"
 #define D_COOKIE_KEY_FILE               "SequrSAMLCookieKeyFile"
+#define D_COOKIE_SAMESITE               "SequrSAMLCookieSameSite"
 
 #endif

@@ -49,6 +49,9 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
     pol->response.skew = sequr_clock_skew(c);
     pol->response.now = apr_time_now();
     pol->response.user_attribute = c->user_attribute;
+    /* A tenant's own SequrSAMLUserAttribute names its users; else the server's. */
+    pol->response.user_attributes = idp->user_attributes ? idp->user_attributes
+                                                         : c->user_attributes;
     pol->response.identity_attributes = c->identity_attributes;
     pol->response.limits.max_bytes = (apr_size_t)c->max_response_size;
     pol->response.limits.max_depth = SAML_XML_DEFAULT_MAX_DEPTH;

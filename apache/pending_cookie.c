@@ -37,12 +37,16 @@ const char *sequr_pending_cookie_base(request_rec *r, const sequr_server_conf_t 
  * SameSite=None without Secure, so on http the attribute is left out: Firefox
  * and Safari send such a cookie on the POST, Chromium (which treats it as Lax)
  * only within two minutes of setting it; later the sign-in is refused, never
- * accepted without the cookie (see docs/SECURITY.md). */
+ * accepted without the cookie (see docs/SECURITY.md). With
+ * SequrSAMLCookieSameSite None (a sign-in inside another site's iframe, where
+ * a cookie without SameSite=None is neither kept nor sent) it is always
+ * SameSite=None; Secure, like the session cookie. */
 static const char *pending_cookie_attributes(request_rec *r, const sequr_server_conf_t *c,
                                              int max_age)
 {
+    int none = sequr_browser_uses_https(r, c) || c->cookie_samesite == SEQUR_SAMESITE_NONE;
     return apr_psprintf(r->pool, "; Path=%s/acs; Max-Age=%d; HttpOnly%s", sequr_endpoint_path(c),
-                        max_age, sequr_browser_uses_https(r, c) ? "; Secure; SameSite=None" : "");
+                        max_age, none ? "; Secure; SameSite=None" : "");
 }
 
 void sequr_pending_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *name,

@@ -5,7 +5,9 @@
 #include "apr_strings.h"
 
 #include "saml/cookie.h"
+#include "apache/directives.h"
 #include "apache/public_url.h"
+#include "apache/settings_table.h"
 
 typedef struct {
     const char *name;
@@ -45,12 +47,42 @@ apr_array_header_t *sequr_session_cookie_values(request_rec *r, const sequr_serv
     return scan.values;
 }
 
+/* Lax (the default) keeps the cookie on the top-level redirect that follows
+ * Entra's cross-site POST to the ACS, and off cross-site subresource requests
+ * and frames. None sends it in other sites' iframes too (a Teams tab, a
+ * SharePoint page), which browsers allow only for a Secure cookie: configtest
+ * refuses None on a server browsers reach over plain http (config_check.c);
+ * should a trusted proxy still say http, the cookie stays Secure and is not
+ * kept rather than sent in clear. */
 static const char *cookie_attributes(request_rec *r, const sequr_server_conf_t *c)
 {
-    /* Lax keeps the cookie on the top-level redirect that follows Azure's
-     * cross-site POST to the ACS, and off cross-site subresource requests. */
-    int https = sequr_browser_uses_https(r, c);
-    return https ? "; Path=/; HttpOnly; Secure; SameSite=Lax" : "; Path=/; HttpOnly; SameSite=Lax";
+    if (c->cookie_samesite == SEQUR_SAMESITE_NONE)
+        return "; Path=/; HttpOnly; Secure; SameSite=None";
+    return sequr_browser_uses_https(r, c) ? "; Path=/; HttpOnly; Secure; SameSite=Lax"
+                                          : "; Path=/; HttpOnly; SameSite=Lax";
+}
+
+/* Strict is refused as it is read: Entra's answer is a cross-site POST, and
+ * the request that follows its 303 was started by Entra's page, so browsers
+ * send no Strict cookie on it; nor on any link into the app from another site
+ * (a Teams message, a mail). Each such visit would find no session and go back
+ * to Entra, which with a live Entra session answers at once: a loop. A warning
+ * would leave a server that cannot keep anyone signed in. */
+const char *sequr_set_cookie_samesite(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = sequr_set_setting(cmd, dc, arg);
+    if (err)
+        return err;
+    if (sequr_server_conf(cmd->server)->cookie_samesite == SEQUR_SAMESITE_STRICT)
+        return apr_psprintf(cmd->pool, D_COOKIE_SAMESITE " Strict (line %d of %s) is refused: "
+                            "Microsoft Entra ID (Azure AD) answers with a cross-site POST to "
+                            "the ACS, and browsers send no SameSite=Strict cookie on the "
+                            "request that follows it, nor on a link into the app from another "
+                            "site; every such visit would go back to Entra to sign in again "
+                            "(a loop). Use Lax (the default), or None for apps embedded in "
+                            "other sites' iframes (https only)",
+                            cmd->directive->line_num, cmd->directive->filename);
+    return NULL;
 }
 
 void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *value)

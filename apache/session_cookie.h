@@ -19,4 +19,7 @@ void sequr_cookie_set(request_rec *r, const sequr_server_conf_t *c, const char *
 void sequr_cookie_clear(request_rec *r, const sequr_server_conf_t *c);
 void sequr_cookie_clear_planted(request_rec *r, const sequr_server_conf_t *c);
 
+/* SequrSAMLCookieSameSite Lax|None|Strict: Strict is refused with the reason. */
+const char *sequr_set_cookie_samesite(cmd_parms *cmd, void *dc, const char *arg);
+
 #endif

@@ -107,6 +107,11 @@ static const sequr_choice_t sequr_logout_signature_choices[] = {
     {"required", 1}, {"optional", 0}, {"optional-name-only", 2}, {NULL, 0}
 };
 
+static const sequr_choice_t sequr_cookie_samesite_choices[] = {
+    {"Lax", SEQUR_SAMESITE_LAX}, {"None", SEQUR_SAMESITE_NONE}, {"Strict", SEQUR_SAMESITE_STRICT},
+    {NULL, 0}
+};
+
 static const sequr_choice_t sequr_user_store_choices[] = {
     {"none", 0}, {"dbd", 1}, {NULL, 0}
 };

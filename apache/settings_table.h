@@ -52,6 +52,11 @@
       RSRC_CONF, 0, 366 * 86400, 3600, NULL, "Session idle timeout in seconds, 0 = none") \
     X(COOKIE_NAME, D_COOKIE_NAME, cookie_name, TEXT, SERVER, RSRC_CONF, 0, 0, \
       "sequr_saml_session", sequr_check_cookie_name, "Session cookie name") \
+    X(COOKIE_SAMESITE, D_COOKIE_SAMESITE, cookie_samesite, CHOICE_OWN, SERVER, RSRC_CONF, 0, 0, \
+      "Lax", sequr_cookie_samesite_choices, \
+      "SameSite of the session cookie: Lax, or None for apps embedded in other sites' " \
+      "iframes (Microsoft Teams tabs, SharePoint pages; https only, sets Secure); Strict is " \
+      "refused (Entra's answer is a cross-site POST)") \
     X(ALLOW_SHA1, D_ALLOW_SHA1, allow_sha1, FLAG, SERVER, RSRC_CONF, 0, 1, \
       Off, NULL, "Accept SHA-1 signatures") \
     X(ALLOW_EXPIRED_IDP_CERT, D_ALLOW_EXPIRED_IDP_CERT, allow_expired_idp_cert, FLAG, SERVER, \

@@ -216,3 +216,73 @@ void saml_attributes_to_env(apr_pool_t *p, const apr_array_header_t *attributes,
         export_attribute(p, a, names, separator, taken, *vars);
     }
 }
+
+/* ---- the user name ----------------------------------------------------- */
+
+static const saml_attribute_t *valued_attribute(const apr_array_header_t *attributes,
+                                                const char *name)
+{
+    int i;
+    for (i = 0; attributes && i < attributes->nelts; i++) {
+        const saml_attribute_t *a = &APR_ARRAY_IDX(attributes, i, saml_attribute_t);
+        if (!strcmp(a->name, name) && a->values && a->values->nelts > 0)
+            return a;
+    }
+    return NULL;
+}
+
+static apr_status_t usable_user_name(apr_pool_t *p, const char *what, const char *check,
+                                     const char *value, saml_err_t *err)
+{
+    if (*value == '\0')
+        return saml_fail(p, err, SAML_EREJECTED, check, "%s is empty: no user name", what);
+    if (saml_value_has_control_character(value))
+        return saml_fail(p, err, SAML_EREJECTED, check, "%s, the user name, has control "
+                         "characters in \"%s\"", what, saml_log_escape(p, value, 200));
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_user_name_choose(apr_pool_t *p, const apr_array_header_t *attributes,
+                                   const apr_array_header_t *names, const char *name_id,
+                                   const char **user, const char **source, saml_err_t *err)
+{
+    const saml_attribute_t *a = NULL;
+    const char *first, *tried = "";
+    apr_status_t rv;
+    int i;
+
+    *user = NULL;
+    if (names == NULL || names->nelts == 0) {
+        if ((rv = usable_user_name(p, "the NameID", "nameid", name_id ? name_id : "",
+                                   err)) != APR_SUCCESS)
+            return rv;
+        *user = name_id;
+        if (source)
+            *source = "NameID";
+        return APR_SUCCESS;
+    }
+    for (i = 0; a == NULL && i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        a = valued_attribute(attributes, name);
+        tried = apr_pstrcat(p, tried, *tried ? ", " : "", saml_log_escape(p, name, 200), NULL);
+    }
+    if (a == NULL)
+        return saml_fail(p, err, SAML_EREJECTED, "user-attribute", "no user name: none of the "
+                         "attributes %s is in the assertion with a value", tried);
+    first = APR_ARRAY_IDX(a->values, 0, const char *);
+    for (i = 0; i < a->values->nelts; i++) {
+        const char *value = APR_ARRAY_IDX(a->values, i, const char *);
+        const char *what = apr_psprintf(p, "attribute \"%s\"", saml_log_escape(p, a->name, 200));
+        if ((rv = usable_user_name(p, what, "user-attribute", value, err)) != APR_SUCCESS)
+            return rv;
+        if (strcmp(value, first))
+            return saml_fail(p, err, SAML_EREJECTED, "user-attribute", "attribute \"%s\" has "
+                             "several different values (\"%s\", \"%s\"): which one is the "
+                             "user is not clear", saml_log_escape(p, a->name, 200),
+                             saml_log_escape(p, first, 200), saml_log_escape(p, value, 200));
+    }
+    *user = first;
+    if (source)
+        *source = a->name;
+    return APR_SUCCESS;
+}

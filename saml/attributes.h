@@ -6,6 +6,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "saml/error.h"
+
 /* Entra ID sends this instead of the groups claim when a user is in more
  * groups than a SAML token may carry (150): the application has to ask Graph. */
 #define SAML_CLAIM_GROUPS_LINK "http://schemas.microsoft.com/claims/groups.link"
@@ -56,5 +58,20 @@ int saml_env_name_is_reserved(const char *prefix, const char *name);
 void saml_attributes_to_env(apr_pool_t *p, const apr_array_header_t *attributes,
                             const char *prefix, const char *separator,
                             apr_array_header_t **vars, apr_array_header_t **refused);
+
+/* The user name a signed-in user gets (REMOTE_USER, the Sequr user store's
+ * login): the first of names (Attribute/@Name, in the admin's order) that the
+ * attributes (saml_attribute_t) carry with at least one value wins; a later
+ * name is a fallback for users whose claim Entra leaves out (it emits no
+ * attribute for an empty source, e.g. user.mail of a user without mail). The
+ * winner must be one name: every value of it non-empty, free of control
+ * characters, and all values equal; else SAML_EREJECTED, check
+ * "user-attribute", naming the attribute and the values (nothing falls back
+ * past a bad value: a user must not become someone else's name). None of
+ * names present: refused too. names NULL or empty: the NameID, with the same
+ * rules (check "nameid"). *source: the attribute's name, or "NameID". */
+apr_status_t saml_user_name_choose(apr_pool_t *p, const apr_array_header_t *attributes,
+                                   const apr_array_header_t *names, const char *name_id,
+                                   const char **user, const char **source, saml_err_t *err);
 
 #endif

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <string.h>
 
+#include "saml/attributes.h"
 #include "saml/codec.h"
 #include "saml/time.h"
 
@@ -513,6 +514,29 @@ static saml_attribute_t *attribute_named(apr_array_header_t *attrs, const char *
     return NULL;
 }
 
+/* The names that may give the user name, in order (NULL: the NameID). */
+static const apr_array_header_t *user_attribute_names(validation_t *v)
+{
+    apr_array_header_t *one;
+    if (v->pol->user_attributes && v->pol->user_attributes->nelts)
+        return v->pol->user_attributes;
+    if (v->pol->user_attribute == NULL || *v->pol->user_attribute == '\0')
+        return NULL;
+    one = apr_array_make(v->p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(one, const char *) = v->pol->user_attribute;
+    return one;
+}
+
+static int is_user_attribute(validation_t *v, const char *name)
+{
+    const apr_array_header_t *names = user_attribute_names(v);
+    int i;
+    for (i = 0; names && i < names->nelts; i++)
+        if (!strcmp(name, APR_ARRAY_IDX(names, i, const char *)))
+            return 1;
+    return 0;
+}
+
 static apr_status_t read_attribute(validation_t *v, xmlNodePtr attr)
 {
     const char *name = saml_xml_attr(v->p, attr, "Name"), *value;
@@ -523,7 +547,7 @@ static apr_status_t read_attribute(validation_t *v, xmlNodePtr attr)
     if (name == NULL || *name == '\0')
         return FAIL(v, SAML_EREJECTED, "attribute-name", "Attribute without Name");
     a = attribute_named(v->out->attributes, name);
-    if (a && v->pol->user_attribute && !strcmp(name, v->pol->user_attribute))
+    if (a && is_user_attribute(v, name))
         return FAIL(v, SAML_EREJECTED, "user-attribute",
                     "attribute \"%s\" appears more than once", ESC(v, name));
     if (a == NULL) {
@@ -573,33 +597,22 @@ static int has_control_character(const char *s)
     return 0;
 }
 
-static apr_status_t accept_user(validation_t *v, const char *user, const char *check)
-{
-    if (has_control_character(user))
-        return FAIL(v, SAML_EREJECTED, check, "user name \"%s\" contains control characters",
-                    ESC(v, user));
-    TRACE(v, "user", "user \"%s\" from %s; %d attribute(s) read", ESC(v, user),
-          strcmp(check, "nameid") ? ESC(v, v->pol->user_attribute) : "the NameID",
-          v->out->attributes->nelts);
-    v->out->user = user;
-    return APR_SUCCESS;
-}
-
+/* The rule is saml_user_name_choose's (saml/attributes.c): the first of
+ * SequrSAMLUserAttribute's names present wins, one non-empty value (several
+ * equal ones count as one) without control characters, else refused. A user
+ * name goes into REMOTE_USER, CGI environments, proxied headers and log lines. */
 static apr_status_t choose_user(validation_t *v)
 {
-    const char *name = v->pol->user_attribute;
-    saml_attribute_t *a;
-
-    if (name == NULL || *name == '\0')
-        return accept_user(v, v->out->name_id, "nameid");
-    a = attribute_named(v->out->attributes, name);
-    if (a == NULL || a->values->nelts == 0)
-        return FAIL(v, SAML_EREJECTED, "user-attribute", "no attribute \"%s\" with a value",
-                    ESC(v, name));
-    if (*APR_ARRAY_IDX(a->values, 0, const char *) == '\0')
-        return FAIL(v, SAML_EREJECTED, "user-attribute", "attribute \"%s\" is empty",
-                    ESC(v, name));
-    return accept_user(v, APR_ARRAY_IDX(a->values, 0, const char *), "user-attribute");
+    const char *user, *source;
+    apr_status_t rv = saml_user_name_choose(v->p, v->out->attributes, user_attribute_names(v),
+                                            v->out->name_id, &user, &source, v->err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    TRACE(v, "user", "user \"%s\" from %s; %d attribute(s) read", ESC(v, user),
+          ESC(v, source), v->out->attributes->nelts);
+    v->out->user = user;
+    v->out->user_source = source;
+    return APR_SUCCESS;
 }
 
 /* What can become REMOTE_USER at some location, and the NameID and

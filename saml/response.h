@@ -23,6 +23,9 @@ typedef struct saml_response_policy {
     apr_interval_time_t skew;         /* tolerance on every time comparison */
     apr_time_t now;
     const char *user_attribute;       /* NULL: identity is the NameID; else attribute Name */
+    /* const char*: SequrSAMLUserAttribute's names in order, the first present
+     * wins (saml_user_name_choose); when set, user_attribute is ignored. May be NULL. */
+    const apr_array_header_t *user_attributes;
     /* const char*: every attribute Name that can become REMOTE_USER anywhere
      * (the server's and each location's user attribute); a first value holding
      * a control character is refused, as are such a NameID and SessionIndex,
@@ -41,7 +44,8 @@ typedef struct saml_assertion {
     const char *name_id;
     const char *name_id_format;       /* NULL when absent */
     const char *session_index;        /* NULL when absent */
-    const char *user;                 /* the identity chosen by policy->user_attribute */
+    const char *user;                 /* the identity chosen by policy->user_attribute(s) */
+    const char *user_source;          /* the attribute it came from, or "NameID" */
     apr_time_t not_on_or_after;       /* min of Conditions and SubjectConfirmationData:
                                          how long the replay cache must remember the ID */
     apr_time_t session_not_on_or_after; /* 0 when absent */

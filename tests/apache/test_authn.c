@@ -504,6 +504,43 @@ START_TEST(missing_user_attribute_is_refused)
 }
 END_TEST
 
+/* A location's list: the first name the session's attributes carry wins;
+ * an unclear value there is refused, not passed over. */
+START_TEST(location_user_attribute_list_falls_back)
+{
+    sequr_dir_conf_t *d = sequr_create_dir_conf(tk_pool(), NULL);
+    request_rec *r;
+    saml_session_t *s;
+    saml_attribute_t *a;
+
+    d->user_attributes = apr_array_make(tk_pool(), 2, sizeof(const char *));
+    APR_ARRAY_PUSH(d->user_attributes, const char *) = "http://schemas.example.test/claims/eid";
+    APR_ARRAY_PUSH(d->user_attributes, const char *) = FX_CLAIM_DEPARTMENT;
+    d->user_attribute = "http://schemas.example.test/claims/eid";
+    r = fx_browser_get(S, "/dept/", fx_location(d, "sequr-saml"));
+    s = fx_session(r);
+    fx_send_cookie(r, s->id);
+    ck_assert_int_eq(sequr_check_user_id(r), OK);
+    ck_assert_str_eq(r->user, "R&D");
+
+    /* Two different values of the attribute that wins: whose name is it? */
+    r = fx_browser_get(S, "/dept/", fx_location(d, "sequr-saml"));
+    s = fx_session(r);
+    a = apr_array_push(s->attributes);
+    a->name = "http://schemas.example.test/claims/eid";
+    a->values = apr_array_make(tk_pool(), 2, sizeof(const char *));
+    APR_ARRAY_PUSH(a->values, const char *) = "E1";
+    APR_ARRAY_PUSH(a->values, const char *) = "E2";
+    fx_save(r, s);
+    fx_send_cookie(r, s->id);
+    fake_log_clear();
+    ck_assert_int_eq(sequr_check_user_id(r), HTTP_FORBIDDEN);
+    ck_assert_ptr_null(r->user);
+    ck_assert(fake_log_has("warn SEQ01104"));
+    ck_assert(fake_log_has("several different values"));
+}
+END_TEST
+
 START_TEST(user_with_control_characters_is_refused)
 {
     request_rec *r = browser();
@@ -577,6 +614,7 @@ int main(void)
     tcase_add_test(tc, https_reads_only_the_host_cookie);
     tcase_add_test(tc, location_user_attribute_names_remote_user);
     tcase_add_test(tc, missing_user_attribute_is_refused);
+    tcase_add_test(tc, location_user_attribute_list_falls_back);
     tcase_add_test(tc, user_with_control_characters_is_refused);
     tcase_add_test(tc, store_failure_is_503_not_a_sign_in);
     suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include "apache/pending_cookie.h"
 #include "apache/public_url.h"
 #include "apache/session_cookie.h"
+#include "apache/settings_table.h"
 #include "tests/apache/request_fake.h"
 #include "tests/unit/testkit.h"
 
@@ -309,6 +310,108 @@ START_TEST(request_cookies_go_only_to_the_acs)
 }
 END_TEST
 
+/* ---- SequrSAMLCookieSameSite ------------------------------------------------------ */
+
+/* SequrSAMLCookieSameSite ARG read as Apache would, at line 12 of FILE. */
+static const char *read_samesite(const char *arg)
+{
+    cmd_parms cmd;
+    ap_directive_t d;
+
+    memset(&cmd, 0, sizeof(cmd));
+    memset(&d, 0, sizeof(d));
+    d.directive = "SequrSAMLCookieSameSite";
+    d.args = arg;
+    d.filename = "/etc/apache2/sites-enabled/app.conf";
+    d.line_num = 12;
+    cmd.pool = tk_pool();
+    cmd.temp_pool = tk_pool();
+    cmd.server = S;
+    cmd.directive = &d;
+    cmd.info = (void *)SEQUR_SETTING(COOKIE_SAMESITE);
+    return sequr_set_cookie_samesite(&cmd, NULL, arg);
+}
+
+START_TEST(samesite_is_read_and_strict_refused_with_the_reason)
+{
+    const char *err;
+
+    sequr_server_conf_defaults(conf());
+    ck_assert_int_eq(conf()->cookie_samesite, SEQUR_SAMESITE_LAX);      /* the default */
+    ck_assert_ptr_null(read_samesite("none"));
+    ck_assert_int_eq(conf()->cookie_samesite, SEQUR_SAMESITE_NONE);
+    ck_assert_ptr_null(read_samesite("Lax"));
+    ck_assert_int_eq(conf()->cookie_samesite, SEQUR_SAMESITE_LAX);
+    err = read_samesite("Strict");
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "SequrSAMLCookieSameSite Strict (line 12 of "
+                          "/etc/apache2/sites-enabled/app.conf) is refused") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "cross-site POST") != NULL, "%s", err);
+    err = read_samesite("Relaxed");
+    ck_assert_ptr_nonnull(err);
+    ck_assert_str_eq(err, "SequrSAMLCookieSameSite: 'Relaxed' must be Lax, None or Strict");
+}
+END_TEST
+
+/* None: both cookies Secure; SameSite=None, so a browser keeps and sends them
+ * inside another site's iframe; the session cookie keeps its __Host- name. */
+START_TEST(samesite_none_makes_both_cookies_secure_and_none)
+{
+    request_rec *r = get("/app/");
+
+    conf()->cookie_samesite = SEQUR_SAMESITE_NONE;
+    fake_state(r)->scheme = "https";
+    sequr_cookie_set(r, conf(), "ID");
+    ck_assert_str_eq(set_cookies(r),
+                     "__Host-sequr_saml_session=ID; Path=/; HttpOnly; Secure; SameSite=None");
+    r = get("/app/");
+    fake_state(r)->scheme = "https";
+    sequr_cookie_clear(r, conf());
+    ck_assert_str_eq(set_cookies(r), "__Host-sequr_saml_session=; Max-Age=0; Path=/; HttpOnly; "
+                     "Secure; SameSite=None");
+    r = get("/");
+    fake_state(r)->scheme = "https";
+    sequr_pending_cookie_set(r, conf(), "__Secure-sequr_saml_session-req-x", "SEALED", 600);
+    ck_assert_str_eq(set_cookies(r), "__Secure-sequr_saml_session-req-x=SEALED; Path=/saml/acs; "
+                     "Max-Age=600; HttpOnly; Secure; SameSite=None");
+
+    /* Behind a TLS terminator Apache speaks http; the public URL is https. */
+    conf()->public_base_url = "https://sso.example.com";
+    r = get("/app/");
+    sequr_cookie_set(r, conf(), "ID");
+    ck_assert_str_eq(set_cookies(r),
+                     "__Host-sequr_saml_session=ID; Path=/; HttpOnly; Secure; SameSite=None");
+
+    /* Should a trusted proxy say http after all (configtest cannot know), the
+     * cookies stay Secure: not kept, rather than None without Secure, which
+     * browsers refuse anyway, or a session id sent in clear. */
+    conf()->public_base_url = NULL;
+    r = get("/app/");
+    sequr_cookie_set(r, conf(), "ID");
+    sequr_pending_cookie_set(r, conf(), "sequr_saml_session-req-x", "SEALED", 600);
+    ck_assert_str_eq(set_cookies(r),
+                     "sequr_saml_session=ID; Path=/; HttpOnly; Secure; SameSite=None || "
+                     "sequr_saml_session-req-x=SEALED; Path=/saml/acs; Max-Age=600; HttpOnly; "
+                     "Secure; SameSite=None");
+}
+END_TEST
+
+/* Lax (the default) leaves both cookies as they were: the session cookie Lax,
+ * the request cookie None on https (Entra's POST is cross-site). */
+START_TEST(samesite_lax_keeps_the_request_cookie_none_on_https)
+{
+    request_rec *r = get("/");
+
+    fake_state(r)->scheme = "https";
+    sequr_cookie_set(r, conf(), "ID");
+    sequr_pending_cookie_set(r, conf(), "__Secure-sequr_saml_session-req-x", "SEALED", 600);
+    ck_assert_str_eq(set_cookies(r),
+                     "__Host-sequr_saml_session=ID; Path=/; HttpOnly; Secure; SameSite=Lax || "
+                     "__Secure-sequr_saml_session-req-x=SEALED; Path=/saml/acs; Max-Age=600; "
+                     "HttpOnly; Secure; SameSite=None");
+}
+END_TEST
+
 START_TEST(cookie_headers_are_joined)
 {
     request_rec *r = get("/");
@@ -341,6 +444,9 @@ int main(void)
     tcase_add_test(tc, planted_cookies_are_cleared_where_they_may_sit);
     tcase_add_test(tc, request_cookies_go_only_to_the_acs);
     tcase_add_test(tc, cookie_headers_are_joined);
+    tcase_add_test(tc, samesite_is_read_and_strict_refused_with_the_reason);
+    tcase_add_test(tc, samesite_none_makes_both_cookies_secure_and_none);
+    tcase_add_test(tc, samesite_lax_keeps_the_request_cookie_none_on_https);
     suite_add_tcase(s, tc);
     return tk_run_suite(s);
 }

@@ -7,18 +7,24 @@ HttpOnly, SameSite=Lax, Path=/; sign-in request: Path=/saml/acs, no SameSite on
 http, SameSite=None; Secure on https) survive a real browser's cross-site POST
 from the IdP to the ACS, that the 303 after it carries the session into the deep link, that
 scripts cannot read the cookie, and that fetch()/XHR get 401 instead of a
-redirect they could not follow.
+redirect they could not follow. And apps embedded in another site's iframe
+(Teams tabs, SharePoint pages): with SequrSAMLCookieSameSite None the sign-in
+completes inside the frame, with Lax Chromium neither keeps nor sends the
+session cookie there, and where third-party cookies are blocked neither does
+None.
 
 Screenshots (IdP sign-in page, our error page) go to $SEQUR_ARTIFACTS, else
 tests/integration/artifacts/. Skipped only when /usr/bin/chromium is absent;
 a present chromium with a missing driver or selenium is an error, not a skip.
 """
 import base64
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -45,7 +51,7 @@ def artifacts_dir():
 class Chromium:
     """One headless Chromium with a throwaway profile."""
 
-    def __init__(self, extra_args=()):
+    def __init__(self, extra_args=(), prefs=None):
         try:
             from selenium import webdriver
             from selenium.webdriver.chrome.service import Service
@@ -63,6 +69,8 @@ class Chromium:
                     "--disable-dev-shm-usage", "--user-data-dir=" + self.profile,
                     "--window-size=1024,768", "--no-first-run", "--lang=en-US") + tuple(extra_args):
             opts.add_argument(arg)
+        if prefs:
+            opts.add_experimental_option("prefs", prefs)
         try:
             self.driver = webdriver.Chrome(
                 service=Service(CHROMEDRIVER, log_path=self.driver_log), options=opts)
@@ -604,6 +612,41 @@ class BrowserSingleLogout(BrowserTestCase):
         self.wait_for_idp()         # the session itself is gone, not only the cookie
 
 
+def start_https_servers(cls, vhost_directives=""):
+    """The SP on https://127.0.0.1:P (a second vhost, mod_ssl, a self-signed
+    certificate) with vhost_directives inside its <VirtualHost>, the IdP on
+    http://localhost:Q posting to it; cls.site is the https origin."""
+    if not os.path.exists(os.path.join(harness.MODULES, "mod_ssl.so")):
+        raise unittest.SkipTest("no mod_ssl for the https browser test")
+    cls.tmp = harness.tempdir("sequr-tls-")
+    crt, key = os.path.join(cls.tmp, "tls.crt"), os.path.join(cls.tmp, "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                    "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", crt], check=True, capture_output=True)
+    os.chmod(key, 0o644)
+    port = harness.free_port()
+    vhost = """
+Listen 127.0.0.1:{p}
+<VirtualHost 127.0.0.1:{p}>
+    ServerName 127.0.0.1:{p}
+    SSLEngine on
+    SSLCertificateFile "{crt}"
+    SSLCertificateKeyFile "{key}"
+    {more}
+</VirtualHost>
+""".format(p=port, crt=crt, key=key, more=vhost_directives)
+    cls.apache = harness.Apache(extra=FETCH_LOG + vhost, extra_modules=(
+        "LoadModule ssl_module {m}/mod_ssl.so\n"
+        "LoadModule socache_shmcb_module {m}/mod_socache_shmcb.so".format(m=harness.MODULES)))
+    cls.site = "https://127.0.0.1:%d" % port
+    cls.idp = harness.IdPProcess(cls.site + "/saml/acs")
+    cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
+                                                  cls.idp.issuer))
+    cls.apache.start()
+    if not harness.wait_for_port(port, cls.apache.proc):
+        raise AssertionError("TLS port did not open")
+
+
 class BrowserHttps(BrowserTestCase):
     """The production shape: the SP on https (self-signed, so Chromium runs with
     --ignore-certificate-errors), the IdP's form posting to it from another site.
@@ -611,34 +654,7 @@ class BrowserHttps(BrowserTestCase):
 
     @classmethod
     def start_servers(cls):
-        if not os.path.exists(os.path.join(harness.MODULES, "mod_ssl.so")):
-            raise unittest.SkipTest("no mod_ssl for the https browser test")
-        cls.tmp = harness.tempdir("sequr-tls-")
-        crt, key = os.path.join(cls.tmp, "tls.crt"), os.path.join(cls.tmp, "tls.key")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
-                        "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", key, "-out", crt], check=True, capture_output=True)
-        os.chmod(key, 0o644)
-        port = harness.free_port()
-        vhost = """
-Listen 127.0.0.1:{p}
-<VirtualHost 127.0.0.1:{p}>
-    ServerName 127.0.0.1:{p}
-    SSLEngine on
-    SSLCertificateFile "{crt}"
-    SSLCertificateKeyFile "{key}"
-</VirtualHost>
-""".format(p=port, crt=crt, key=key)
-        cls.apache = harness.Apache(extra=FETCH_LOG + vhost, extra_modules=(
-            "LoadModule ssl_module {m}/mod_ssl.so\n"
-            "LoadModule socache_shmcb_module {m}/mod_socache_shmcb.so".format(m=harness.MODULES)))
-        cls.site = "https://127.0.0.1:%d" % port
-        cls.idp = harness.IdPProcess(cls.site + "/saml/acs")
-        cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
-                                                      cls.idp.issuer))
-        cls.apache.start()
-        if not harness.wait_for_port(port, cls.apache.proc):
-            raise AssertionError("TLS port did not open")
+        start_https_servers(cls)
 
     def test_sp_initiated_over_https_with_secure_cookie(self):
         deep = "/protected/tls/page?a=1"
@@ -655,3 +671,215 @@ Listen 127.0.0.1:{p}
         self.driver.get(self.site + "/saml/logout?ReturnTo=/")
         self.wait_for_url(self.site + "/")
         self.assertEqual(self.session_cookies(), [])
+
+
+class EmbeddingSite:
+    """Another site's page (http://localhost:E, like a Teams tab's host or a
+    SharePoint page) that embeds the app in an iframe with id "app"."""
+
+    def __init__(self, app_url):
+        page = ('<!doctype html><html><head><title>Portal</title></head><body>'
+                '<h1>Another site</h1><iframe id="app" src="%s" width="900" height="600">'
+                '</iframe></body></html>' % app_url).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://localhost:%d/portal" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        harness._cleanups.append(self.stop)
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+# Chromium's profile setting for cookies in other sites' frames
+# (CookieControlsMode: 0 off, 1 block third-party, 2 block in incognito only).
+# The Debian chromium 156 used here blocks them in a fresh profile; Safari
+# blocks them, Firefox partitions them.
+THIRD_PARTY_COOKIES_ALLOWED = {"profile.cookie_controls_mode": 0,
+                               "profile.block_third_party_cookies": False}
+THIRD_PARTY_COOKIES_BLOCKED = {"profile.cookie_controls_mode": 1,
+                               "profile.block_third_party_cookies": True}
+
+
+class EmbeddedTestCase(BrowserTestCase):
+    """The SP on https with SequrSAMLCookieSameSite `same_site` (None: not set),
+    embedded in an iframe by a page of another site (http://localhost:E; the SP
+    is https://127.0.0.1:P), in a Chromium of its own whose third-party cookie
+    setting is `cookie_prefs`."""
+    same_site = None
+    cookie_prefs = THIRD_PARTY_COOKIES_ALLOWED
+    deep = "/protected/embedded/page?tab=1"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            cls.browser = Chromium(("--ignore-certificate-errors",), prefs=cls.cookie_prefs)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+        harness._cleanups.append(cls.browser.close)
+        cls.driver = cls.browser.driver
+
+    @classmethod
+    def start_servers(cls):
+        start_https_servers(cls, "SequrSAMLCookieSameSite %s" % cls.same_site
+                            if cls.same_site else "")
+        cls.portal = EmbeddingSite(cls.site + cls.deep)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.browser is not _shared[0]:
+            cls.browser.close()
+        cls.portal.stop()
+        super().tearDownClass()
+
+    def open_portal(self):
+        """The other site's page, and WebDriver inside its iframe."""
+        from selenium.webdriver.common.by import By
+        self.driver.switch_to.default_content()
+        self.driver.get(self.portal.url)
+        self.wait_for("the portal", lambda: self.has_element("app"))
+        self.driver.switch_to.frame(self.driver.find_element(By.ID, "app"))
+
+    def frame_url(self):
+        try:
+            return self.driver.execute_script("return location.href")
+        except Exception:
+            return ""
+
+    def wait_in_frame(self, what, condition):
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            if condition():
+                return
+            time.sleep(0.05)
+        self.fail("the iframe never reached %s; it is at %s showing %r" % (
+            what, self.frame_url(), self.page_text()[:500]))
+
+    def wait_for_idp_in_frame(self):
+        self.wait_in_frame("the IdP sign-in page",
+                           lambda: self.frame_url().startswith(self.idp.sso_url + "?")
+                           and self.has_element("signin"))
+
+    def wait_for_app_in_frame(self):
+        self.wait_in_frame(self.site + self.deep,
+                           lambda: self.frame_url() == self.site + self.deep
+                           and "REMOTE_USER=" in self.page_text())
+
+    def sign_in_top_level(self):
+        """Sign in in a top-level window first (as the Teams authentication
+        pop-up does: Entra's own page is not framed)."""
+        self.driver.switch_to.default_content()
+        self.sign_in_from(self.deep)
+
+
+class BrowserEmbeddedNone(EmbeddedTestCase):
+    """SequrSAMLCookieSameSite None, third-party cookies allowed (Chromium's
+    "Allow third-party cookies"): the app works inside another site's iframe,
+    signed in there or in a top-level window before."""
+    same_site = "None"
+
+    def test_sign_in_completes_inside_the_iframe(self):
+        self.open_portal()
+        self.wait_for_idp_in_frame()
+        self.assertEqual(self.driver.execute_script("return window.top === window"), False)
+        self.assert_request_cookie()
+        self.sign_in_at_idp()
+        self.wait_for_app_in_frame()
+        self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+        self.assertEqual(self.shown().get("QUERY_STRING"), "tab=1")
+        self.assertEqual(self.request_cookies(), [], "the ACS clears the used request cookie")
+        self.assert_session_cookie("None")
+        # Inside the frame every request is cross-site to the top page; the
+        # request cookie came with the IdP's POST and the session cookie with
+        # the GET after the 303.
+        self.assert_seen("POST", "/saml/acs", ("status", "site"), [("303", "cross-site")])
+        self.assert_seen("GET", self.deep, ("status", "user"), [("302", "-"), ("200", USER)])
+        self.driver.switch_to.default_content()
+
+    def test_session_from_a_top_level_sign_in_is_sent_in_the_iframe(self):
+        self.sign_in_top_level()
+        self.assert_session_cookie("None")
+        self.fetch_mark = self.fetch_log_size()
+        self.open_portal()
+        self.wait_for_app_in_frame()
+        self.assertEqual(self.shown().get("REMOTE_USER"), USER, self.page_text())
+        self.assert_seen("GET", self.deep, ("status", "site", "user"),
+                         [("200", "cross-site", USER)])
+        self.driver.switch_to.default_content()
+
+
+class BrowserEmbeddedLax(EmbeddedTestCase):
+    """The default, Lax, third-party cookies allowed (so SameSite alone decides):
+    Chromium neither sends the session cookie in another site's iframe nor
+    keeps one set there; the app cannot sign anyone in inside the frame, and
+    stops at the IdP's page rather than looping."""
+
+    def test_lax_session_is_not_sent_in_the_iframe(self):
+        self.sign_in_top_level()
+        self.assert_session_cookie("Lax")
+        self.fetch_mark = self.fetch_log_size()
+        self.open_portal()
+        self.wait_for_idp_in_frame()
+        self.assert_seen("GET", self.deep, ("status", "site", "user"),
+                         [("302", "cross-site", "-")])
+        self.driver.switch_to.default_content()
+
+    def test_sign_in_inside_the_iframe_keeps_no_lax_cookie(self):
+        self.open_portal()
+        self.wait_for_idp_in_frame()
+        self.sign_in_at_idp()
+        # The ACS accepts the response (the request cookie is SameSite=None on
+        # https and came with the POST) and sets the session cookie with its
+        # 303, but Chromium keeps no Lax cookie from a response inside another
+        # site's frame: the page that follows has no session and goes back to
+        # the IdP.
+        self.assert_seen("POST", "/saml/acs", ("status", "site"), [("303", "cross-site")])
+        self.assert_seen("GET", self.deep, ("status", "user"), [("302", "-"), ("302", "-")])
+        self.wait_for_idp_in_frame()
+        self.assertEqual(self.session_cookies(), [])
+        self.driver.switch_to.default_content()
+
+
+class BrowserEmbeddedNoneBlocked(EmbeddedTestCase):
+    """SequrSAMLCookieSameSite None where the browser blocks third-party cookies
+    (this Chromium's default, Safari's): no cookie of ours is kept or sent in
+    the frame whatever its SameSite, so the sign-in cannot finish there (the
+    request cookie never reaches the ACS: 403, our page) and a top-level
+    session is not seen in the frame (docs/SECURITY.md, Cookies)."""
+    same_site = "None"
+    cookie_prefs = THIRD_PARTY_COOKIES_BLOCKED
+
+    def test_top_level_session_is_not_sent_in_the_iframe(self):
+        self.sign_in_top_level()
+        self.assert_session_cookie("None")
+        self.fetch_mark = self.fetch_log_size()
+        self.open_portal()
+        self.wait_for_idp_in_frame()
+        self.assert_seen("GET", self.deep, ("status", "site", "user"),
+                         [("302", "cross-site", "-")])
+        self.driver.switch_to.default_content()
+
+    def test_sign_in_inside_the_iframe_is_refused_without_the_request_cookie(self):
+        self.open_portal()
+        self.wait_for_idp_in_frame()
+        self.assertEqual(self.request_cookies(), [], "not kept in another site's frame")
+        self.sign_in_at_idp()
+        self.assert_seen("POST", "/saml/acs", ("status", "site"), [("403", "cross-site")])
+        self.assertEqual(self.session_cookies(), [])
+        self.driver.switch_to.default_content()

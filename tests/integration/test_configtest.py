@@ -6,7 +6,8 @@ import harness
 from harness import Apache, SP_ENTITY_ID, az
 
 
-class ConfigTest(unittest.TestCase):
+class ConfigTestBase(unittest.TestCase):
+    """An Apache to run `apache2 -t` on, an IdP key pair, and the assertions."""
 
     @classmethod
     def setUpClass(cls):
@@ -42,6 +43,9 @@ class ConfigTest(unittest.TestCase):
         return ("SequrSAMLSPEntityID %s\nSequrSAMLIdPSSOURL %s\n"
                 "SequrSAMLIdPCertificateFile %s\nSequrSAMLIdPEntityID %s"
                 % (SP_ENTITY_ID, sso or self.sso, cert or self.cert, self.issuer))
+
+
+class ConfigTest(ConfigTestBase):
 
     def test_good_configuration_passes(self):
         rc, out = self.configtest(self.idp())
@@ -96,3 +100,84 @@ class ConfigTest(unittest.TestCase):
         rc, out = self.configtest(self.idp().replace(SP_ENTITY_ID, '"http://"'))
         self.assertNotEqual(rc, 0, out)
         self.assertIn("SequrSAMLSPEntityID", out)
+
+
+class CookieSameSite(ConfigTestBase):
+    """SequrSAMLCookieSameSite: None only where browsers come over https (it
+    needs Secure), Strict never (Entra's answer is a cross-site POST)."""
+
+    def conf_file(self):
+        return os.path.join(self.apache.root, "conf", "test.conf")
+
+    def vhost(self, server_name, inside):
+        port = harness.free_port()
+        return ("Listen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\n    ServerName %s\n"
+                "    %s\n</VirtualHost>" % (port, port, server_name, inside))
+
+    def test_lax_and_none_over_https_pass(self):
+        for saml in ("SequrSAMLCookieSameSite Lax",
+                     "SequrSAMLCookieSameSite None\n"
+                     "SequrSAMLPublicBaseURL https://sso.example.com",
+                     self.vhost("https://app.example.com", "SequrSAMLCookieSameSite None")):
+            with self.subTest(saml=saml):
+                rc, out = self.configtest(self.idp() + "\n" + saml)
+                self.assertEqual(rc, 0, out)
+                self.assertIn("Syntax OK", out)
+
+    def test_none_on_plain_http_is_refused(self):
+        rc, out = self.configtest(self.idp() + "\nSequrSAMLCookieSameSite None")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("SequrSAMLCookieSameSite None (line ", out)
+        self.assertIn(self.conf_file(), out)
+        self.assertIn("server 127.0.0.1 is plain http", out)
+        self.assertIn("set SequrSAMLPublicBaseURL to the https URL browsers use", out)
+
+    def test_none_with_an_http_public_url_is_refused(self):
+        rc, out = self.configtest(self.idp() + "\nSequrSAMLCookieSameSite None\n"
+                                  "SequrSAMLPublicBaseURL http://sso.example.com")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("SequrSAMLCookieSameSite None (line ", out)
+        self.assertIn("SequrSAMLPublicBaseURL is http://sso.example.com", out)
+
+    def test_none_in_an_http_virtual_host_is_refused_naming_it(self):
+        rc, out = self.configtest(self.idp() + "\n" +
+                                  self.vhost("app.example.com", "SequrSAMLCookieSameSite None"))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("server app.example.com is plain http", out)
+        self.assertIn(self.conf_file(), out)
+
+    def test_strict_is_refused_with_the_reason(self):
+        self.assert_refused(self.idp() + "\nSequrSAMLCookieSameSite Strict",
+                            "SequrSAMLCookieSameSite Strict", self.conf_file())
+        rc, out = self.configtest(self.idp() + "\nSequrSAMLCookieSameSite Strict")
+        self.assertIn("cross-site POST", out)
+
+    def test_other_words_are_refused(self):
+        self.assert_refused(self.idp() + "\nSequrSAMLCookieSameSite Lenient",
+                            "must be Lax, None or Strict", self.conf_file())
+
+
+class UserAttributeList(ConfigTestBase):
+    """SequrSAMLUserAttribute takes 1 to 8 names, also inside <SequrSAMLTenant>."""
+
+    def tenant(self, inside):
+        return ("<SequrSAMLTenant guests>\n    SequrSAMLIdPSSOURL %s\n    SequrSAMLIdPEntityID "
+                "https://sts.windows.net/0f9e8d7c-6b5a-4948-8372-615049382716/\n"
+                "    SequrSAMLIdPCertificateFile %s\n    %s\n</SequrSAMLTenant>"
+                % (self.sso, self.cert, inside))
+
+    def test_fallbacks_and_a_tenants_own_list_pass(self):
+        rc, out = self.configtest(self.idp() + "\nSequrSAMLUserAttribute urn:a urn:b urn:c\n" +
+                                  self.tenant("SequrSAMLUserAttribute urn:oid urn:name"))
+        self.assertEqual(rc, 0, out)
+
+    def test_more_than_eight_names_are_refused(self):
+        self.assert_refused(self.idp() + "\nSequrSAMLUserAttribute " +
+                            " ".join("urn:n%d" % i for i in range(9)),
+                            "SequrSAMLUserAttribute: at most 8 attribute names",
+                            os.path.join(self.apache.root, "conf", "test.conf"))
+
+    def test_no_name_is_refused(self):
+        rc, out = self.configtest(self.idp() + "\nSequrSAMLUserAttribute")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("SequrSAMLUserAttribute", out)

@@ -266,6 +266,117 @@ START_TEST(validated_azure_response_becomes_friendly_variables)
 }
 END_TEST
 
+/* ---- the user name ------------------------------------------------------ */
+
+#define CLAIM_UPN   "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
+#define CLAIM_MAIL  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+#define GUEST_UPN   "alice_contoso.com#EXT#@fabrikam.onmicrosoft.com"
+
+static apr_array_header_t *names(const char *first, ...)
+{
+    apr_array_header_t *n = apr_array_make(tk_pool(), 2, sizeof(const char *));
+    const char *v = first;
+    va_list ap;
+
+    va_start(ap, first);
+    for (; v; v = va_arg(ap, const char *))
+        APR_ARRAY_PUSH(n, const char *) = v;
+    va_end(ap);
+    return n;
+}
+
+/* The user name chosen, or NULL with err's check as *check. */
+static const char *user_of(const apr_array_header_t *attrs, const apr_array_header_t *wanted,
+                           const char *name_id, const char **source, saml_err_t *err)
+{
+    const char *user = "unset";
+    memset(err, 0, sizeof(*err));
+    if (saml_user_name_choose(tk_pool(), attrs, wanted, name_id, &user, source, err)
+        != APR_SUCCESS) {
+        ck_assert_ptr_null(user);
+        return NULL;
+    }
+    return user;
+}
+
+/* A guest: NameID is the home-tenant UPN, the name claim the in-tenant
+ * #EXT# UPN, mail the home address. The admin's order decides. */
+START_TEST(first_present_user_attribute_wins)
+{
+    apr_array_header_t *a = attributes();
+    const char *source;
+    saml_err_t err;
+
+    push_attribute(a, CLAIM_UPN, GUEST_UPN, NULL);
+    push_attribute(a, CLAIM_MAIL, "alice@contoso.com", NULL);
+    ck_assert_str_eq(user_of(a, names(CLAIM_MAIL, CLAIM_UPN, NULL), "alice@contoso.com",
+                             &source, &err), "alice@contoso.com");
+    ck_assert_str_eq(source, CLAIM_MAIL);
+    ck_assert_str_eq(user_of(a, names(CLAIM_UPN, CLAIM_MAIL, NULL), "x", &source, &err),
+                     GUEST_UPN);
+    ck_assert_str_eq(source, CLAIM_UPN);
+    /* Absent, or present without any AttributeValue: the next one. */
+    a = attributes();
+    push_attribute(a, "urn:no-values", NULL);
+    push_attribute(a, CLAIM_UPN, GUEST_UPN, NULL);
+    ck_assert_str_eq(user_of(a, names("urn:missing", "urn:no-values", CLAIM_UPN, NULL), "x",
+                             &source, &err), GUEST_UPN);
+    /* No names: the NameID. */
+    ck_assert_str_eq(user_of(a, NULL, "alice@contoso.com", &source, &err), "alice@contoso.com");
+    ck_assert_str_eq(source, "NameID");
+    ck_assert_str_eq(user_of(a, names(NULL), "alice@contoso.com", &source, &err),
+                     "alice@contoso.com");
+    /* Several values that are one and the same count as one. */
+    a = attributes();
+    push_attribute(a, CLAIM_MAIL, "alice@contoso.com", "alice@contoso.com", NULL);
+    ck_assert_str_eq(user_of(a, names(CLAIM_MAIL, NULL), "x", &source, &err),
+                     "alice@contoso.com");
+}
+END_TEST
+
+START_TEST(unclear_user_names_are_refused)
+{
+    apr_array_header_t *a = attributes();
+    saml_err_t err;
+
+    /* None present. */
+    push_attribute(a, CLAIM_UPN, GUEST_UPN, NULL);
+    ck_assert_ptr_null(user_of(a, names(CLAIM_MAIL, "urn:employee", NULL), "x", NULL, &err));
+    ck_assert_str_eq(err.check, "user-attribute");
+    ck_assert_msg(strstr(err.detail, "none of the attributes " CLAIM_MAIL ", urn:employee") != NULL,
+                  "%s", err.detail);
+    /* Empty: refused, not passed over to a fallback. */
+    a = attributes();
+    push_attribute(a, CLAIM_MAIL, "", NULL);
+    push_attribute(a, CLAIM_UPN, GUEST_UPN, NULL);
+    ck_assert_ptr_null(user_of(a, names(CLAIM_MAIL, CLAIM_UPN, NULL), "x", NULL, &err));
+    ck_assert_str_eq(err.check, "user-attribute");
+    ck_assert_msg(strstr(err.detail, "is empty") != NULL, "%s", err.detail);
+    a = attributes();
+    push_attribute(a, CLAIM_MAIL, "alice@contoso.com", "", NULL);
+    ck_assert_ptr_null(user_of(a, names(CLAIM_MAIL, NULL), "x", NULL, &err));
+    ck_assert_msg(strstr(err.detail, "is empty") != NULL, "%s", err.detail);
+    /* Several different values: which is the user? */
+    a = attributes();
+    push_attribute(a, CLAIM_MAIL, "alice@contoso.com", "bob@contoso.com", NULL);
+    ck_assert_ptr_null(user_of(a, names(CLAIM_MAIL, NULL), "x", NULL, &err));
+    ck_assert_str_eq(err.check, "user-attribute");
+    ck_assert_msg(strstr(err.detail, "several different values (\"alice@contoso.com\", "
+                         "\"bob@contoso.com\")") != NULL, "%s", err.detail);
+    /* Control characters, in any value. */
+    a = attributes();
+    push_attribute(a, CLAIM_MAIL, "alice@contoso.com\r\nX: 1", NULL);
+    ck_assert_ptr_null(user_of(a, names(CLAIM_MAIL, NULL), "x", NULL, &err));
+    ck_assert_msg(strstr(err.detail, "control characters") != NULL, "%s", err.detail);
+    ck_assert_ptr_null(strchr(err.detail, '\n'));
+    /* The NameID under the same rules. */
+    ck_assert_ptr_null(user_of(a, NULL, "", NULL, &err));
+    ck_assert_str_eq(err.check, "nameid");
+    ck_assert_ptr_null(user_of(a, NULL, "alice\tbob", NULL, &err));
+    ck_assert_str_eq(err.check, "nameid");
+}
+END_TEST
+
 static Suite *attributes_suite(void)
 {
     Suite *s = suite_create("attributes");
@@ -276,6 +387,8 @@ static Suite *attributes_suite(void)
     tcase_add_test(names, azure_claims_have_their_usual_names);
     tcase_add_test(names, other_names_keep_their_last_segment);
     tcase_add_test(names, require_names_match_uri_or_friendly_name);
+    tcase_add_test(names, first_present_user_attribute_wins);
+    tcase_add_test(names, unclear_user_names_are_refused);
     suite_add_tcase(s, names);
 
     tcase_add_checked_fixture(env, tk_setup, tk_teardown);

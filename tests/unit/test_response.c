@@ -617,6 +617,27 @@ START_TEST(user_attribute_twice_refused)
 }
 END_TEST
 
+/* SequrSAMLUserAttribute with fallbacks: the first name present wins; any
+ * name of the list sent as two Attribute elements is refused. */
+START_TEST(user_attribute_list_first_present_wins)
+{
+    apr_array_header_t *names = apr_array_make(tk_pool(), 2, sizeof(const char *));
+    saml_response_policy_t pol = policy();
+    const saml_assertion_t *a;
+
+    APR_ARRAY_PUSH(names, const char *) = "urn:missing";
+    APR_ARRAY_PUSH(names, const char *) = TK_CLAIM_NAME;
+    pol.user_attributes = names;
+    pol.user_attribute = "urn:ignored-when-a-list-is-set";
+    o.name_id = "opaque";
+    a = accepted_with(signed_default(), &pol);
+    ck_assert_str_eq(a->user, "alice@contoso.example");
+    ck_assert_str_eq(a->user_source, TK_CLAIM_NAME);
+    tk_add_attribute(tk_pool(), &o, TK_CLAIM_NAME, "admin@contoso.example", NULL);
+    refused_with(signed_default(), &pol, "user-attribute");
+}
+END_TEST
+
 START_TEST(attribute_without_name_refused)
 {
     refused(signed_after("<Attribute Name=\"" TK_CLAIM_DISPLAYNAME "\">", "<Attribute>"),
@@ -702,6 +723,7 @@ int main(void)
     tcase_add_test(tc, session_not_on_or_after_honoured);
     tcase_add_test(tc, user_from_attribute);
     tcase_add_test(tc, user_attribute_twice_refused);
+    tcase_add_test(tc, user_attribute_list_first_present_wins);
     tcase_add_test(tc, control_characters_in_user_refused);
     tcase_add_test(tc, control_characters_in_identity_values_refused);
     tcase_add_test(tc, attribute_without_name_refused);
