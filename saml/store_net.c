@@ -70,6 +70,11 @@ void saml_net_why(const char *fmt, ...)
     va_end(ap);
 }
 
+int saml_net_why_is_set(void)
+{
+    return why_buf[0] != '\0';
+}
+
 static void lock(saml_net_server_t *s)
 {
 #if APR_HAS_THREADS

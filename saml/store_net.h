@@ -62,6 +62,8 @@ void saml_net_servers_secure(const apr_array_header_t *servers, const saml_tls_c
  * saml_net_call notes "cache server HOST:PORT: <this>" (store_error.h) when
  * the operation fails, or the status's own text when nothing was said. */
 void saml_net_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether something was said already (a lower layer, e.g. TLS, said why). */
+int saml_net_why_is_set(void);
 
 /* "host:port", for logs. */
 const char *saml_net_server_name(const saml_net_server_t *s);

@@ -264,7 +264,9 @@ static apr_status_t hello(saml_net_conn_t *c, void *ctx)
     v[n].iov_base = "\r\n";
     v[n++].iov_len = 2;
     if ((rv = saml_net_writev(c, v, n)) != APR_SUCCESS) {
-        saml_net_why("cannot send AUTH");
+        char buf[120];
+        if (!saml_net_why_is_set())
+            saml_net_why("cannot send AUTH: %s", apr_strerror(rv, buf, sizeof(buf)));
         return rv;
     }
     saml_net_reader(c, &rd);
@@ -273,8 +275,11 @@ static apr_status_t hello(saml_net_conn_t *c, void *ctx)
         why_error_reply(r->user ? "AUTH (ACL user)" : "AUTH (default user)", &reply);
     else if (rv == SAML_NET_EPROTO)
         saml_net_why("AUTH: an answer of the wrong type or malformed");
-    else if (rv != APR_SUCCESS)
-        saml_net_why("AUTH: no answer");
+    else if (rv != APR_SUCCESS && !saml_net_why_is_set()) {
+        char buf[120];
+        saml_net_why("AUTH: no answer (%s)", APR_STATUS_IS_TIMEUP(rv) ? "timed out"
+                     : apr_strerror(rv, buf, sizeof(buf)));
+    }
     return rv;
 }
 

@@ -197,22 +197,27 @@ apr_status_t saml_tls_read(saml_tls_session_t *s, char *buf, apr_size_t *len,
                            apr_interval_time_t timeout)
 {
     apr_time_t deadline = apr_time_now() + timeout;
+    apr_size_t want = *len;
     size_t got = 0;
 
+    *len = 0;
     ERR_clear_error();
     for (;;) {
-        int rc = SSL_read_ex(s->ssl, buf, *len, &got), e;
+        int rc = SSL_read_ex(s->ssl, buf, want, &got), e;
         apr_status_t rv;
         if (rc == 1) {
             *len = got;
             return APR_SUCCESS;
         }
-        *len = 0;
         e = SSL_get_error(s->ssl, rc);
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
             if ((rv = wait_for(s->fd, e, deadline)) != APR_SUCCESS)
                 return rv;
             continue;
+        }
+        if (e == SSL_ERROR_SSL) {
+            char reason[160];
+            saml_net_why("TLS: %s", openssl_reason(reason, sizeof(reason)));
         }
         ERR_clear_error();
         if (e == SSL_ERROR_ZERO_RETURN)
@@ -255,6 +260,10 @@ apr_status_t saml_tls_write(saml_tls_session_t *s, const char *buf, apr_size_t l
             continue;
         }
         rv = e == SSL_ERROR_SYSCALL && errno != 0 ? APR_FROM_OS_ERROR(errno) : APR_ECONNABORTED;
+        if (e == SSL_ERROR_SSL) {
+            char reason[160];
+            saml_net_why("TLS: %s", openssl_reason(reason, sizeof(reason)));
+        }
         ERR_clear_error();
         break;
     }
