@@ -269,7 +269,6 @@ apr_status_t saml_net_call(saml_net_server_t *s, saml_net_exchange_fn fn, void *
         saml_store_error_note(rv, "cache server %s: %s", s->name,
                               why_buf[0] ? why_buf
                               : APR_STATUS_IS_TIMEUP(rv) ? "no answer within the timeout"
-                              : rv == SAML_NET_EPROTO ? "an answer we cannot parse"
                               : apr_strerror(rv, buf, sizeof(buf)));
     }
     return rv;

@@ -95,7 +95,8 @@ static apr_status_t read_reply(saml_net_conn_t *c, rd_call_t *a)
     if (rv == SAML_NET_EREMOTE)
         why_error_reply(a->cmd, &reply);
     else if (rv == SAML_NET_EPROTO)
-        saml_net_why("%s: an answer of the wrong type or malformed", a->cmd);
+        saml_net_why("Protocol error: %s answered with a reply of the wrong type or "
+                     "malformed", a->cmd);
     if (rv != APR_SUCCESS)
         return rv;
     if (a->expect == SAML_REDIS_EXPECT_VALUE) {
@@ -274,7 +275,8 @@ static apr_status_t hello(saml_net_conn_t *c, void *ctx)
     if (rv == SAML_NET_EREMOTE)
         why_error_reply(r->user ? "AUTH (ACL user)" : "AUTH (default user)", &reply);
     else if (rv == SAML_NET_EPROTO)
-        saml_net_why("AUTH: an answer of the wrong type or malformed");
+        saml_net_why("Protocol error: AUTH answered with a reply of the wrong type or "
+                     "malformed");
     else if (rv != APR_SUCCESS && !saml_net_why_is_set()) {
         char buf[120];
         saml_net_why("AUTH: no answer (%s)", APR_STATUS_IS_TIMEUP(rv) ? "timed out"
