@@ -13,6 +13,8 @@ log line naming the server and the reason, and configtest refuses a password
 file others may read."""
 import re
 import signal
+import socket
+import time
 import unittest
 
 import harness
@@ -237,6 +239,30 @@ class RedisTLSFarm(FarmBase):
                     c.stop()
         # The good nodes were never affected.
         self.assertEqual(self.whoami(self.b, "/protected/refusals", jar)["REMOTE_USER"], USER)
+
+    def test_timeout_bounds_a_server_that_never_answers(self):
+        """SequrSAMLCacheTimeout 200: a cache that accepts the connection and never
+        speaks costs 200 ms, not the default second, and the log says so."""
+        jar = self.sign_in(self.a, "/protected/hung")
+        hung = socket.socket()
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)                     # the kernel accepts; nobody answers
+        port = hung.getsockname()[1]
+        c = self.node(**dict(self.cache.directives(), Cache="rediss://127.0.0.1:%d" % port,
+                             CacheTimeout="200"))
+        try:
+            mark = c.log_mark()
+            t0 = time.monotonic()
+            r = curl(c.url + "/protected/hung", jar=jar)
+            elapsed = time.monotonic() - t0
+            self.assertEqual(r.status, 503, r)
+            self.assertRegex(r.text, OUR_PAGE)
+            self.assertLess(elapsed, 0.8, "the default 1000 ms, not 200 ms, was used")
+            self.assertRegex(c.log_since(mark, expect="timed out"),
+                             r"cache server 127\.0\.0\.1:%d: TLS handshake timed out" % port)
+        finally:
+            c.stop()
+            hung.close()
 
     def test_no_password_is_noauth(self):
         jar = self.sign_in(self.b, "/protected/noauth")
