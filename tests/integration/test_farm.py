@@ -61,6 +61,15 @@ class FarmBase(unittest.TestCase):
     def jar(self):
         return harness.tempfile.mktemp(prefix="jar-", dir=self.tmp)
 
+    def node(self, **cache):
+        """A third node on the same store, with these cache settings."""
+        ap = Apache(servers=1)
+        ap.extra = "ServerName %s\nUseCanonicalName On" % self.public
+        ap.write_conf(saml_directives(self.idp.sso_url, self.idp.cert, self.idp.issuer,
+                                      CookieKeyFile='"%s"' % self.key_file, **cache))
+        ap.start()
+        return ap
+
     def start_login(self, ap, path, jar):
         r = curl(ap.url + path, jar=jar)
         self.assertEqual(r.status, 302, r)
@@ -183,6 +192,16 @@ class MemcachedFarm(FarmBase):
 class RedisFarm(FarmBase):
     kind = "redis"
 
+    def test_redis_url_is_a_synonym(self):
+        jar = self.sign_in(self.a, "/protected/url")
+        c = self.node(Cache="redis://127.0.0.1:%d" % self.cache.port)
+        try:
+            self.assertIn("session store: redis 127.0.0.1:%d (plain TCP, no AUTH)"
+                          % self.cache.port, c.log())
+            self.assertEqual(self.whoami(c, "/protected/url", jar)["REMOTE_USER"], USER)
+        finally:
+            c.stop()
+
 
 OUR_PAGE = re.compile(r"Sign-in problem.*<code>[0-9A-Za-z_-]{6,}</code>", re.S)
 
@@ -190,15 +209,6 @@ OUR_PAGE = re.compile(r"Sign-in problem.*<code>[0-9A-Za-z_-]{6,}</code>", re.S)
 class RedisTLSFarm(FarmBase):
     """rediss:// with an ACL user: everything above, and the refusals."""
     kind = "rediss"
-
-    def node(self, **cache):
-        """A third node on the same store, with these cache settings."""
-        ap = Apache(servers=1)
-        ap.extra = "ServerName %s\nUseCanonicalName On" % self.public
-        ap.write_conf(saml_directives(self.idp.sso_url, self.idp.cert, self.idp.issuer,
-                                      CookieKeyFile='"%s"' % self.key_file, **cache))
-        ap.start()
-        return ap
 
     def test_nodes_speak_tls_as_the_acl_user(self):
         for ap in (self.a, self.b):
