@@ -379,7 +379,11 @@ apr_status_t saml_redis_password_file_read(apr_pool_t *p, const char *path,
                          apr_strerror(rv, ebuf, sizeof(ebuf)));
     if (rv == APR_EOF)
         len = 0;
-    rv = saml_redis_password_parse(p, buf, len, user, password);
+    /* A first line longer than the buffer would be cut, not read whole. */
+    if (len == sizeof(buf) && memchr(buf, '\n', len) == NULL)
+        rv = APR_EINVAL;
+    else
+        rv = saml_redis_password_parse(p, buf, len, user, password);
     memset(buf, 0, sizeof(buf));
     if (rv != APR_SUCCESS)
         return saml_fail(p, err, APR_EINVAL, "store-password", "%s: its first line must be "

@@ -498,6 +498,14 @@ START_TEST(password_file_refusals)
         ck_assert_str_eq(err.check, "store-password");
         ck_assert_ptr_nonnull(strstr(err.detail, path));
     }
+    {
+        char *long_line = apr_palloc(tk_pool(), 2001);
+        memset(long_line, 'p', 2000);
+        long_line[2000] = '\0';
+        path = password_file(long_line, 0600);
+        ck_assert_int_eq(saml_redis_password_file_read(tk_pool(), path, &user, &pw, &err),
+                         APR_EINVAL);
+    }
     path = password_file("sequr secret\n", 0644);
     ck_assert_int_eq(saml_redis_password_file_read(tk_pool(), path, &user, &pw, &err),
                      APR_EINVAL);
