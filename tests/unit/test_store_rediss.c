@@ -188,6 +188,17 @@ static char **tls_requirepass_argv(int port)
     return argv;
 }
 
+/* Idle connections closed by the server after one second (Redis `timeout`,
+ * as cloud caches set it). */
+static char **tls_idle_timeout_argv(int port)
+{
+    static char *argv[] = { TLS_ARGS("optional"), "--user", "default", "off",
+                            "--user", USER, "on", ">" PASSWORD, ACL_OK, "--timeout", "1",
+                            NULL };
+    snprintf(portbuf, sizeof(portbuf), "%d", port);
+    return argv;
+}
+
 /* The options the tests vary, from the ones that work. */
 static saml_redis_options_t good_options(const char *servers, apr_interval_time_t timeout)
 {
@@ -263,6 +274,24 @@ START_TEST(acl_user_works_and_by_host_name)
     saml_store_t *st = open_with(&o);
     ck_assert_int_eq(saml_store_set(st, sc_key("a"), "v", 1, sc_in_seconds(30)), APR_SUCCESS);
     sc_assert_value(st, sc_key("a"), "v", 1);
+    sc_server_stop(s);
+}
+END_TEST
+
+/* A pooled TLS connection the server closed while idle is not an error:
+ * the next operation makes a new one (handshake and AUTH again). */
+START_TEST(idle_connection_closed_by_the_server)
+{
+    sc_server_t *s = start_own(tls_idle_timeout_argv);
+    saml_redis_options_t o = good_options(at("127.0.0.1", s), apr_time_from_sec(2));
+    saml_store_t *st = open_with(&o);
+    int i;
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(saml_store_set(st, sc_key("idle"), "v", 1, sc_in_seconds(30)),
+                         APR_SUCCESS);
+        usleep(2500 * 1000);
+        sc_assert_value(st, sc_key("idle"), "v", 1);
+    }
     sc_server_stop(s);
 }
 END_TEST
@@ -523,6 +552,7 @@ static void extra(Suite *s)
     tcase_add_checked_fixture(tc, tk_setup, tk_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, acl_user_works_and_by_host_name);
+    tcase_add_test(tc, idle_connection_closed_by_the_server);
     tcase_add_test(tc, wrong_password_is_named);
     tcase_add_test(tc, no_password_is_noauth);
     tcase_add_test(tc, missing_permission_is_noperm);
