@@ -199,6 +199,15 @@ static char **tls_idle_timeout_argv(int port)
     return argv;
 }
 
+/* Plain TCP only: what rediss:// to port 6379 meets. */
+static char **plain_argv(int port)
+{
+    static char *argv[] = { "/usr/bin/redis-server", "--port", portbuf, "--bind", "127.0.0.1",
+                            "--save", "", "--appendonly", "no", NULL };
+    snprintf(portbuf, sizeof(portbuf), "%d", port);
+    return argv;
+}
+
 /* The options the tests vary, from the ones that work. */
 static saml_redis_options_t good_options(const char *servers, apr_interval_time_t timeout)
 {
@@ -409,6 +418,15 @@ START_TEST(plain_client_on_tls_port_fails_within_timeout)
 }
 END_TEST
 
+START_TEST(tls_client_on_plain_port_fails_naming_tls)
+{
+    sc_server_t *s = start_own(plain_argv);
+    saml_redis_options_t o = good_options(at("127.0.0.1", s), apr_time_from_msec(500));
+    assert_get_fails(open_with(&o), at("127.0.0.1", s), 0, "TLS handshake", NULL);
+    sc_server_stop(s);
+}
+END_TEST
+
 START_TEST(tls_files_are_checked)
 {
     saml_redis_options_t o = good_options("127.0.0.1:1", 0);
@@ -561,6 +579,7 @@ static void extra(Suite *s)
     tcase_add_test(tc, certificate_for_another_name_refused);
     tcase_add_test(tc, client_certificate_when_required);
     tcase_add_test(tc, plain_client_on_tls_port_fails_within_timeout);
+    tcase_add_test(tc, tls_client_on_plain_port_fails_naming_tls);
     tcase_add_test(tc, tls_files_are_checked);
     tcase_add_test(tc, sni_is_the_host_name);
     tcase_add_test(tc, password_file_forms);
