@@ -35,7 +35,7 @@
 
 static char dir[64];
 static char ca_file[128], other_ca_file[128], server_cert[128], server_key[128];
-static char client_cert[128], client_key[128];
+static char client_cert[128], client_key[128], other_name_cert[128], other_name_key[128];
 
 /* ---- certificates made at test time -------------------------------------------- */
 
@@ -105,12 +105,14 @@ static void write_pem(const char *path, X509 *cert, EVP_PKEY *key)
 static void make_certificates(void)
 {
     EVP_PKEY *ca_key = new_key(), *other_key = new_key(), *srv_key = new_key(),
-             *cli_key = new_key();
+             *cli_key = new_key(), *on_key = new_key();
     X509 *ca = new_cert("Sequr test cache CA", ca_key, NULL, NULL, NULL, NULL);
     X509 *other = new_cert("Another CA", other_key, NULL, NULL, NULL, NULL);
     X509 *srv = new_cert("redis.test", srv_key, ca, ca_key, "DNS:localhost,IP:127.0.0.1",
                          "serverAuth");
     X509 *cli = new_cert("sequr-saml node", cli_key, ca, ca_key, NULL, "clientAuth");
+    /* Our CA's, for a name we never connect to: the name check alone refuses it. */
+    X509 *on = new_cert("other.test", on_key, ca, ca_key, "DNS:other.test", "serverAuth");
 
     snprintf(dir, sizeof(dir), "/tmp/sequr-rediss-XXXXXX");
     if (!mkdtemp(dir))
@@ -121,12 +123,18 @@ static void make_certificates(void)
     snprintf(server_key, sizeof(server_key), "%s/server.key", dir);
     snprintf(client_cert, sizeof(client_cert), "%s/client.pem", dir);
     snprintf(client_key, sizeof(client_key), "%s/client.key", dir);
+    snprintf(other_name_cert, sizeof(other_name_cert), "%s/other-name.pem", dir);
+    snprintf(other_name_key, sizeof(other_name_key), "%s/other-name.key", dir);
     write_pem(ca_file, ca, NULL);
     write_pem(other_ca_file, other, NULL);
     write_pem(server_cert, srv, NULL);
     write_pem(server_key, NULL, srv_key);
     write_pem(client_cert, cli, NULL);
     write_pem(client_key, NULL, cli_key);
+    write_pem(other_name_cert, on, NULL);
+    write_pem(other_name_key, NULL, on_key);
+    X509_free(on);
+    EVP_PKEY_free(on_key);
     X509_free(ca); X509_free(other); X509_free(srv); X509_free(cli);
     EVP_PKEY_free(ca_key); EVP_PKEY_free(other_key); EVP_PKEY_free(srv_key);
     EVP_PKEY_free(cli_key);
@@ -135,7 +143,7 @@ static void make_certificates(void)
 static void remove_certificates(void)
 {
     const char *files[] = { ca_file, other_ca_file, server_cert, server_key, client_cert,
-                            client_key };
+                            client_key, other_name_cert, other_name_key };
     size_t i;
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         unlink(files[i]);
@@ -445,9 +453,9 @@ START_TEST(tls_files_are_checked)
 }
 END_TEST
 
-/* A TLS server of our own that answers the first command with the SNI
- * name it was given, as a bulk string. */
-static int sni_server(pid_t *pid)
+/* A TLS server of our own (with cert and key) that answers the first
+ * command with the SNI name it was given, as a bulk string. */
+static int sni_server(pid_t *pid, const char *cert, const char *key)
 {
     struct sockaddr_in sa;
     socklen_t len = sizeof(sa);
@@ -462,8 +470,8 @@ static int sni_server(pid_t *pid)
     if ((*pid = fork()) == 0) {
         SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        SSL_CTX_use_certificate_file(ctx, server_cert, SSL_FILETYPE_PEM);
-        SSL_CTX_use_PrivateKey_file(ctx, server_key, SSL_FILETYPE_PEM);
+        SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM);
+        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM);
         for (;;) {
             int c = accept(fd, NULL, NULL);
             SSL *ssl = SSL_new(ctx);
@@ -487,7 +495,7 @@ static int sni_server(pid_t *pid)
 START_TEST(sni_is_the_host_name)
 {
     pid_t pid;
-    int port = sni_server(&pid);
+    int port = sni_server(&pid, server_cert, server_key);
     saml_redis_options_t o = good_options(apr_psprintf(tk_pool(), "localhost:%d", port),
                                           apr_time_from_sec(2));
     saml_store_t *st;
@@ -498,6 +506,21 @@ START_TEST(sni_is_the_host_name)
     o.servers = apr_psprintf(tk_pool(), "127.0.0.1:%d", port);
     st = open_with(&o);
     sc_assert_value(st, sc_key("k"), "(none)", 6);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* A certificate of the trusted CA for another DNS name: refused by the
+ * name check (SSL_set1_host), whatever else is right. */
+START_TEST(certificate_for_another_host_name_refused)
+{
+    pid_t pid;
+    int port = sni_server(&pid, other_name_cert, other_name_key);
+    const char *server = apr_psprintf(tk_pool(), "localhost:%d", port);
+    saml_redis_options_t o = good_options(server, apr_time_from_sec(2));
+    o.user = o.password = NULL;
+    assert_get_fails(open_with(&o), server, 0, "certificate refused", "hostname mismatch");
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
 }
@@ -582,6 +605,7 @@ static void extra(Suite *s)
     tcase_add_test(tc, tls_client_on_plain_port_fails_naming_tls);
     tcase_add_test(tc, tls_files_are_checked);
     tcase_add_test(tc, sni_is_the_host_name);
+    tcase_add_test(tc, certificate_for_another_host_name_refused);
     tcase_add_test(tc, password_file_forms);
     tcase_add_test(tc, password_file_refusals);
     suite_add_tcase(s, tc);
