@@ -20,6 +20,7 @@
 #include "apache/session_cookie.h"
 #include "saml/response.h"
 #include "saml/session.h"
+#include "saml/store_error.h"
 #include "apache/user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
@@ -269,10 +270,9 @@ int sequr_check_user_id(request_rec *r)
             return rc == OK ? admit(r, c, s) : rc;
         }
         else if (rv != APR_NOTFOUND) {
-            char buf[120];
             sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
                        apr_psprintf(r->pool, "session store unavailable while checking a "
-                                    "session: %s", apr_strerror(rv, buf, sizeof(buf))));
+                                    "session: %s", saml_store_error_text(r->pool, rv)));
             return DONE;
         }
     }

@@ -85,6 +85,11 @@ typedef struct sequr_server_conf {
     int request_lifetime;
     const char *cache_spec;              /* main server only */
     int cache_entries;                   /* main server only */
+    int cache_timeout;                   /* main server only: milliseconds, farm stores */
+    const char *cache_password_file;     /* main server only: Redis AUTH */
+    const char *cache_ca_file;           /* main server only: rediss:// */
+    const char *cache_client_cert_file;  /* main server only: rediss:// */
+    const char *cache_client_key_file;   /* main server only: rediss:// */
     const char *cookie_key_file;         /* main server only: SequrSAMLCookieKeyFile */
     int user_store;                      /* 1: admit only active Sequr users (mod_dbd) */
     int user_recheck_interval;           /* seconds between checks of a signed-in user */

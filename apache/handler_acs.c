@@ -20,6 +20,7 @@
 #include "apache/see_other.h"
 #include "apache/session_cookie.h"
 #include "saml/session.h"
+#include "saml/store_error.h"
 #include "apache/user_check.h"
 
 APLOG_USE_MODULE(sequr_saml);
@@ -221,10 +222,9 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
         return sequr_fail(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "session-size",
                           session_size_detail(r, user, result->assertion->attributes));
     if (rv != APR_SUCCESS) {
-        char buf[120];
         return sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
                           apr_psprintf(r->pool, "cannot save the new session: %s",
-                                       apr_strerror(rv, buf, sizeof(buf))));
+                                       saml_store_error_text(r->pool, rv)));
     }
     SAML_TRACE(sequr_trace(r), r->pool, "session",
                "new session for %s (max age %d s, idle timeout %d s), cookie %s%s",

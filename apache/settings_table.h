@@ -39,6 +39,22 @@
     X(CACHE_ENTRIES, D_CACHE_ENTRIES, cache_entries, COUNT, MAIN, RSRC_CONF, 1024, 16777216, \
       SAML_STORE_FILE_DEFAULT_ENTRIES, NULL, \
       "Capacity of the file store: sessions + replay entries + answered-request markers") \
+    X(CACHE_TIMEOUT, D_CACHE_TIMEOUT, cache_timeout, COUNT, MAIN, RSRC_CONF, 10, 60000, \
+      1000, NULL, "memcached and Redis: milliseconds each connect, TLS handshake, read and " \
+      "write may take; a server that failed is not tried again for as long") \
+    X(CACHE_PASSWORD_FILE, D_CACHE_PASSWORD_FILE, cache_password_file, TEXT_OPTIONAL, MAIN, \
+      RSRC_CONF, 0, 0, NULL, NULL, \
+      "Redis AUTH: a file (not world-readable) whose first line is USER PASSWORD (an ACL " \
+      "user) or PASSWORD (the default user); sent on every new connection") \
+    X(CACHE_CA_FILE, D_CACHE_CA_FILE, cache_ca_file, TEXT_OPTIONAL, MAIN, RSRC_CONF, 0, 0, \
+      NULL, NULL, "rediss://: the CA certificates (PEM) that verify the Redis server's " \
+      "certificate, instead of the system CA store") \
+    X(CACHE_CLIENT_CERT_FILE, D_CACHE_CLIENT_CERT_FILE, cache_client_cert_file, TEXT_OPTIONAL, \
+      MAIN, RSRC_CONF, 0, 0, NULL, NULL, \
+      "rediss://: a client certificate (PEM, chain allowed) shown to the Redis server") \
+    X(CACHE_CLIENT_KEY_FILE, D_CACHE_CLIENT_KEY_FILE, cache_client_key_file, TEXT_OPTIONAL, \
+      MAIN, RSRC_CONF, 0, 0, NULL, NULL, \
+      "rediss://: the private key (PEM) of " D_CACHE_CLIENT_CERT_FILE) \
     X(CLOCK_SKEW, D_CLOCK_SKEW, clock_skew, SECONDS, SERVER, RSRC_CONF, 0, 3600, \
       180, NULL, "Allowed clock skew in seconds") \
     X(ALLOW_UNSOLICITED, D_ALLOW_UNSOLICITED, allow_unsolicited, FLAG, SERVER, RSRC_CONF, 0, 1, \

@@ -24,6 +24,7 @@
 #include "saml/cookie.h"
 #include "saml/idp.h"
 #include "saml/relay_state.h"
+#include "saml/store_error.h"
 #include "saml/time.h"
 #include "saml/xml.h"
 
@@ -103,9 +104,8 @@ static const char *replay_key(apr_pool_t *p, const saml_assertion_t *a)
 static apr_status_t store_failure(apr_pool_t *p, saml_err_t *err, apr_status_t rv,
                                   const char *doing)
 {
-    char buf[120];
     return saml_fail(p, err, SAML_EUNAVAILABLE, "store", "%s: %s", doing,
-                     apr_strerror(rv, buf, sizeof(buf)));
+                     saml_store_error_text(p, rv));
 }
 
 /* Remember the assertion until it could no longer be accepted anyway. */

@@ -20,6 +20,7 @@
 #include "saml/idp.h"
 #include "saml/relay_state.h"
 #include "saml/session.h"
+#include "saml/store_error.h"
 #include "saml/time.h"
 
 #define PENDING_PREFIX SAML_STORE_NS_PENDING_LOGOUT
@@ -291,9 +292,8 @@ static const char *pending_key(apr_pool_t *p, const char *request_id)
 static apr_status_t store_failure(apr_pool_t *p, saml_err_t *err, apr_status_t rv,
                                   const char *doing)
 {
-    char buf[120];
     return saml_fail(p, err, SAML_EUNAVAILABLE, "store", "%s: %s", doing,
-                     apr_strerror(rv, buf, sizeof(buf)));
+                     saml_store_error_text(p, rv));
 }
 
 /* Record: relay_state '\n' return_to. Neither can hold a newline: the handle
@@ -457,10 +457,9 @@ apr_status_t saml_logout_request_apply(apr_pool_t *p, saml_store_t *st,
         *ended += n;
     }
     if (rv != APR_SUCCESS) {
-        char buf[120];
         return saml_fail(p, err, SAML_EUNAVAILABLE, "session-store",
                          "ending the sessions of %s: %s", saml_log_escape(p, m->name_id, 200),
-                         apr_strerror(rv, buf, sizeof(buf)));
+                         saml_store_error_text(p, rv));
     }
     return APR_SUCCESS;
 }

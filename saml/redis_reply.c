@@ -86,8 +86,15 @@ apr_status_t saml_redis_reply_read(const saml_reply_reader_t *rd, saml_redis_exp
         return rv;
     if ((rv = saml_redis_head_parse(line, len, &h)) != APR_SUCCESS)
         return rv;
-    if (h.type == SAML_REDIS_ERROR)
+    if (h.type == SAML_REDIS_ERROR) {
+        apr_size_t n = len - 1;
+        if (n > SAML_REDIS_ERROR_TEXT_MAX)
+            n = SAML_REDIS_ERROR_TEXT_MAX;
+        memcpy(out->error_text, h.text, n);
+        out->error_text[n] = '\0';
+        out->error = saml_redis_error_kind(out->error_text);
         return SAML_NET_EREMOTE;
+    }
     switch (expect) {
     case SAML_REDIS_EXPECT_VALUE:
         if (h.type == SAML_REDIS_NIL)
@@ -114,4 +121,48 @@ apr_status_t saml_redis_reply_read(const saml_reply_reader_t *rd, saml_redis_exp
         return APR_SUCCESS;
     }
     return SAML_NET_EPROTO;
+}
+
+saml_redis_error_t saml_redis_error_kind(const char *text)
+{
+    static const struct { const char *code; saml_redis_error_t kind; } codes[] = {
+        { "ERR", SAML_REDIS_E_ERR }, { "NOAUTH", SAML_REDIS_E_NOAUTH },
+        { "WRONGPASS", SAML_REDIS_E_WRONGPASS }, { "NOPERM", SAML_REDIS_E_NOPERM },
+        { "READONLY", SAML_REDIS_E_READONLY }, { "MOVED", SAML_REDIS_E_MOVED },
+        { "ASK", SAML_REDIS_E_MOVED }, { "LOADING", SAML_REDIS_E_LOADING },
+        { "OOM", SAML_REDIS_E_OOM }
+    };
+    apr_size_t i, n = strcspn(text, " ");
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (strlen(codes[i].code) == n && !memcmp(codes[i].code, text, n))
+            return codes[i].kind;
+    return SAML_REDIS_E_OTHER;
+}
+
+const char *saml_redis_error_meaning(saml_redis_error_t kind)
+{
+    switch (kind) {
+    case SAML_REDIS_E_ERR:
+        return "the server refused the command";
+    case SAML_REDIS_E_NOAUTH:
+        return "the server requires a password: set SequrSAMLCachePasswordFile";
+    case SAML_REDIS_E_WRONGPASS:
+        return "user or password refused: check SequrSAMLCachePasswordFile";
+    case SAML_REDIS_E_NOPERM:
+        return "the ACL user may not run this command on this key: it needs GET, SET, "
+               "GETDEL, DEL and EXISTS on every key";
+    case SAML_REDIS_E_READONLY:
+        return "a read-only replica: name the primary in SequrSAMLCache";
+    case SAML_REDIS_E_MOVED:
+        return "a Redis Cluster redirect: cluster mode is not supported, use a "
+               "non-clustered cache";
+    case SAML_REDIS_E_LOADING:
+        return "the server is still loading its data";
+    case SAML_REDIS_E_OOM:
+        return "the server is out of memory (maxmemory)";
+    case SAML_REDIS_E_OTHER:
+        break;
+    }
+    return "an error reply";
 }

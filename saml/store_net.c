@@ -7,6 +7,8 @@
  * idle list is shared, under one mutex per server. */
 #include "saml/store_net.h"
 #include "saml/store.h"
+#include "saml/store_error.h"
+#include "saml/store_tls.h"
 
 #include <apr_network_io.h>
 #include <apr_strings.h>
@@ -14,6 +16,8 @@
 #include <apr_thread_mutex.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <stdint.h>
 #include <string.h>
@@ -36,18 +40,40 @@ struct saml_net_server {
     int idle_count;
     apr_time_t down_until;        /* no connect attempt before this */
     apr_status_t down_status;     /* what the last failed connect said */
+    char down_why[256];           /* and why, for the requests it turns away */
+    const saml_tls_client_t *tls; /* NULL: plain TCP */
+    saml_net_exchange_fn hello;   /* run on each new connection first (AUTH) */
+    void *hello_ctx;
 };
 
 struct saml_net_conn {
     saml_net_server_t *srv;
     apr_pool_t *pool;
     apr_socket_t *sock;
+    saml_tls_session_t *tls;      /* over sock, or NULL */
     saml_net_conn_t *next;
     int reused;                   /* came from the idle list */
     int got_bytes;                /* the current exchange has read something */
     apr_size_t start, end;        /* unread bytes are buf[start..end) */
     char buf[CONN_BUF + 1];
 };
+
+/* Why the exchange running on this thread failed, as the exchange or the
+ * connection saw it; saml_net_call adds the server's name. */
+static __thread char why_buf[256];
+
+void saml_net_why(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+    va_end(ap);
+}
+
+int saml_net_why_is_set(void)
+{
+    return why_buf[0] != '\0';
+}
 
 static void lock(saml_net_server_t *s)
 {
@@ -114,11 +140,16 @@ static apr_status_t conn_open(saml_net_server_t *s, saml_net_conn_t **out)
     c->srv = s;
     c->pool = cp;
     c->sock = NULL;
+    c->tls = NULL;
     c->next = NULL;
     c->reused = 0;
     c->got_bytes = 0;
     c->start = c->end = 0;
+    /* Resolved here, at each new connection, never cached: a cloud cache's
+     * name that moves to another address (failover) is followed. */
     rv = apr_sockaddr_info_get(&sa, s->host, APR_UNSPEC, s->port, 0, cp);
+    if (rv != APR_SUCCESS)
+        saml_net_why("cannot resolve %s", s->host);
     /* Every address the name has, in order, until one answers. */
     for (; rv == APR_SUCCESS && sa; sa = sa->next) {
         rv = apr_socket_create(&c->sock, sa->family, SOCK_STREAM, APR_PROTO_TCP, cp);
@@ -129,8 +160,24 @@ static apr_status_t conn_open(saml_net_server_t *s, saml_net_conn_t **out)
         rv = apr_socket_connect(c->sock, sa);
         if (rv == APR_SUCCESS)
             break;
+        {
+            char buf[120];
+            saml_net_why("connect: %s", APR_STATUS_IS_TIMEUP(rv) ? "timed out"
+                                        : apr_strerror(rv, buf, sizeof(buf)));
+        }
         apr_socket_close(c->sock);
     }
+    if (rv == APR_SUCCESS && s->tls) {
+        apr_os_sock_t fd;
+        char why[200];
+        apr_os_sock_get(&fd, c->sock);
+        rv = saml_tls_connect(s->tls, cp, fd, s->host, s->timeout, &c->tls, why, sizeof(why));
+        if (rv != APR_SUCCESS)
+            saml_net_why("%s", why);
+    }
+    /* AUTH before any command, on every new connection. */
+    if (rv == APR_SUCCESS && s->hello)
+        rv = s->hello(c, s->hello_ctx);
     if (rv != APR_SUCCESS) {
         apr_pool_destroy(cp);
         return rv;
@@ -156,6 +203,8 @@ static apr_status_t acquire(saml_net_server_t *s, int fresh, saml_net_conn_t **o
     }
     if (now < s->down_until) {
         rv = s->down_status;
+        saml_net_why("%s (not tried again for %" APR_TIME_T_FMT " ms)", s->down_why,
+                     apr_time_as_msec(s->down_until - now));
         unlock(s);
         return rv;
     }
@@ -166,6 +215,7 @@ static apr_status_t acquire(saml_net_server_t *s, int fresh, saml_net_conn_t **o
         lock(s);
         s->down_until = apr_time_now() + s->timeout;
         s->down_status = rv;
+        apr_cpystrn(s->down_why, why_buf, sizeof(s->down_why));
         unlock(s);
     }
     return rv;
@@ -175,7 +225,8 @@ static void release(saml_net_server_t *s, saml_net_conn_t *c, int keep)
 {
     lock(s);
     /* Leftover bytes mean we lost track of the protocol: drop it. */
-    if (keep && c->start == c->end && s->idle_count < IDLE_MAX && s->owner == getpid()) {
+    if (keep && c->start == c->end && !(c->tls && saml_tls_pending(c->tls))
+        && s->idle_count < IDLE_MAX && s->owner == getpid()) {
         c->next = s->idle;
         s->idle = c;
         s->idle_count++;
@@ -197,9 +248,10 @@ apr_status_t saml_net_call(saml_net_server_t *s, saml_net_exchange_fn fn, void *
     apr_status_t rv = APR_SUCCESS;
     int attempt, retry;
 
+    why_buf[0] = '\0';
     for (attempt = 0; attempt < 2; attempt++) {
         if ((rv = acquire(s, attempt > 0, &c)) != APR_SUCCESS)
-            return rv;
+            break;
         c->got_bytes = 0;
         c->start = c->end = 0;
         rv = fn(c, ctx);
@@ -210,6 +262,14 @@ apr_status_t saml_net_call(saml_net_server_t *s, saml_net_exchange_fn fn, void *
         release(s, c, is_answer(rv));
         if (!retry)
             break;
+        why_buf[0] = '\0';
+    }
+    if (!is_answer(rv)) {
+        char buf[120];
+        saml_store_error_note(rv, "cache server %s: %s", s->name,
+                              why_buf[0] ? why_buf
+                              : APR_STATUS_IS_TIMEUP(rv) ? "no answer within the timeout"
+                              : apr_strerror(rv, buf, sizeof(buf)));
     }
     return rv;
 }
@@ -258,6 +318,28 @@ apr_status_t saml_net_writev(saml_net_conn_t *c, const struct iovec *vec, int n)
 
     if (n > WRITEV_MAX)
         return APR_EINVAL;
+    if (c->tls) {
+        /* One TLS record for a small command rather than one per piece. */
+        char joined[4096];
+        apr_size_t total = 0;
+        int i;
+        for (i = 0; i < n; i++)
+            total += vec[i].iov_len;
+        if (total <= sizeof(joined)) {
+            for (total = 0, i = 0; i < n; i++) {
+                memcpy(joined + total, vec[i].iov_base, vec[i].iov_len);
+                total += vec[i].iov_len;
+            }
+            return saml_tls_write(c->tls, joined, total, c->srv->timeout);
+        }
+        for (i = 0; i < n; i++) {
+            apr_status_t rv = saml_tls_write(c->tls, vec[i].iov_base, vec[i].iov_len,
+                                             c->srv->timeout);
+            if (rv != APR_SUCCESS)
+                return rv;
+        }
+        return APR_SUCCESS;
+    }
     memcpy(v, vec, sizeof(*v) * (size_t)n);
     while (first < n) {
         apr_size_t sent = 0;
@@ -290,7 +372,8 @@ static apr_status_t fill(saml_net_conn_t *c)
     if (c->end == CONN_BUF)
         return SAML_NET_EPROTO;
     len = CONN_BUF - c->end;
-    rv = apr_socket_recv(c->sock, c->buf + c->end, &len);
+    rv = c->tls ? saml_tls_read(c->tls, c->buf + c->end, &len, c->srv->timeout)
+                : apr_socket_recv(c->sock, c->buf + c->end, &len);
     if (len > 0) {
         c->got_bytes = 1;
         c->end += len;
@@ -445,6 +528,18 @@ apr_status_t saml_net_servers_parse(apr_pool_t *p, const char *spec, apr_port_t 
     }
     *out = list;
     return APR_SUCCESS;
+}
+
+void saml_net_servers_secure(const apr_array_header_t *servers, const saml_tls_client_t *tls,
+                             saml_net_exchange_fn hello, void *hello_ctx)
+{
+    int i;
+    for (i = 0; i < servers->nelts; i++) {
+        saml_net_server_t *s = APR_ARRAY_IDX(servers, i, saml_net_server_t *);
+        s->tls = tls;
+        s->hello = hello;
+        s->hello_ctx = hello_ctx;
+    }
 }
 
 const char *saml_net_server_name(const saml_net_server_t *s)

@@ -8,7 +8,12 @@
  * connect and every read or write has a short timeout; a connection that saw
  * any error is closed, never reused. After a failed connect the server is
  * not tried again for one timeout, so a dead cache costs one timeout per
- * process and second, not one per request. */
+ * process and second, not one per request. Host names are resolved at each
+ * new connection (not once at start), so a name that moves is followed.
+ *
+ * Connections may speak TLS (store_tls.h) and authenticate first (a hello
+ * exchange, saml_net_servers_secure). A failed operation leaves a note naming
+ * the server and the reason (store_error.h) for the caller's log line. */
 #ifndef SAML_STORE_NET_H
 #define SAML_STORE_NET_H
 
@@ -21,6 +26,7 @@
 
 #include "saml/error.h"
 #include "saml/store_reply.h"
+#include "saml/store_tls.h"
 
 #define SAML_NET_DEFAULT_TIMEOUT apr_time_from_msec(1000)
 
@@ -42,6 +48,23 @@ apr_status_t saml_net_servers_parse(apr_pool_t *p, const char *spec, apr_port_t 
                                     apr_interval_time_t timeout, apr_array_header_t **out,
                                     saml_err_t *err);
 
+/* One exchange on a connection (see saml_net_call below). */
+typedef apr_status_t (*saml_net_exchange_fn)(saml_net_conn_t *c, void *ctx);
+
+/* Every server of the list speaks TLS with tls (NULL: plain TCP), and on
+ * every new connection, after the handshake and before any command, hello
+ * runs (e.g. Redis AUTH; NULL: none); a hello that fails fails the
+ * connection. Set once, before the first operation. */
+void saml_net_servers_secure(const apr_array_header_t *servers, const saml_tls_client_t *tls,
+                             saml_net_exchange_fn hello, void *hello_ctx);
+
+/* Say why the current exchange fails (printf format), for the log line:
+ * saml_net_call notes "cache server HOST:PORT: <this>" (store_error.h) when
+ * the operation fails, or the status's own text when nothing was said. */
+void saml_net_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether something was said already (a lower layer, e.g. TLS, said why). */
+int saml_net_why_is_set(void);
+
 /* "host:port", for logs. */
 const char *saml_net_server_name(const saml_net_server_t *s);
 
@@ -58,10 +81,10 @@ saml_net_server_t *saml_net_server_for(const apr_array_header_t *servers, const 
  * protocol line, so both clients check rather than assume. */
 int saml_net_key_is_valid(const char *key);
 
-/* One exchange on a connection: write the request, read the answer.
- * Returns APR_SUCCESS, APR_NOTFOUND or APR_EEXIST for a complete answer
- * (the connection stays usable); any other status closes the connection. */
-typedef apr_status_t (*saml_net_exchange_fn)(saml_net_conn_t *c, void *ctx);
+/* One exchange on a connection (saml_net_exchange_fn): write the request,
+ * read the answer. Returns APR_SUCCESS, APR_NOTFOUND or APR_EEXIST for a
+ * complete answer (the connection stays usable); any other status closes the
+ * connection. */
 
 /* Run fn on a pooled connection to s. When a reused connection fails with a
  * connection error before anything was read (the cache server restarted since

@@ -3,7 +3,8 @@
  * count), the rest is what a hostile or broken server sends, read reply
  * after reply as on a pipelined connection. No crash; success only for a
  * reply of the expected type, with exactly the bytes it announced; a value
- * handed out only with success. */
+ * handed out only with success; an error reply's text is the line's own
+ * (truncated, terminated) and its kind is the one its first word names. */
 #include "tests/fuzz/fuzz.h"
 
 #include <stdio.h>
@@ -19,6 +20,28 @@ static int starts(const uint8_t *at, size_t left, const char *prefix)
 {
     size_t n = strlen(prefix);
     return left >= n && !memcmp(at, prefix, n);
+}
+
+/* An error reply: the text is the start of the line after '-', within
+ * bounds, and the kind is what its first word says. */
+static void check_error(const saml_redis_reply_t *r, const uint8_t *here, size_t left)
+{
+    size_t n = strnlen(r->error_text, sizeof(r->error_text));
+    const uint8_t *cr = memchr(here, '\r', left);
+    size_t line = cr ? (size_t)(cr - here) - 1 : 0;
+
+    if (n == sizeof(r->error_text))
+        fuzz_violation("saml_redis_reply_read", "error text not terminated");
+    if (cr == NULL || n > line || n > SAML_REDIS_ERROR_TEXT_MAX
+        || memcmp(r->error_text, here + 1, n)
+        || (n < line && n < SAML_REDIS_ERROR_TEXT_MAX))
+        fuzz_violation("saml_redis_reply_read", "error text is not the line sent");
+    if (r->error != saml_redis_error_kind(r->error_text))
+        fuzz_violation("saml_redis_reply_read", "error kind is not the text's");
+    if (r->error == SAML_REDIS_E_WRONGPASS && strncmp(r->error_text, "WRONGPASS", 9))
+        fuzz_violation("saml_redis_error_kind", "WRONGPASS without its word");
+    if (saml_redis_error_meaning(r->error) == NULL)
+        fuzz_violation("saml_redis_error_meaning", "no meaning");
 }
 
 static void check_reply(const uint8_t *data, size_t size, saml_redis_expect_t expect,
@@ -52,6 +75,10 @@ static void check_reply(const uint8_t *data, size_t size, saml_redis_expect_t ex
                 fuzz_violation("saml_redis_reply_read", "unknown status");
             if (rv == SAML_NET_EREMOTE && !starts(here, left, "-"))
                 fuzz_violation("saml_redis_reply_read", "remote error without an error reply");
+            if (rv == SAML_NET_EREMOTE)
+                check_error(&r, here, left);
+            else if (r.error_text[0] != '\0')
+                fuzz_violation("saml_redis_reply_read", "error text without an error reply");
             return;
         }
         switch (expect) {

@@ -3,14 +3,23 @@ public name, sharing a memcached (then a Redis) started by the test. Any node
 answers any request: sign in through A and the cookie works on B, a sign-in
 started on A completes on B, a response accepted by A is refused when replayed
 to B, logout on A ends the session on B, and sessions and the replay cache
-survive graceful, -k restart and a full stop and start of both Apaches."""
+survive graceful, -k restart and a full stop and start of both Apaches.
+
+The same farm runs on Redis as the clouds run it (rediss://, TLS only, an ACL
+user whose password is in SequrSAMLCachePasswordFile); there a node with a
+wrong password, no password or a CA that does not know the server's
+certificate answers its first request needing the store with our 503 and a
+log line naming the server and the reason, and configtest refuses a password
+file others may read."""
 import re
 import signal
+import socket
+import time
 import unittest
 
 import harness
 from harness import SP_ENTITY_ID, USER, Apache, IdPProcess, az, curl, saml_directives
-from cacheserver import CacheServer
+from cacheserver import ACL_PASSWORD, ACL_USER, CacheServer, secret_file
 
 
 class FarmBase(unittest.TestCase):
@@ -37,8 +46,8 @@ class FarmBase(unittest.TestCase):
         for ap in (cls.a, cls.b):
             ap.extra = "ServerName %s\nUseCanonicalName On" % cls.public
             ap.write_conf(saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
-                                          Cache=cls.cache.spec,
-                                          CookieKeyFile='"%s"' % cls.key_file))
+                                          CookieKeyFile='"%s"' % cls.key_file,
+                                          **cls.cache.directives()))
             ap.start()
         cls.tmp = harness.tempdir("sequr-farm-")
 
@@ -51,6 +60,15 @@ class FarmBase(unittest.TestCase):
 
     def jar(self):
         return harness.tempfile.mktemp(prefix="jar-", dir=self.tmp)
+
+    def node(self, **cache):
+        """A third node on the same store, with these cache settings."""
+        ap = Apache(servers=1)
+        ap.extra = "ServerName %s\nUseCanonicalName On" % self.public
+        ap.write_conf(saml_directives(self.idp.sso_url, self.idp.cert, self.idp.issuer,
+                                      CookieKeyFile='"%s"' % self.key_file, **cache))
+        ap.start()
+        return ap
 
     def start_login(self, ap, path, jar):
         r = curl(ap.url + path, jar=jar)
@@ -90,12 +108,13 @@ class FarmBase(unittest.TestCase):
 
     def test_nodes_use_the_shared_store(self):
         for ap in (self.a, self.b):
-            self.assertIn("session store: %s 127.0.0.1:%d" % (self.kind, self.cache.port),
-                          ap.log())
+            self.assertIn("session store: %s 127.0.0.1:%d" % (self.cache.provider,
+                                                                self.cache.port), ap.log())
 
     def test_bad_server_list_fails_configtest_naming_directive_and_line(self):
-        for bad in ("%s:" % self.kind, "%s:127.0.0.1:1,,x:2" % self.kind,
-                    "%s:127.0.0.1:notaport" % self.kind, "memcached:127.0.0.1:1"):
+        scheme = self.cache.scheme
+        for bad in (scheme, "%s127.0.0.1:1,,x:2" % scheme,
+                    "%s127.0.0.1:notaport" % scheme, "memcached:127.0.0.1:1"):
             conf = self.a.conf_text(saml_directives(self.idp.sso_url, self.idp.cert,
                                                     self.idp.issuer, Cache=bad))
             line = conf.splitlines().index("SequrSAMLCache %s" % bad) + 1
@@ -172,6 +191,132 @@ class MemcachedFarm(FarmBase):
 
 class RedisFarm(FarmBase):
     kind = "redis"
+
+    def test_redis_url_is_a_synonym(self):
+        jar = self.sign_in(self.a, "/protected/url")
+        c = self.node(Cache="redis://127.0.0.1:%d" % self.cache.port)
+        try:
+            self.assertIn("session store: redis 127.0.0.1:%d (plain TCP, no AUTH)"
+                          % self.cache.port, c.log())
+            self.assertEqual(self.whoami(c, "/protected/url", jar)["REMOTE_USER"], USER)
+        finally:
+            c.stop()
+
+
+OUR_PAGE = re.compile(r"Sign-in problem.*<code>[0-9A-Za-z_-]{6,}</code>", re.S)
+
+
+class RedisTLSFarm(FarmBase):
+    """rediss:// with an ACL user: everything above, and the refusals."""
+    kind = "rediss"
+
+    def test_nodes_speak_tls_as_the_acl_user(self):
+        for ap in (self.a, self.b):
+            self.assertRegex(ap.log(), r"session store: redis 127\.0\.0\.1:%d \(TLS, CAs of "
+                             r".*ca\.pem, AUTH as %s\)" % (self.cache.port, ACL_USER))
+
+    def test_password_is_in_no_configuration_output_nor_log(self):
+        conf = self.a.conf_text(saml_directives(self.idp.sso_url, self.idp.cert,
+                                                self.idp.issuer, **self.cache.directives()))
+        rc, out = self.a.configtest(conf)
+        self.assertEqual(rc, 0, out)
+        for text in (out, conf, self.a.log(), self.b.log()):
+            self.assertNotIn(ACL_PASSWORD, text)
+
+    def test_store_refusals_are_our_503_naming_server_and_reason(self):
+        jar = self.sign_in(self.a, "/protected/refusals")
+        cases = {
+            "wrong password": (dict(password_file=self.cache.wrong_password_file),
+                               r"WRONGPASS"),
+            "other CA": (dict(ca_file=self.cache.other_ca_file),
+                         r"TLS handshake: server certificate refused"),
+        }
+        for name, (how, reason) in cases.items():
+            with self.subTest(name):
+                c = self.node(**self.cache.directives(**how))
+                try:
+                    mark = c.log_mark()
+                    r = curl(c.url + "/protected/refusals", jar=jar)
+                    self.assertEqual(r.status, 503, r)
+                    self.assertRegex(r.text, OUR_PAGE)
+                    self.assertIsNone(r.location, r)
+                    log = c.log_since(mark, expect=reason)
+                    line = [l for l in log.splitlines() if re.search(reason, l)]
+                    self.assertEqual(len(line), 1, log)
+                    self.assertRegex(line[0], r"refused with 503 \[check store\].*cache server "
+                                     r"127\.0\.0\.1:%d: .*%s" % (self.cache.port, reason))
+                finally:
+                    c.stop()
+        # The good nodes were never affected.
+        self.assertEqual(self.whoami(self.b, "/protected/refusals", jar)["REMOTE_USER"], USER)
+
+    def test_timeout_bounds_a_server_that_never_answers(self):
+        """SequrSAMLCacheTimeout 200: a cache that accepts the connection and never
+        speaks costs 200 ms, not the default second, and the log says so."""
+        jar = self.sign_in(self.a, "/protected/hung")
+        hung = socket.socket()
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)                     # the kernel accepts; nobody answers
+        port = hung.getsockname()[1]
+        c = self.node(**dict(self.cache.directives(), Cache="rediss://127.0.0.1:%d" % port,
+                             CacheTimeout="200"))
+        try:
+            mark = c.log_mark()
+            t0 = time.monotonic()
+            r = curl(c.url + "/protected/hung", jar=jar)
+            elapsed = time.monotonic() - t0
+            self.assertEqual(r.status, 503, r)
+            self.assertRegex(r.text, OUR_PAGE)
+            self.assertLess(elapsed, 0.8, "the default 1000 ms, not 200 ms, was used")
+            self.assertRegex(c.log_since(mark, expect="timed out"),
+                             r"cache server 127\.0\.0\.1:%d: TLS handshake timed out" % port)
+        finally:
+            c.stop()
+            hung.close()
+
+    def test_no_password_is_noauth(self):
+        jar = self.sign_in(self.b, "/protected/noauth")
+        c = self.node(Cache=self.cache.spec, CacheCAFile='"%s"' % self.cache.ca_file)
+        try:
+            mark = c.log_mark()
+            r = curl(c.url + "/protected/noauth", jar=jar)
+            self.assertEqual(r.status, 503, r)
+            self.assertRegex(r.text, OUR_PAGE)
+            self.assertRegex(c.log_since(mark, expect="NOAUTH"),
+                             r"cache server 127\.0\.0\.1:%d: .*NOAUTH.*"
+                             r"SequrSAMLCachePasswordFile" % self.cache.port)
+        finally:
+            c.stop()
+
+    def test_configtest_refuses_unusable_secret_and_tls_files(self):
+        d = self.cache.dir
+        readable = secret_file(d, "readable.password", "%s %s\n" % (ACL_USER, "x"), 0o644)
+        empty = secret_file(d, "empty.password", "\n")
+        cases = [
+            (dict(self.cache.directives(), CachePasswordFile='"%s"' % readable),
+             [readable, "SequrSAMLCachePasswordFile", "every user"]),
+            (dict(self.cache.directives(), CachePasswordFile='"%s/missing"' % d),
+             [d + "/missing", "SequrSAMLCachePasswordFile"]),
+            (dict(self.cache.directives(), CachePasswordFile='"%s"' % empty),
+             [empty, "first line"]),
+            (dict(self.cache.directives(), CacheCAFile='"%s/missing-ca.pem"' % d),
+             [d + "/missing-ca.pem", "CA"]),
+            (dict(self.cache.directives(), CacheClientCertificateFile='"%s"' %
+                  self.cache.server_cert), ["both"]),
+            (dict(Cache="redis://127.0.0.1:%d" % self.cache.port,
+                  CacheCAFile='"%s"' % self.cache.ca_file), ["rediss:// only"]),
+            (dict(Cache="rediss://%s:x@127.0.0.1:%d" % (ACL_USER, self.cache.port)),
+             ["no user or password in the URL"]),
+        ]
+        for directives, words in cases:
+            with self.subTest(directives):
+                conf = self.a.conf_text(saml_directives(self.idp.sso_url, self.idp.cert,
+                                                        self.idp.issuer, **directives))
+                rc, out = self.a.configtest(conf)
+                self.assertNotEqual(rc, 0, out)
+                self.assertIn("SequrSAMLCache", out)
+                for w in words:
+                    self.assertIn(w, out)
 
 
 del FarmBase

@@ -117,7 +117,7 @@ class CacheDiesUnderLoad(unittest.TestCase):
         cls.apache = Apache(servers=3)
         cls.idp = IdPProcess(cls.apache.acs_url)
         cls.apache.write_conf(saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
-                                              Cache=cls.cache.spec))
+                                              **cls.cache.directives()))
         cls.apache.start()
 
     @classmethod
@@ -227,6 +227,12 @@ class CacheDiesUnderLoad(unittest.TestCase):
 
 class RedisDiesUnderLoad(CacheDiesUnderLoad):
     kind = "redis"
+
+
+class RedisTLSDiesUnderLoad(CacheDiesUnderLoad):
+    """The same over TLS with an ACL user: pooled TLS connections to a killed
+    server fail cleanly, new ones make their handshake and AUTH again."""
+    kind = "rediss"
 
 
 class UnreadableCertificateBeforeGraceful(unittest.TestCase):

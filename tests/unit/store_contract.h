@@ -48,6 +48,8 @@ typedef struct sc_backend {
     /* A store over "127.0.0.1:P[,127.0.0.1:Q]" with the given I/O timeout. */
     apr_status_t (*open)(apr_pool_t *p, const char *servers, apr_interval_time_t timeout,
                          saml_store_t **out, saml_err_t *err);
+    /* Optional: more test cases of this back-end, added to its suite. */
+    void (*extra)(Suite *s);
 } sc_backend_t;
 
 typedef struct sc_server {

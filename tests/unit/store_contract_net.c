@@ -343,6 +343,8 @@ Suite *sc_suite(const sc_backend_t *b)
     tcase_add_test(tc, server_choice_is_stable_and_consistent);
     tcase_add_test(tc, server_lists_are_checked);
     suite_add_tcase(s, tc);
+    if (b->extra)
+        b->extra(s);
     return s;
 }
 int sc_main(const sc_backend_t *b)

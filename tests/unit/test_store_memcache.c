@@ -47,7 +47,7 @@ int main(void)
 {
     static const sc_backend_t memcache = {
         "memcache", "/usr/bin/memcached", memcached_argv, memcached_refusing_argv,
-        saml_store_memcache_open
+        saml_store_memcache_open, NULL
     };
     return sc_main(&memcache);
 }

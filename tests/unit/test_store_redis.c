@@ -30,7 +30,7 @@ int main(void)
 {
     static const sc_backend_t redis = {
         "redis", "/usr/bin/redis-server", redis_argv, redis_refusing_argv,
-        saml_store_redis_open
+        saml_store_redis_open, NULL
     };
     return sc_main(&redis);
 }

@@ -10,6 +10,7 @@
 
 #include "saml/memcache_reply.h"
 #include "saml/redis_reply.h"
+#include "saml/store_error.h"
 #include "tests/unit/store_contract.h"
 #include "saml/store_memcache.h"
 #include "saml/store_net.h"
@@ -230,6 +231,63 @@ START_TEST(memcache_reply_kinds)
 }
 END_TEST
 
+/* The clear error replies of a cloud Redis, through the client to a fake
+ * server: each a store error (never "not found", never "already there"),
+ * and the note for the log line names the server, the reply and what it
+ * means. */
+static const struct {
+    op_t op;
+    const char *reply;
+    const char *words[2];
+} redis_named[] = {
+    { GET, "-NOAUTH Authentication required.\r\n", { "NOAUTH", "SequrSAMLCachePasswordFile" } },
+    { GET, "-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+      { "WRONGPASS", "refused" } },
+    { SET, "-READONLY You can't write against a read only replica.\r\n",
+      { "READONLY", "primary" } },
+    { GET, "-MOVED 3999 10.0.0.7:6380\r\n", { "MOVED 3999", "Cluster" } },
+    { ADD, "-NOPERM this user has no permissions to run the 'set' command\r\n",
+      { "NOPERM", "ACL" } },
+    { TAKE, "-ERR unknown command 'GETDEL'\r\n", { "GETDEL answered -ERR", "refused" } },
+    { REMOVE, "-LOADING Redis is loading the dataset in memory\r\n", { "LOADING", "loading" } },
+    { GET, "-BUSYKEY x\x1b[31m\r\n", { "BUSYKEY x\\x1b[31m", "error reply" } },
+};
+
+START_TEST(redis_errors_are_named)
+{
+    apr_pool_t *p = tk_pool();
+    const char *replies[2] = { redis_named[_i].reply, NULL };
+    sc_fake_t fake = { 0 };
+    saml_store_t *st;
+    saml_err_t err = { 0 };
+    char *val = NULL;
+    apr_status_t rv = APR_EGENERAL;
+    const char *text, *server;
+
+    sc_fake_start(&fake, replies);
+    server = apr_psprintf(p, "127.0.0.1:%d", fake.port);
+    ck_assert_int_eq(saml_store_redis_open(p, server, apr_time_from_sec(2), &st, &err), OK);
+    switch (redis_named[_i].op) {
+    case GET:    rv = saml_store_get(st, KEY, p, &val, NULL); break;
+    case TAKE:   rv = saml_store_take(st, KEY, p, &val, NULL); break;
+    case SET:    rv = saml_store_set(st, KEY, "abc", 3, apr_time_now() + apr_time_from_sec(60)); break;
+    case ADD:    rv = saml_store_add(st, KEY, "abc", 3, apr_time_now() + apr_time_from_sec(60)); break;
+    case REMOVE: rv = saml_store_remove(st, KEY); break;
+    default: break;
+    }
+    sc_fake_stop(&fake);
+    ck_assert_int_eq(rv, REMOTE);
+    text = saml_store_error_text(p, rv);
+    ck_assert_msg(strstr(text, server) != NULL, "'%s' does not name %s", text, server);
+    ck_assert_msg(strstr(text, redis_named[_i].words[0]) != NULL, "'%s' lacks '%s'", text,
+                  redis_named[_i].words[0]);
+    ck_assert_msg(strstr(text, redis_named[_i].words[1]) != NULL, "'%s' lacks '%s'", text,
+                  redis_named[_i].words[1]);
+    /* Another status than the noted one gets its own text, not a stale note. */
+    ck_assert_ptr_null(strstr(saml_store_error_text(p, APR_NOTFOUND), server));
+}
+END_TEST
+
 /* ---- the parsers on buffers ------------------------------------------------ */
 
 static apr_status_t redis_parse(const char *bytes, apr_size_t n, saml_redis_expect_t expect,
@@ -240,6 +298,36 @@ static apr_status_t redis_parse(const char *bytes, apr_size_t n, saml_redis_expe
     saml_reply_buffer_init(&b, &rd, tk_pool(), bytes, n);
     return saml_redis_reply_read(&rd, expect, 100, tk_pool(), out);
 }
+
+START_TEST(redis_error_kinds)
+{
+    saml_redis_reply_t r;
+    const char long_err[] = "-ERR "
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "\r\n";
+
+    ck_assert_int_eq(saml_redis_error_kind("NOAUTH Authentication required."), SAML_REDIS_E_NOAUTH);
+    ck_assert_int_eq(saml_redis_error_kind("WRONGPASS x"), SAML_REDIS_E_WRONGPASS);
+    ck_assert_int_eq(saml_redis_error_kind("READONLY x"), SAML_REDIS_E_READONLY);
+    ck_assert_int_eq(saml_redis_error_kind("MOVED 1 h:1"), SAML_REDIS_E_MOVED);
+    ck_assert_int_eq(saml_redis_error_kind("ASK 1 h:1"), SAML_REDIS_E_MOVED);
+    ck_assert_int_eq(saml_redis_error_kind("NOPERM x"), SAML_REDIS_E_NOPERM);
+    ck_assert_int_eq(saml_redis_error_kind("ERR x"), SAML_REDIS_E_ERR);
+    ck_assert_int_eq(saml_redis_error_kind("ERR"), SAML_REDIS_E_ERR);
+    ck_assert_int_eq(saml_redis_error_kind("ERRX y"), SAML_REDIS_E_OTHER);
+    ck_assert_int_eq(saml_redis_error_kind("noauth lower case"), SAML_REDIS_E_OTHER);
+    ck_assert_int_eq(saml_redis_error_kind(""), SAML_REDIS_E_OTHER);
+    /* Whatever the command expected, an error reply is an error, with its text. */
+    ck_assert_int_eq(redis_parse("-WRONGPASS no\r\n", 15, SAML_REDIS_EXPECT_COUNT, &r), REMOTE);
+    ck_assert_int_eq(r.error, SAML_REDIS_E_WRONGPASS);
+    ck_assert_str_eq(r.error_text, "WRONGPASS no");
+    ck_assert_int_eq(redis_parse(long_err, strlen(long_err), SAML_REDIS_EXPECT_VALUE, &r), REMOTE);
+    ck_assert_uint_eq(strlen(r.error_text), SAML_REDIS_ERROR_TEXT_MAX);
+    ck_assert_int_eq(redis_parse("+OK\r\n", 5, SAML_REDIS_EXPECT_OK, &r), OK);
+    ck_assert_str_eq(r.error_text, "");
+}
+END_TEST
 
 START_TEST(redis_heads)
 {
@@ -320,6 +408,9 @@ static Suite *replies_suite(void)
     tcase_add_loop_test(tc, memcache_reply_kinds, 0,
                         (int)(sizeof(memcache_rows) / sizeof(*memcache_rows)));
     tcase_add_test(tc, redis_heads);
+    tcase_add_loop_test(tc, redis_errors_are_named, 0,
+                        (int)(sizeof(redis_named) / sizeof(*redis_named)));
+    tcase_add_test(tc, redis_error_kinds);
     tcase_add_test(tc, memcache_lines);
     suite_add_tcase(s, tc);
     return s;
