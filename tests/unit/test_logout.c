@@ -38,15 +38,6 @@ static void teardown(void)
     tk_teardown();
 }
 
-static saml_store_t *file_store(apr_pool_t *p)
-{
-    saml_store_t *st = NULL;
-    saml_err_t err;
-    ck_assert_int_eq(saml_store_file_open(p, tk_run_path(p, "store"), 1024, 4096, &st, &err),
-                     APR_SUCCESS);
-    return st;
-}
-
 static saml_logout_policy_t policy(apr_pool_t *p, int require)
 {
     saml_logout_policy_t pol;
@@ -339,7 +330,7 @@ END_TEST
 START_TEST(response_finishes_its_request_once)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_logout_policy_t pol = policy(p, 0);
     saml_logout_message_t *m;
     saml_err_t err = {0};
@@ -365,7 +356,7 @@ END_TEST
 START_TEST(response_to_another_request_refused)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_logout_policy_t pol = policy(p, 0);
     saml_logout_message_t *m;
     saml_err_t err = {0};
@@ -391,7 +382,7 @@ END_TEST
 START_TEST(response_status_failure_reported)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_logout_policy_t pol = policy(p, 0);
     saml_logout_message_t *m;
     saml_err_t err = {0};
@@ -479,7 +470,7 @@ END_TEST
 START_TEST(return_to_must_be_local)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     apr_time_t later = apr_time_now() + apr_time_from_sec(60);
     const char *bad[] = { "//evil.example/", "https://evil.example/", "/\\evil.example",
                           "/%2F%2Fevil", "", NULL };
@@ -577,7 +568,7 @@ END_TEST
 START_TEST(idp_request_acted_on_once)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_logout_policy_t pol = policy(p, 0);
     saml_logout_message_t *m;
     saml_err_t err = {0};
@@ -632,7 +623,7 @@ static int alive(apr_pool_t *p, saml_store_t *st, const char *scope, const char 
 START_TEST(index_ends_the_named_sessions_only)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     const char *other_idp;
     const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
     const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
@@ -669,7 +660,7 @@ END_TEST
 START_TEST(index_keeps_the_newest)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     const char *ids[SAML_SESSION_INDEX_MAX + 2];
     int i, ended;
 
@@ -687,7 +678,7 @@ END_TEST
 START_TEST(index_outlives_a_shorter_newer_session)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     const char *longer = open_session(p, st, SCOPE, USER, NULL);
     int ended;
 
@@ -788,7 +779,7 @@ START_TEST(unsigned_name_id_only_ends_nothing)
 {
     apr_pool_t *p = tk_pool();
     counting_t *c;
-    saml_store_t *st = counting_store(p, file_store(p), &c);
+    saml_store_t *st = counting_store(p, tk_file_store(p), &c);
     const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
     const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
     saml_err_t err = {0};
@@ -807,7 +798,7 @@ END_TEST
 START_TEST(signed_name_id_only_ends_every_session)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
     const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
     const char *b = open_session(p, st, SCOPE, "bob@contoso.example", "_s1");
@@ -836,7 +827,7 @@ START_TEST(unsigned_live_session_index_ends_that_session)
 {
     apr_pool_t *p = tk_pool();
     counting_t *c;
-    saml_store_t *st = counting_store(p, file_store(p), &c);
+    saml_store_t *st = counting_store(p, tk_file_store(p), &c);
     const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
     const char *a2 = open_session(p, st, SCOPE, USER, "_s2");
     saml_logout_message_t *m = idp_request(p, "_u1", USER, "_s1", 0, 0);
@@ -860,7 +851,7 @@ START_TEST(unsigned_wrong_session_index_ends_nothing_writes_nothing)
 {
     apr_pool_t *p = tk_pool();
     counting_t *c;
-    saml_store_t *st = counting_store(p, file_store(p), &c);
+    saml_store_t *st = counting_store(p, tk_file_store(p), &c);
     const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
     const char *b = open_session(p, st, SCOPE, "bob@contoso.example", "_s2");
     saml_err_t err = {0};
@@ -890,7 +881,7 @@ START_TEST(unsigned_name_id_only_when_the_admin_allows_it)
 {
     apr_pool_t *p = tk_pool();
     counting_t *c;
-    saml_store_t *st = counting_store(p, file_store(p), &c);
+    saml_store_t *st = counting_store(p, tk_file_store(p), &c);
     const char *a1 = open_session(p, st, SCOPE, USER, "_s1");
     const char *a2 = open_session(p, st, SCOPE, USER, NULL);
     saml_err_t err = {0};

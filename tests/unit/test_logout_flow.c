@@ -40,15 +40,6 @@ static void teardown(void)
     tk_teardown();
 }
 
-static saml_store_t *file_store(apr_pool_t *p)
-{
-    saml_store_t *st = NULL;
-    saml_err_t err;
-    ck_assert_int_eq(saml_store_file_open(p, tk_run_path(p, "store"), 1024, 4096, &st, &err),
-                     APR_SUCCESS);
-    return st;
-}
-
 static apr_array_header_t *certs_of(apr_pool_t *p, X509 *a)
 {
     apr_array_header_t *certs = apr_array_make(p, 1, sizeof(X509 *));
@@ -207,7 +198,7 @@ static const char *start(apr_pool_t *p, saml_logout_context_t *ctx, const char *
 START_TEST(our_request_is_confirmed_once)
 {
     apr_pool_t *p = tk_pool();
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_logout_received_t in;
     saml_logout_outcome_t *out;
     saml_err_t err = {0};
@@ -228,7 +219,7 @@ END_TEST
 START_TEST(our_request_not_confirmed_by_a_failed_status)
 {
     apr_pool_t *p = tk_pool();
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_logout_received_t in;
     saml_logout_outcome_t *out;
     saml_err_t err = {0};
@@ -248,7 +239,7 @@ START_TEST(start_refused_when_the_request_cannot_be_remembered)
 {
     apr_pool_t *p = tk_pool();
     fault_store_t *fault;
-    saml_logout_context_t ctx = context(p, fault_store_new(p, file_store(p), &fault));
+    saml_logout_context_t ctx = context(p, fault_store_new(p, tk_file_store(p), &fault));
     saml_session_t *s = sign_in(p, ctx.store, TK_IDP_ENTITY_ID, "_s1");
     saml_err_t err = {0};
     const char *url = NULL, *id;
@@ -265,7 +256,7 @@ END_TEST
 START_TEST(local_logout_ends_every_session_of_the_browser)
 {
     apr_pool_t *p = tk_pool();
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_session_t *anonymous = apr_pcalloc(p, sizeof(*anonymous));
     saml_session_t *named = sign_in(p, ctx.store, TK_IDP_ENTITY_ID, "_s1"), *found;
     apr_array_header_t *ids = apr_array_make(p, 3, sizeof(const char *));
@@ -290,7 +281,7 @@ START_TEST(local_logout_stops_on_a_store_failure)
 {
     apr_pool_t *p = tk_pool();
     fault_store_t *fault;
-    saml_logout_context_t ctx = context(p, fault_store_new(p, file_store(p), &fault));
+    saml_logout_context_t ctx = context(p, fault_store_new(p, tk_file_store(p), &fault));
     saml_session_t *s = sign_in(p, ctx.store, TK_IDP_ENTITY_ID, "_s1"), *found;
     apr_array_header_t *ids = apr_array_make(p, 1, sizeof(const char *));
     saml_err_t err = {0};
@@ -308,7 +299,7 @@ END_TEST
 START_TEST(idp_request_ends_the_named_session_and_is_answered)
 {
     apr_pool_t *p = tk_pool();
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_session_t *s1 = sign_in(p, ctx.store, TK_IDP_ENTITY_ID, "_s1");
     saml_session_t *s2 = sign_in(p, ctx.store, TK_IDP_ENTITY_ID, "_s2");
     saml_logout_received_t in = posted(p, "SAMLRequest",
@@ -338,7 +329,7 @@ END_TEST
 START_TEST(answer_goes_to_the_sso_url_without_a_logout_url)
 {
     apr_pool_t *p = tk_pool();
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_logout_received_t in;
     saml_logout_outcome_t *out;
     saml_err_t err = {0};
@@ -357,7 +348,7 @@ START_TEST(responder_when_the_store_fails_while_ending)
 {
     apr_pool_t *p = tk_pool();
     fault_store_t *fault;
-    saml_logout_context_t ctx = context(p, fault_store_new(p, file_store(p), &fault));
+    saml_logout_context_t ctx = context(p, fault_store_new(p, tk_file_store(p), &fault));
     saml_logout_received_t in = posted(p, "SAMLRequest",
                                        idp_logout_request(p, "_lr3", LOGIN_ISSUER, "_s1"), NULL);
     saml_logout_outcome_t *out;
@@ -378,7 +369,7 @@ START_TEST(refused_when_the_store_fails_before_anything_ended)
 {
     apr_pool_t *p = tk_pool();
     fault_store_t *fault;
-    saml_logout_context_t ctx = context(p, fault_store_new(p, file_store(p), &fault));
+    saml_logout_context_t ctx = context(p, fault_store_new(p, tk_file_store(p), &fault));
     saml_logout_received_t in = posted(p, "SAMLRequest",
                                        idp_logout_request(p, "_lr4", LOGIN_ISSUER, "_s1"), NULL);
     saml_logout_outcome_t *out;
@@ -397,7 +388,7 @@ END_TEST
 START_TEST(requester_when_an_unsigned_request_names_only_the_name_id)
 {
     apr_pool_t *p = tk_pool();
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_session_t *s = sign_in(p, ctx.store, TK_IDP_ENTITY_ID, "_s1");
     saml_logout_received_t in = posted(p, "SAMLRequest",
                                        idp_logout_request(p, "_lr5", LOGIN_ISSUER, NULL), NULL);
@@ -422,7 +413,7 @@ END_TEST
 START_TEST(message_must_be_what_its_parameter_says)
 {
     apr_pool_t *p = tk_pool();
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_logout_received_t in = posted(p, "SAMLResponse",
                                        idp_logout_request(p, "_lr6", LOGIN_ISSUER, "_s1"), NULL);
     saml_logout_outcome_t *out;
@@ -451,7 +442,7 @@ START_TEST(tenant_chosen_by_the_issuer_ends_only_its_own_sessions)
 {
     apr_pool_t *p = tk_pool();
     tk_keypair_t *idp_b = tk_keypair_new(p, 2048, "idp-b", 30);
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_session_t *of_a = sign_in(p, ctx.store, TK_IDP_ENTITY_ID, "_s1");
     saml_session_t *of_b = sign_in(p, ctx.store, STS_B, "_s1");
     saml_logout_received_t in;
@@ -491,7 +482,7 @@ START_TEST(query_signature_by_an_expired_certificate_refused_unless_allowed)
 {
     apr_pool_t *p = tk_pool();
     tk_keypair_t *old = tk_keypair_new(p, 2048, "old", -1);
-    saml_logout_context_t ctx = context(p, file_store(p));
+    saml_logout_context_t ctx = context(p, tk_file_store(p));
     saml_logout_received_t in;
     saml_logout_outcome_t *out;
     saml_err_t err = {0};

@@ -24,15 +24,6 @@ static void teardown(void)
     tk_teardown();
 }
 
-static saml_store_t *file_store(apr_pool_t *p)
-{
-    saml_store_t *st = NULL;
-    saml_err_t err;
-    ck_assert_int_eq(saml_store_file_open(p, tk_run_path(p, "store"), 1024, 4096, &st, &err),
-                     APR_SUCCESS);
-    return st;
-}
-
 /* Who signed in, as the ACS fills it in. */
 static saml_session_t signed_in(const char *session_index)
 {
@@ -54,7 +45,7 @@ static int loads(apr_pool_t *p, saml_store_t *st, const char *id, apr_time_t now
 START_TEST(lifetime_is_our_max_age_without_a_session_not_on_or_after)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_session_t s = signed_in("_i1");
     apr_time_t now = apr_time_now();
 
@@ -71,7 +62,7 @@ END_TEST
 START_TEST(lifetime_is_the_sooner_of_max_age_and_session_not_on_or_after)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_session_t a = signed_in("_i1"), b = signed_in("_i2");
     apr_time_t now = apr_time_now();
 
@@ -88,7 +79,7 @@ END_TEST
 START_TEST(every_start_has_a_fresh_id)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_session_t s = signed_in("_i1");
     const char *first;
     apr_time_t now = apr_time_now();
@@ -105,7 +96,7 @@ END_TEST
 START_TEST(started_session_is_found_by_idp_logout)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_session_t s = signed_in("_i1");
     apr_time_t now = apr_time_now();
     int ended = 0;
@@ -122,7 +113,7 @@ START_TEST(failed_save_indexes_nothing)
 {
     apr_pool_t *p = tk_pool();
     fault_store_t *fault;
-    saml_store_t *st = fault_store_new(p, file_store(p), &fault);
+    saml_store_t *st = fault_store_new(p, tk_file_store(p), &fault);
     saml_session_t s = signed_in("_i1");
     apr_time_t now = apr_time_now();
     int live = 1;
@@ -145,7 +136,7 @@ START_TEST(failed_index_fails_the_start_after_the_save)
 {
     apr_pool_t *p = tk_pool();
     fault_store_t *fault;
-    saml_store_t *st = fault_store_new(p, file_store(p), &fault);
+    saml_store_t *st = fault_store_new(p, tk_file_store(p), &fault);
     saml_session_t s = signed_in("_i1");
     apr_time_t now = apr_time_now();
 
@@ -162,7 +153,7 @@ START_TEST(session_without_name_id_is_not_indexed)
 {
     apr_pool_t *p = tk_pool();
     fault_store_t *fault;
-    saml_store_t *st = fault_store_new(p, file_store(p), &fault);
+    saml_store_t *st = fault_store_new(p, tk_file_store(p), &fault);
     saml_session_t s = signed_in(NULL);
     apr_time_t now = apr_time_now();
 

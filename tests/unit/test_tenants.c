@@ -28,15 +28,6 @@ static void teardown(void)
     tk_teardown();
 }
 
-static saml_store_t *file_store(apr_pool_t *p)
-{
-    saml_store_t *st = NULL;
-    saml_err_t err;
-    ck_assert_int_eq(saml_store_file_open(p, tk_run_path(p, "store"), 1024, 4096, &st, &err),
-                     APR_SUCCESS);
-    return st;
-}
-
 /* ---- relay state ----------------------------------------------------------- */
 
 START_TEST(relay_state_names_a_tenant)
@@ -203,7 +194,7 @@ static apr_status_t consume(apr_pool_t *p, saml_store_t *st, const saml_acs_poli
 START_TEST(request_answered_by_its_own_tenant)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_acs_policy_t pol = policy_for(p, "contoso");
     saml_pending_request_t *req = pending(p, &pol, "contoso");
     saml_err_t err = {0};
@@ -216,7 +207,7 @@ END_TEST
 START_TEST(request_answered_by_another_tenant_refused)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_acs_policy_t pol = policy_for(p, "fabrikam");
     saml_pending_request_t *req = pending(p, &pol, "contoso");
     saml_err_t err = {0};
@@ -232,7 +223,7 @@ END_TEST
 START_TEST(default_idp_request_is_not_a_tenants)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_acs_policy_t pol = policy_for(p, "contoso");
     saml_pending_request_t *req = pending(p, &pol, NULL);   /* also: a record from before tenants */
     saml_err_t err = {0};
@@ -251,7 +242,7 @@ END_TEST
 START_TEST(unsolicited_with_another_tenants_relay_state_refused_before_the_replay_cache)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_acs_policy_t pol = policy_for(p, "contoso");
     const char *xml = signed_response(p, NULL);
     saml_err_t err = {0};
@@ -270,7 +261,7 @@ END_TEST
 START_TEST(unsolicited_full_url_naming_another_tenant_refused)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_acs_policy_t pol = policy_for(p, "contoso");
     saml_err_t err = {0};
 
@@ -286,7 +277,7 @@ END_TEST
 START_TEST(default_idp_keeps_a_relay_state_naming_no_configured_tenant)
 {
     apr_pool_t *p = tk_pool();
-    saml_store_t *st = file_store(p);
+    saml_store_t *st = tk_file_store(p);
     saml_acs_policy_t pol = policy_for(p, NULL);
     saml_err_t err = {0};
 

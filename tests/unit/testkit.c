@@ -24,6 +24,7 @@
 #include <xmlsec/xmldsig.h>
 
 #include "saml/crypto.h"
+#include "saml/store_file.h"
 #include "saml/xml.h"
 
 static apr_pool_t *global_pool;
@@ -141,6 +142,15 @@ const char *tk_run_path(apr_pool_t *p, const char *prefix)
     unlink(path);
     apr_pool_cleanup_register(p, path, unlink_path, apr_pool_cleanup_null);
     return path;
+}
+
+struct saml_store *tk_file_store(apr_pool_t *p)
+{
+    saml_store_t *st = NULL;
+    saml_err_t err;
+    ck_assert_int_eq(saml_store_file_open(p, tk_run_path(p, "store"), 1024, 4096, &st, &err),
+                     APR_SUCCESS);
+    return st;
 }
 
 const char *tk_write_file(apr_pool_t *p, const char *data, apr_size_t len)

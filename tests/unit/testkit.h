@@ -47,6 +47,9 @@ void tk_run_dir_remove(void);
  * when p is cleared. The file itself is not created. */
 const char *tk_run_path(apr_pool_t *p, const char *prefix);
 
+/* A fresh file store (1024 entries, 4096-byte values) in the run directory. */
+struct saml_store *tk_file_store(apr_pool_t *p);
+
 /* Write arbitrary bytes to a fresh temp file; returns its path. */
 const char *tk_write_file(apr_pool_t *p, const char *data, apr_size_t len);
 
