@@ -12,6 +12,7 @@
 #include "apache/config.h"
 #include "apache/log.h"
 #include "saml/response.h"
+#include "saml/time.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -193,7 +194,6 @@ static void set_variables(request_rec *r, const env_memo_t *m, const saml_sessio
 {
     apr_table_t *t = r->subprocess_env;
     const char *fixed_values[4];
-    apr_time_exp_t end;
     int i, replace = table_has_prefix(t, prefix);
 
     /* Copied into r->pool: the memo is replaced as soon as another request on
@@ -215,10 +215,7 @@ static void set_variables(request_rec *r, const env_memo_t *m, const saml_sessio
     /* The session's hard end (SequrSAMLSessionMaxAge or the assertion's
      * SessionNotOnOrAfter, whichever is sooner), ISO 8601 in UTC, so an
      * application can say when its user must sign in again. */
-    apr_time_exp_gmt(&end, s->expires);
-    fixed_values[3] = apr_psprintf(r->pool, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                                   end.tm_year + 1900, end.tm_mon + 1, end.tm_mday,
-                                   end.tm_hour, end.tm_min, end.tm_sec);
+    fixed_values[3] = saml_time_format(r->pool, s->expires);
     for (i = 0; fixed_vars[i]; i++) {
         if (fixed_values[i] == NULL)
             continue;
