@@ -50,7 +50,6 @@
 
 #include <apr_strings.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -63,6 +62,7 @@
 
 #include "saml/random.h"
 #include "saml/store_error.h"
+#include "saml/store_file_access.h"
 
 #define SF_MAGIC           "SQSAMLS\x01"
 #define SF_LAYOUT_VERSION  3u
@@ -578,85 +578,6 @@ static apr_status_t os_failure(const char **why, const char *step)
     return step_failure(why, step, APR_FROM_OS_ERROR(errno));
 }
 
-/* ---- who may reach the file ---------------------------------------------- */
-
-/* The table holds every session (user, NameID, attributes) and the replay
- * cache: whoever reads it reads them, whoever writes it can plant a session.
- * O_CREAT makes a fresh file 0600, but a file found in place was adopted with
- * whatever owner and mode it had (a 0666 file stayed readable by anyone); and
- * whoever may write its directory may replace it between two starts. So both
- * are checked, never repaired silently: the admin sees why and decides. */
-static int trusted_owner(uid_t uid, long run_uid)
-{
-    return uid == geteuid() || uid == 0 || (run_uid >= 0 && uid == (uid_t)run_uid);
-}
-
-static apr_status_t refuse_access(apr_pool_t *p, const char **why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    *why = apr_pvsprintf(p, fmt, ap);
-    va_end(ap);
-    return APR_EACCES;
-}
-
-static apr_status_t check_file_stat(apr_pool_t *p, const struct stat *sb, long run_uid,
-                                    const char **why)
-{
-    if (!S_ISREG(sb->st_mode))
-        return refuse_access(p, why, "not a regular file");
-    if (sb->st_uid != geteuid() && !(run_uid >= 0 && sb->st_uid == (uid_t)run_uid))
-        return refuse_access(p, why, "owned by uid %ld, neither this server's nor its User's: "
-                             "remove it (a fresh one is made)", (long)sb->st_uid);
-    if (sb->st_mode & (S_IRWXG | S_IRWXO))
-        return refuse_access(p, why, "mode %04o lets others than its owner read or write it: "
-                             "chmod 0600 it or remove it (a fresh one is made 0600)",
-                             (unsigned)(sb->st_mode & 07777));
-    return APR_SUCCESS;
-}
-
-static apr_status_t check_directory(apr_pool_t *p, const char *path, long run_uid,
-                                    const char **why)
-{
-    const char *slash = strrchr(path, '/');
-    const char *dir = slash == NULL ? "." : slash == path ? "/" : apr_pstrndup(p, path, slash - path);
-    struct stat sb;
-
-    if (stat(dir, &sb) != 0)
-        return refuse_access(p, why, "its directory %s cannot be examined: %s", dir, strerror(errno));
-    if (!S_ISDIR(sb.st_mode))
-        return refuse_access(p, why, "%s is not a directory", dir);
-    if (!trusted_owner(sb.st_uid, run_uid))
-        return refuse_access(p, why, "its directory %s is owned by uid %ld, neither root, this "
-                             "server nor its User", dir, (long)sb.st_uid);
-    if (sb.st_mode & (S_IWGRP | S_IWOTH))
-        return refuse_access(p, why, "its directory %s (mode %04o) lets others than its owner "
-                             "create, replace or remove files in it: use a directory only root "
-                             "or the server may write", dir, (unsigned)(sb.st_mode & 07777));
-    return APR_SUCCESS;
-}
-
-apr_status_t saml_store_file_check_access(apr_pool_t *p, const char *path, long run_uid,
-                                          saml_err_t *err)
-{
-    const char *why = NULL;
-    const char *slash = strrchr(path, '/');
-    struct stat sb;
-    apr_status_t rv;
-
-    /* A directory not made yet (a runtime dir created just before the
-     * server starts) holds nothing anyone could reach: opening it will tell. */
-    if (slash && slash != path && stat(apr_pstrndup(p, path, slash - path), &sb) != 0
-        && errno == ENOENT)
-        return APR_SUCCESS;
-    rv = check_directory(p, path, run_uid, &why);
-    if (rv == APR_SUCCESS && lstat(path, &sb) == 0)
-        rv = check_file_stat(p, &sb, run_uid, &why);
-    if (rv != APR_SUCCESS)
-        return saml_fail(p, err, rv, "store-file", "%s", why);
-    return APR_SUCCESS;
-}
-
 /* One attempt; APR_EAGAIN asks for another after an in-use file of another
  * layout was unlinked. */
 static apr_status_t open_once(apr_pool_t *p, sf_store_t *s, const char *path,
@@ -678,7 +599,7 @@ static apr_status_t open_once(apr_pool_t *p, sf_store_t *s, const char *path,
     if (fstat(s->fd, &sb) != 0)
         return os_failure(why, "fstat");
     /* Before anything is read from or written to it. */
-    if (s->private_only && (rv = check_file_stat(p, &sb, s->run_uid, why)) != APR_SUCCESS)
+    if (s->private_only && (rv = saml_store_file_check_stat(p, &sb, s->run_uid, why)) != APR_SUCCESS)
         return rv;
 
     got = pread(s->fd, &have, sizeof(have), 0);
@@ -728,7 +649,7 @@ static apr_status_t open_store(apr_pool_t *p, const char *path, apr_size_t entri
     s->fd = -1;
     s->private_only = private_only;
     s->run_uid = run_uid;
-    if (private_only && (rv = check_directory(p, path, run_uid, &why)) != APR_SUCCESS)
+    if (private_only && (rv = saml_store_file_check_directory(p, path, run_uid, &why)) != APR_SUCCESS)
         return saml_fail(p, err, rv, "store-file", "%s", why);
     for (attempt = 0; attempt < SF_OPEN_ATTEMPTS; attempt++) {
         rv = open_once(p, s, path, &want, &why);
