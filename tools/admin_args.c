@@ -313,13 +313,13 @@ static int check_init_options(apr_pool_t *p, const admin_args_t *a, const char *
 
     if ((key != NULL) != (cert != NULL))
         return fail(p, error, "--sp-key and --sp-cert go together");
+    if (admin_option(a, "--next-key") && key == NULL)
+        return fail(p, error, "--next-key needs --sp-key KEY --sp-cert CERT, the current pair");
     if (!given && key == NULL)
         return fail(p, error, "init needs --db FILE (or --dbd DRIVER --params STRING), "
                     "--sp-key KEY --sp-cert CERT, or both");
     if (key == NULL && (admin_option(a, "--sp-subject") || days || admin_option(a, "--force")))
         return fail(p, error, "--sp-subject, --days and --force go with --sp-key/--sp-cert");
-    if (admin_option(a, "--next-key") && key == NULL)
-        return fail(p, error, "--next-key needs --sp-key KEY --sp-cert CERT, the current pair");
     if (key && cert && !strcmp(key, cert))
         return fail(p, error, "--sp-key and --sp-cert name the same file");
     if (days) {
