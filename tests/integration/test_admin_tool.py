@@ -538,6 +538,31 @@ class Check(unittest.TestCase):
         rc, out = self.check()
         self.assertIn("0 problem(s), 0 warning(s)", out)
 
+    def test_every_rollover_key_file_is_checked(self):
+        """Two SP key pairs: the second key's mode is judged too, on its own line."""
+        _, idp = long_lived_pair(self.dir, "idp", "idp")
+        key1, _ = long_lived_pair(self.dir, "sp", "sp")
+        key2, _ = long_lived_pair(self.dir, "sp-next", "sp-next")
+        os.chmod(key1, 0o600)
+        os.chmod(key2, 0o644)
+        conf = self.site([
+            "SequrSAMLSPEntityID https://sp.example/",            # 1
+            "SequrSAMLIdPSSOURL https://login.example/saml2",     # 2
+            "SequrSAMLIdPEntityID https://sts.windows.net/t/",    # 3
+            "SequrSAMLIdPCertificateFile idp.crt",                # 4
+            "SequrSAMLSPPrivateKeyFile sp.key",                   # 5
+            "SequrSAMLSPCertificateFile sp.crt",                  # 6
+            "SequrSAMLSPPrivateKeyFile sp-next.key",              # 7
+            "SequrSAMLSPCertificateFile sp-next.crt",             # 8
+            "SequrSAMLSignRequests On",                           # 9
+            "<Location />", "AuthType sequr-saml", "</Location>"])
+        rc, out = self.check()
+        self.assertEqual(rc, 0, out)
+        self.assert_reported(out, conf, 7, "warning",
+                             "SP private key %s is readable by others (mode 0644)" % key2)
+        self.assertNotIn("%s is readable" % key1, out)
+        self.assertIn("0 problem(s), 1 warning(s)", out)
+
     def test_apache_refusals_with_file_and_line(self):
         """Apache stops at the first line it refuses: one problem, where it says."""
         _, idp = long_lived_pair(self.dir, "idp", "idp")
