@@ -539,12 +539,13 @@ class Check(unittest.TestCase):
         self.assertIn("0 problem(s), 0 warning(s)", out)
 
     def test_every_rollover_key_file_is_checked(self):
-        """Two SP key pairs: the second key's mode is judged too, on its own line."""
+        """Two SP key pairs: the first key's mode is judged too, on its own line (the
+        dump used to name the last SequrSAMLSPPrivateKeyFile only)."""
         _, idp = long_lived_pair(self.dir, "idp", "idp")
         key1, _ = long_lived_pair(self.dir, "sp", "sp")
         key2, _ = long_lived_pair(self.dir, "sp-next", "sp-next")
-        os.chmod(key1, 0o600)
-        os.chmod(key2, 0o644)
+        os.chmod(key1, 0o644)
+        os.chmod(key2, 0o600)
         conf = self.site([
             "SequrSAMLSPEntityID https://sp.example/",            # 1
             "SequrSAMLIdPSSOURL https://login.example/saml2",     # 2
@@ -558,9 +559,9 @@ class Check(unittest.TestCase):
             "<Location />", "AuthType sequr-saml", "</Location>"])
         rc, out = self.check()
         self.assertEqual(rc, 0, out)
-        self.assert_reported(out, conf, 7, "warning",
-                             "SP private key %s is readable by others (mode 0644)" % key2)
-        self.assertNotIn("%s is readable" % key1, out)
+        self.assert_reported(out, conf, 5, "warning",
+                             "SP private key %s is readable by others (mode 0644)" % key1)
+        self.assertNotIn("%s is readable" % key2, out)
         self.assertIn("0 problem(s), 1 warning(s)", out)
 
     def test_apache_refusals_with_file_and_line(self):
