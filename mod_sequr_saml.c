@@ -73,8 +73,10 @@ static const command_rec sequr_directives[] = {
                       "Attribute whose value becomes REMOTE_USER, then fallbacks: the first the "
                       "assertion carries wins (default: the NameID); also per tenant"),
     AP_INIT_TAKE1(D_SP_CERTIFICATE_FILE, sequr_set_sp_certificate, NULL, SRV,
-                  "The SP's certificate (PEM)"),
-    AP_INIT_TAKE1(D_SP_PRIVATE_KEY_FILE, sequr_set_sp_key, NULL, SRV, "The SP's private key (PEM)"),
+                  "The SP's certificate (PEM); repeat with " D_SP_PRIVATE_KEY_FILE " for a key "
+                  "rollover: the n-th certificate goes with the n-th key, the first pair signs"),
+    AP_INIT_TAKE1(D_SP_PRIVATE_KEY_FILE, sequr_set_sp_key, NULL, SRV,
+                  "The SP's private key (PEM); repeat for a key rollover: every key decrypts"),
     AP_INIT_TAKE1(D_CACHE, sequr_set_cache, NULL, SRV,
                   "Where sessions and the replay cache live: file[:PATH] (default), "
                   "memcache:HOST:PORT[,HOST:PORT...] or redis:HOST:PORT[,HOST:PORT...]"),

@@ -53,6 +53,8 @@ void *sequr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(sp_entity_id);
     MERGE_PTR(sp_cert);
     MERGE_PTR(sp_key);
+    MERGE_PTR(sp_certs);
+    MERGE_PTR(sp_keys);
     MERGE_PTR(user_attribute);
     MERGE_PTR(user_attributes);
     MERGE_PTR(public_base_url);
@@ -204,15 +206,30 @@ const char *sequr_set_sp_entity_id(cmd_parms *cmd, void *dc, const char *arg)
     return sequr_parse_url(cmd, arg, &cmd_server_conf(cmd)->sp_entity_id);
 }
 
+/* SequrSAMLSPCertificateFile and SequrSAMLSPPrivateKeyFile may be repeated
+ * for an SP key rollover: the n-th of each form the n-th pair (configtest
+ * checks that they match), the first pair signs, every pair decrypts and is
+ * published in the SP metadata. */
+static void add_sp_item(apr_pool_t *p, apr_array_header_t **list, void *item)
+{
+    if (*list == NULL)
+        *list = apr_array_make(p, 2, sizeof(void *));
+    APR_ARRAY_PUSH(*list, void *) = item;
+}
+
 const char *sequr_set_sp_certificate(cmd_parms *cmd, void *dc, const char *arg)
 {
     sequr_server_conf_t *c = cmd_server_conf(cmd);
     const char *file = ap_server_root_relative(cmd->pool, arg);
     const char *msg = NULL;
     saml_err_t err = {0};
+    X509 *cert = NULL;
     (void)dc;
-    if (sequr_keep_error(cmd, saml_cert_load_file(cmd->pool, file, &c->sp_cert, &err), &err, file, &msg))
+    if (sequr_keep_error(cmd, saml_cert_load_file(cmd->pool, file, &cert, &err), &err, file, &msg))
         return msg;
+    add_sp_item(cmd->pool, &c->sp_certs, cert);
+    if (c->sp_cert == NULL)
+        c->sp_cert = cert;
     return NULL;
 }
 
@@ -222,9 +239,13 @@ const char *sequr_set_sp_key(cmd_parms *cmd, void *dc, const char *arg)
     const char *file = ap_server_root_relative(cmd->pool, arg);
     const char *msg = NULL;
     saml_err_t err = {0};
+    EVP_PKEY *key = NULL;
     (void)dc;
-    if (sequr_keep_error(cmd, saml_key_load_file(cmd->pool, file, &c->sp_key, &err), &err, file, &msg))
+    if (sequr_keep_error(cmd, saml_key_load_file(cmd->pool, file, &key, &err), &err, file, &msg))
         return msg;
+    add_sp_item(cmd->pool, &c->sp_keys, key);
+    if (c->sp_key == NULL)
+        c->sp_key = key;
     return NULL;
 }
 

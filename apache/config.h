@@ -63,7 +63,7 @@ typedef struct sequr_server_conf {
                                             own and then the main server's; or NULL */
     sequr_idp_t *reading_tenant;         /* while its section is read: where IdP
                                             directives go */
-    X509 *sp_cert;
+    X509 *sp_cert;                       /* the first SP key pair: it signs */
     EVP_PKEY *sp_key;
     const char *user_attribute;          /* the first of user_attributes */
     apr_array_header_t *user_attributes; /* const char*: SequrSAMLUserAttribute's names, the
@@ -105,6 +105,12 @@ typedef struct sequr_server_conf {
                                             responses, so the ACS is served */
     saml_store_t *store;
     const saml_pending_key_t *pending_key;  /* seals the sign-in request cookies */
+
+    /* SP key rollover: SequrSAMLSPCertificateFile and SequrSAMLSPPrivateKeyFile
+     * repeated, the n-th certificate with the n-th key; [0] is sp_cert/sp_key. */
+    apr_array_header_t *sp_certs;        /* X509*: all published in SP metadata */
+    apr_array_header_t *sp_keys;         /* EVP_PKEY*: each may decrypt an assertion */
+    int sign_requests;                   /* SequrSAMLSignRequests: sign AuthnRequests */
 } sequr_server_conf_t;
 
 typedef struct sequr_dir_conf {

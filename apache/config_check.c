@@ -226,20 +226,21 @@ static int prepare_tenants(apr_pool_t *pconf, server_rec *s, sequr_server_conf_t
 
 /* ---- certificates that end soon ------------------------------------------ */
 
-/* The SequrSAMLSPCertificateFile directive that configured server s, or NULL
- * when s inherits its key pair (it is then reported with the server that set it). */
+/* The (*nth)-th (from 0) SequrSAMLSPCertificateFile directive that configured
+ * server s, or NULL when s inherits its key pairs (they are then reported with
+ * the server that set them). */
 static const ap_directive_t *sp_certificate_directive(server_rec *main_server, server_rec *s,
                                                       const ap_directive_t *node,
-                                                      const ap_directive_t *vhost)
+                                                      const ap_directive_t *vhost, int *nth)
 {
     for (; node; node = node->next) {
         const ap_directive_t *found = NULL;
         if (!strcasecmp(node->directive, "<VirtualHost"))
-            found = sp_certificate_directive(main_server, s, node->first_child, node);
+            found = sp_certificate_directive(main_server, s, node->first_child, node, nth);
         else if (node->first_child)
-            found = sp_certificate_directive(main_server, s, node->first_child, vhost);
+            found = sp_certificate_directive(main_server, s, node->first_child, vhost, nth);
         else if (!strcasecmp(node->directive, D_SP_CERTIFICATE_FILE) &&
-                 server_of_section(main_server, vhost) == s)
+                 server_of_section(main_server, vhost) == s && (*nth)-- == 0)
             found = node;
         if (found)
             return found;
@@ -288,16 +289,21 @@ void sequr_warn_expiring_certificates(apr_pool_t *p, server_rec *main_server, in
                                "add its successor from Microsoft Entra ID (Azure AD) now");
             }
         }
-        if (c->sp_cert == NULL || apr_hash_get(seen, &c->sp_cert, sizeof(X509 *)))
-            continue;
-        apr_hash_set(seen, apr_pmemdup(p, &c->sp_cert, sizeof(X509 *)), sizeof(X509 *), "");
-        d = sp_certificate_directive(main_server, s, ap_conftree, NULL);
-        args = d ? d->args : NULL;
-        warn_if_ending(p, s, console, "SP certificate",
-                       d ? apr_psprintf(p, "%s (line %d of %s)", ap_getword_conf(p, &args),
-                                        d->line_num, d->filename) : D_SP_CERTIFICATE_FILE,
-                       c->sp_cert, "make a new key pair, publish it in the SP metadata and "
-                       "upload it to Microsoft Entra ID (Azure AD) for token encryption before then");
+        for (i = 0; c->sp_certs && i < c->sp_certs->nelts; i++) {
+            X509 *cert = APR_ARRAY_IDX(c->sp_certs, i, X509 *);
+            int nth = i;
+            if (apr_hash_get(seen, &cert, sizeof(X509 *)))
+                continue;
+            apr_hash_set(seen, apr_pmemdup(p, &cert, sizeof(X509 *)), sizeof(X509 *), "");
+            d = sp_certificate_directive(main_server, s, ap_conftree, NULL, &nth);
+            args = d ? d->args : NULL;
+            warn_if_ending(p, s, console, "SP certificate",
+                           d ? apr_psprintf(p, "%s (line %d of %s)", ap_getword_conf(p, &args),
+                                            d->line_num, d->filename) : D_SP_CERTIFICATE_FILE,
+                           cert, "make the next key pair (sequr-saml-admin init --next-key), "
+                           "publish it in the SP metadata and upload it to Microsoft Entra ID "
+                           "(Azure AD) before then");
+        }
     }
 }
 
@@ -402,11 +408,73 @@ static int check_samesite_none(apr_pool_t *p, server_rec *main_server)
 
 /* The SP key pair is one pair: the certificate published in metadata (and
  * uploaded to Entra ID for token encryption) holds this key's public half. */
-static int sp_key_pair_matches(const sequr_server_conf_t *c)
+static int sp_key_pair_matches(X509 *cert, EVP_PKEY *key)
 {
-    int ok = X509_check_private_key(c->sp_cert, c->sp_key) == 1;
+    int ok = X509_check_private_key(cert, key) == 1;
     ERR_clear_error();
     return ok;
+}
+
+/* Every SequrSAMLSPCertificateFile has its SequrSAMLSPPrivateKeyFile, in the
+ * same order (a rollover repeats both). */
+static int check_sp_key_pairs(apr_pool_t *p, const server_rec *s, const sequr_server_conf_t *c)
+{
+    int certs = c->sp_certs ? c->sp_certs->nelts : 0, keys = c->sp_keys ? c->sp_keys->nelts : 0;
+    int i;
+
+    if ((c->sp_key == NULL) != (c->sp_cert == NULL)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     SEQLOGNO(01603) "server %s: " D_SP_CERTIFICATE_FILE " and "
+                     D_SP_PRIVATE_KEY_FILE " go together; only one is set",
+                     host_of(s));
+        return 0;
+    }
+    if (certs != keys) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     SEQLOGNO(01690) "server %s: %d " D_SP_CERTIFICATE_FILE " and %d "
+                     D_SP_PRIVATE_KEY_FILE ": for an SP key rollover repeat both, the n-th "
+                     "certificate with the n-th key", host_of(s), certs, keys);
+        return 0;
+    }
+    for (i = 0; i < certs; i++) {
+        X509 *cert = APR_ARRAY_IDX(c->sp_certs, i, X509 *);
+        if (sp_key_pair_matches(cert, APR_ARRAY_IDX(c->sp_keys, i, EVP_PKEY *)))
+            continue;
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     SEQLOGNO(01607) "server %s: the " D_SP_PRIVATE_KEY_FILE " key (pair %d of "
+                     "%d) does not belong to the " D_SP_CERTIFICATE_FILE " certificate (%s): "
+                     "Microsoft Entra ID (Azure AD) would encrypt for a key this server does "
+                     "not hold", host_of(s), i + 1, certs, saml_cert_subject(p, cert));
+        return 0;
+    }
+    return 1;
+}
+
+/* SequrSAMLSignRequests On signs with the first SP key, and Entra accepts
+ * request signatures in RSA-SHA256 alone: without an RSA key pair Entra would
+ * refuse every sign-in, so the server does not start. */
+static int check_sign_requests(apr_pool_t *p, const server_rec *s, const sequr_server_conf_t *c)
+{
+    const ap_directive_t *d;
+    const char *why;
+
+    if (c->sign_requests != 1)
+        return 1;
+    if (c->sp_key == NULL)
+        why = "no " D_SP_PRIVATE_KEY_FILE " and " D_SP_CERTIFICATE_FILE " (make a pair with "
+              "sequr-saml-admin init --sp-key KEY --sp-cert CERT)";
+    else if (EVP_PKEY_get_base_id(c->sp_key) != EVP_PKEY_RSA)
+        why = apr_psprintf(p, "the first " D_SP_PRIVATE_KEY_FILE " (certificate %s) is not an "
+                           "RSA key, and Microsoft Entra ID (Azure AD) accepts request "
+                           "signatures in RSA-SHA256 only", saml_cert_subject(p, c->sp_cert));
+    else
+        return 1;
+    d = directive_of(s, D_SIGN_REQUESTS);
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                 SEQLOGNO(01691) D_SIGN_REQUESTS " On%s: server %s has %s",
+                 d ? apr_psprintf(p, " (line %d of %s)", d->line_num, d->filename) : "",
+                 host_of(s), why);
+    return 0;
 }
 
 int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -420,22 +488,8 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         sequr_server_conf_defaults(c);
         if (prepare_verifier(pconf, vs, c, c->idp) != OK || prepare_tenants(pconf, vs, c) != OK)
             return HTTP_INTERNAL_SERVER_ERROR;
-        if ((c->sp_key == NULL) != (c->sp_cert == NULL)) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
-                         SEQLOGNO(01603) "server %s: " D_SP_CERTIFICATE_FILE " and "
-                         D_SP_PRIVATE_KEY_FILE " go together; only one is set",
-                         host_of(vs));
+        if (!check_sp_key_pairs(ptemp, vs, c) || !check_sign_requests(ptemp, vs, c))
             return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        if (c->sp_key && !sp_key_pair_matches(c)) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
-                         SEQLOGNO(01607) "server %s: the " D_SP_PRIVATE_KEY_FILE " key does not "
-                         "belong to the " D_SP_CERTIFICATE_FILE " certificate (%s): Microsoft "
-                         "Entra ID (Azure AD) would encrypt for a key this server does not hold",
-                         host_of(vs),
-                         saml_cert_subject(ptemp, c->sp_cert));
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
     }
     if (!check_auth_types(ptemp, s, ap_conftree, NULL, NULL) || !check_samesite_none(ptemp, s))
         return HTTP_INTERNAL_SERVER_ERROR;

@@ -115,6 +115,33 @@ static const ap_directive_t *directive_in_force(dump_t *d, server_rec *s, const 
                                                             ap_conftree, NULL);
 }
 
+/* Every `name` line of server s itself, in order, into lines. */
+static void own_directives(dump_t *d, server_rec *s, const char *name, const ap_directive_t *node,
+                           const ap_directive_t *vhost, apr_array_header_t *lines)
+{
+    for (; node; node = node->next) {
+        if (!strcasecmp(node->directive, "<VirtualHost"))
+            own_directives(d, s, name, node->first_child, node, lines);
+        else if (node->first_child)
+            own_directives(d, s, name, node->first_child, vhost, lines);
+        else if (!strcasecmp(node->directive, name) && made_by(d, s, vhost))
+            APR_ARRAY_PUSH(lines, const ap_directive_t *) = node;
+    }
+}
+
+/* The n-th (from 0) `name` line server s uses (repeated SP key pairs of a
+ * rollover): its own lines, else the main server's; NULL when there is none. */
+static const ap_directive_t *nth_directive_in_force(dump_t *d, server_rec *s, const char *name,
+                                                    int n)
+{
+    apr_array_header_t *lines = apr_array_make(d->p, 2, sizeof(const ap_directive_t *));
+
+    own_directives(d, s, name, ap_conftree, NULL, lines);
+    if (lines->nelts == 0 && s != d->main_server)
+        own_directives(d, d->main_server, name, ap_conftree, NULL, lines);
+    return n < lines->nelts ? APR_ARRAY_IDX(lines, n, const ap_directive_t *) : NULL;
+}
+
 static const char *where(dump_t *d, const ap_directive_t *node)
 {
     return node ? apr_psprintf(d->p, "%s:%d", node->filename, node->line_num) : "";
@@ -183,19 +210,25 @@ static void dump_server(dump_t *d, server_rec *s, int index)
     emit(d, SEQUR_DUMP_SERVER, n, label(d, s), NULL);
     if (c == NULL)
         return;
-    if (first_time(d, c->sp_key)) {
-        at = directive_in_force(d, s, D_SP_PRIVATE_KEY_FILE);
+    /* Every pair of an SP key rollover: each key file's mode matters alike. */
+    for (i = 0; c->sp_keys && i < c->sp_keys->nelts; i++) {
+        if (!first_time(d, APR_ARRAY_IDX(c->sp_keys, i, EVP_PKEY *)))
+            continue;
+        at = nth_directive_in_force(d, s, D_SP_PRIVATE_KEY_FILE, i);
         emit(d, SEQUR_DUMP_SP_KEY, n, where(d, at),
              ap_server_root_relative(d->p, first_arg(d, at)), NULL);
     }
     if (first_time(d, c->cookie_key_file))
         emit(d, SEQUR_DUMP_COOKIE_KEY, n, where(d, directive_in_force(d, s, D_COOKIE_KEY_FILE)),
              c->cookie_key_file, NULL);
-    if (first_time(d, c->sp_cert)) {
-        at = directive_in_force(d, s, D_SP_CERTIFICATE_FILE);
+    for (i = 0; c->sp_certs && i < c->sp_certs->nelts; i++) {
+        X509 *cert = APR_ARRAY_IDX(c->sp_certs, i, X509 *);
+        if (!first_time(d, cert))
+            continue;
+        at = nth_directive_in_force(d, s, D_SP_CERTIFICATE_FILE, i);
         emit(d, SEQUR_DUMP_SP_CERT, n, where(d, at),
-             ap_server_root_relative(d->p, first_arg(d, at)), seconds(d, c->sp_cert),
-             saml_cert_subject(d->p, c->sp_cert), NULL);
+             ap_server_root_relative(d->p, first_arg(d, at)), seconds(d, cert),
+             saml_cert_subject(d->p, cert), NULL);
     }
     dump_idp(d, n, c->idp);
     for (i = 0; c->tenants && i < c->tenants->nelts; i++)

@@ -57,6 +57,7 @@ static void fill_policy(request_rec *r, const sequr_server_conf_t *c, const sequ
     pol->response.limits.max_bytes = (apr_size_t)c->max_response_size;
     pol->response.limits.max_depth = SAML_XML_DEFAULT_MAX_DEPTH;
     pol->response.sp_key = c->sp_key;
+    pol->response.sp_keys = c->sp_keys;     /* every pair of an SP key rollover decrypts */
     pol->response.trace = sequr_trace(r);
     pol->allow_unsolicited = c->allow_unsolicited;
     pol->landing_path = c->landing_path;

@@ -80,6 +80,9 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     req.name_id_format = c->name_id_format;
     req.relay_state = saml_random_id(r->pool, "");
     req.now = apr_time_now();
+    /* SequrSAMLSignRequests On: the first SP key pair signs (configtest made
+     * sure it is there and RSA). */
+    req.sign_key = c->sign_requests == 1 ? c->sp_key : NULL;
 
     pending.request_id = req.id;
     pending.relay_state = req.relay_state;

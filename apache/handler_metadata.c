@@ -20,6 +20,8 @@ int sequr_handle_metadata(request_rec *r, const sequr_server_conf_t *c)
     params.slo_url = sequr_endpoint_url(r, c, "logout");
     params.name_id_format = c->name_id_format;
     params.cert = c->sp_cert;
+    params.certs = c->sp_certs;             /* all pairs of an SP key rollover */
+    params.authn_requests_signed = c->sign_requests == 1;
     ap_set_content_type(r, "application/samlmetadata+xml");
     ap_rputs(saml_sp_metadata(r->pool, &params), r);
     return OK;

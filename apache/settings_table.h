@@ -99,7 +99,11 @@
       RSRC_CONF, 0, 86400, 60, NULL, "Seconds between user store checks of a signed-in user") \
     X(USER_STORE_CONTACT, D_USER_STORE_CONTACT, user_store_contact, TEXT, SERVER, RSRC_CONF, \
       0, 0, "your Sequr administrator", sequr_check_contact, \
-      "Who to ask for Sequr activation, shown on the refusal page")
+      "Who to ask for Sequr activation, shown on the refusal page") \
+    X(SIGN_REQUESTS, D_SIGN_REQUESTS, sign_requests, FLAG, SERVER, RSRC_CONF, 0, 1, \
+      Off, NULL, "Sign the AuthnRequest's HTTP-Redirect query (rsa-sha256) with the first SP " \
+      "key pair, for Microsoft Entra ID (Azure AD)'s \"Require verification certificates\"; " \
+      "SP metadata then says AuthnRequestsSigned=\"true\"")
 
 #define SEQUR_DIR_SETTINGS(X) \
     X(UNAUTHENTICATED, D_UNAUTHENTICATED, unauth_action, CHOICE, DIR, ACCESS_CONF | OR_AUTHCFG, \

@@ -1,7 +1,10 @@
 /* The AuthnRequest that sends a browser to Azure AD, HTTP-Redirect binding.
  * Entra's rules (field notes 4): ID must not start with a digit, Issuer must
- * equal the app's Identifier, no Subject (AADSTS900236). The request is not
- * signed: Azure does not require it and the response is what we verify. */
+ * equal the app's Identifier, no Subject (AADSTS900236). The request is
+ * signed only when SequrSAMLSignRequests asks (Entra's "Require verification
+ * certificates"): without that setting Entra ignores request signatures, and
+ * the response is what we verify. The query signature itself is the one rule
+ * of saml/redirect_binding.c, shared with the logout messages. */
 #include "saml/authn_request.h"
 
 #include <apr_escape.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 
 #include "saml/codec.h"
+#include "saml/redirect_binding.h"
 #include "saml/time.h"
 
 #define BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
@@ -55,20 +59,10 @@ apr_status_t saml_authn_request_redirect_url(apr_pool_t *p, const saml_authn_req
                                              const char **url)
 {
     const char *xml = saml_authn_request_xml(p, req);
-    unsigned char *z;
-    apr_size_t zlen;
-    apr_status_t rv;
-    const char *sep;
+    saml_err_t err = {0};
 
     if (xml == NULL)
         return SAML_EINTERNAL;
-    rv = saml_deflate(p, (const unsigned char *)xml, strlen(xml), &z, &zlen);
-    if (rv != APR_SUCCESS)
-        return rv;
-    sep = strchr(req->idp_sso_url, '?') ? "&" : "?";
-    *url = apr_pstrcat(p, req->idp_sso_url, sep, "SAMLRequest=",
-                       saml_url_encode(p, saml_base64_encode(p, z, zlen)),
-                       req->relay_state ? "&RelayState=" : "",
-                       req->relay_state ? saml_url_encode(p, req->relay_state) : "", NULL);
-    return APR_SUCCESS;
+    return saml_redirect_encode(p, req->idp_sso_url, "SAMLRequest", xml, req->relay_state,
+                                req->sign_key, url, &err);
 }

@@ -4,6 +4,7 @@
 
 #include <apr_pools.h>
 #include <apr_time.h>
+#include <openssl/evp.h>
 #include "saml/error.h"
 
 #define SAML_NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
@@ -20,6 +21,8 @@ typedef struct saml_authn_request {
     const char *relay_state;     /* opaque handle, or NULL */
     apr_time_t now;              /* IssueInstant */
     int force_authn;
+    EVP_PKEY *sign_key;          /* SequrSAMLSignRequests On: the SP key that signs the
+                                    query (RSA: rsa-sha256); NULL: unsigned */
 } saml_authn_request_t;
 
 /* The request document (no Subject: Azure refuses it). */
@@ -27,7 +30,9 @@ const char *saml_authn_request_xml(apr_pool_t *p, const saml_authn_request_t *re
 
 /* idp_sso_url + "?SAMLRequest=" + urlencode(base64(deflate(xml)))
  * [+ "&RelayState=" + urlencode(relay_state)], using '&' if the SSO URL already
- * has a query. */
+ * has a query; with sign_key, + "&SigAlg=" + urlencode(SigAlg) + "&Signature="
+ * + urlencode(base64(signature over the query from SAMLRequest= to the SigAlg
+ * value, exactly as sent)), SAML bindings 3.4.4.1 (saml/redirect_binding.c). */
 apr_status_t saml_authn_request_redirect_url(apr_pool_t *p, const saml_authn_request_t *req,
                                              const char **url);
 

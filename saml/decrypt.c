@@ -491,10 +491,10 @@ int saml_decrypted_self_contained(const xmlNode *assertion)
     return 1;
 }
 
-apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
-                                    const xmlNode *encrypted_assertion,
-                                    const saml_xml_limits_t *limits,
-                                    xmlNodePtr *assertion, saml_err_t *err)
+apr_status_t saml_decrypt_assertion_any(apr_pool_t *p, const apr_array_header_t *sp_keys,
+                                        const xmlNode *encrypted_assertion,
+                                        const saml_xml_limits_t *limits,
+                                        xmlNodePtr *assertion, saml_err_t *err)
 {
     decryption_t d;
     xmlNodePtr c, data = NULL, sibling = NULL, found;
@@ -504,7 +504,7 @@ apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
     char *plain = NULL;
     apr_size_t plain_len = 0;
     xmlDocPtr doc = NULL;
-    int datas = 0, siblings = 0, failed;
+    int datas = 0, siblings = 0, failed, k, unwrapped = 0;
     apr_status_t rv;
 
     *assertion = NULL;
@@ -514,9 +514,14 @@ apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
     d.encrypted_assertion = encrypted_assertion;
     d.max_ciphertext = (limits && limits->max_bytes ? limits->max_bytes
                                                     : SAML_XML_DEFAULT_MAX_BYTES) + 64;
-    if (sp_key == NULL || EVP_PKEY_get_base_id(sp_key) != EVP_PKEY_RSA)
-        return refuse(&d, "the SP key cannot decrypt: %s", sp_key ? "it is not an RSA key"
-                                                                   : "no SP private key");
+    for (k = 0; sp_keys && k < sp_keys->nelts; k++) {
+        EVP_PKEY *sp_key = APR_ARRAY_IDX(sp_keys, k, EVP_PKEY *);
+        if (sp_key == NULL || EVP_PKEY_get_base_id(sp_key) != EVP_PKEY_RSA)
+            return refuse(&d, "the SP key cannot decrypt: %s", sp_key ? "it is not an RSA key"
+                                                                       : "no SP private key");
+    }
+    if (sp_keys == NULL || sp_keys->nelts == 0)
+        return refuse(&d, "the SP key cannot decrypt: %s", "no SP private key");
     FOR_EACH_ELEMENT(c, encrypted_assertion) {
         if (saml_xml_is(c, SAML_NS_XENC, "EncryptedData")) {
             data = c;
@@ -535,7 +540,18 @@ apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
         (rv = read_encrypted_key(&d, ek)) != APR_SUCCESS)
         return rv;
 
-    unwrap_key(&d, sp_key, key);
+    /* Each key in turn, all of them: the wrong key's OAEP check fails (and
+     * leaves a random key, which is replaced when a later key fits). */
+    for (k = 0; k < sp_keys->nelts; k++) {
+        unsigned char tried[32];
+        if (unwrap_key(&d, APR_ARRAY_IDX(sp_keys, k, EVP_PKEY *), tried) && !unwrapped) {
+            memcpy(key, tried, sizeof(tried));
+            unwrapped = 1;
+        }
+        else if (k == 0)
+            memcpy(key, tried, sizeof(tried));
+        OPENSSL_cleanse(tried, sizeof(tried));
+    }
     failed = decrypt_content(&d, key, &plain, &plain_len);
     OPENSSL_cleanse(key, sizeof(key));
     if (failed || memchr(plain, '\0', plain_len))
@@ -546,4 +562,14 @@ apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
         return undecryptable(&d);
     *assertion = found;
     return APR_SUCCESS;
+}
+
+apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
+                                    const xmlNode *encrypted_assertion,
+                                    const saml_xml_limits_t *limits,
+                                    xmlNodePtr *assertion, saml_err_t *err)
+{
+    apr_array_header_t *keys = apr_array_make(p, 1, sizeof(EVP_PKEY *));
+    APR_ARRAY_PUSH(keys, EVP_PKEY *) = sp_key;
+    return saml_decrypt_assertion_any(p, keys, encrypted_assertion, limits, assertion, err);
 }

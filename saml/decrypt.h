@@ -4,6 +4,7 @@
 #define SAML_DECRYPT_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 #include "saml/error.h"
@@ -36,6 +37,16 @@ apr_status_t saml_decrypt_assertion(apr_pool_t *p, EVP_PKEY *sp_key,
                                     const xmlNode *encrypted_assertion,
                                     const saml_xml_limits_t *limits,
                                     xmlNodePtr *assertion, saml_err_t *err);
+
+/* The same with any of sp_keys (EVP_PKEY*, RSA; at least one): an SP key
+ * rollover keeps the old key pair next to the new one while Entra may still
+ * encrypt for either. Every key is tried on the wrapped key (none is skipped
+ * once one fits), and the one whose RSA-OAEP unwrap succeeds opens the content;
+ * when none does, a random key does, as above. */
+apr_status_t saml_decrypt_assertion_any(apr_pool_t *p, const apr_array_header_t *sp_keys,
+                                        const xmlNode *encrypted_assertion,
+                                        const saml_xml_limits_t *limits,
+                                        xmlNodePtr *assertion, saml_err_t *err);
 
 /* True when every namespace the decrypted Assertion's elements and attributes
  * use is declared inside it. Namespaces it takes from the EncryptedData's

@@ -34,6 +34,9 @@ typedef struct saml_response_policy {
     saml_xml_limits_t limits;
     EVP_PKEY *sp_key;                 /* decrypts an EncryptedAssertion; NULL: refused */
     const saml_trace_t *trace;        /* NULL: say nothing about checks that pass */
+    /* EVP_PKEY*: every SP key that may decrypt (an SP key rollover keeps the
+     * old pair beside the new one); when set, used instead of sp_key. May be NULL. */
+    const apr_array_header_t *sp_keys;
 } saml_response_policy_t;
 
 typedef struct saml_assertion {

@@ -22,7 +22,7 @@ apr_status_t saml_response_check_encrypted_shape(validation_t *v, int plain, int
         return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
                     "%d EncryptedAssertion(s) under Response and %d in the document, "
                     "expected exactly 1", direct, encrypted);
-    if (v->pol->sp_key == NULL)
+    if (v->pol->sp_key == NULL && (v->pol->sp_keys == NULL || v->pol->sp_keys->nelts == 0))
         return FAIL(v, SAML_EREJECTED, "encrypted-assertion",
                     "the assertion is encrypted (token encryption is on in Microsoft Entra ID, "
                     "Azure AD) but no SP private key is configured to decrypt it: configure "
@@ -57,8 +57,12 @@ apr_status_t saml_response_verify_encrypted(validation_t *v, xmlNodePtr response
         return rv;
     v->response_signed = response_sig != NULL;
 
-    if ((rv = saml_decrypt_assertion(v->p, v->pol->sp_key, v->encrypted, &v->pol->limits,
-                                     &v->assertion, v->err)) != APR_SUCCESS)
+    rv = v->pol->sp_keys && v->pol->sp_keys->nelts
+         ? saml_decrypt_assertion_any(v->p, v->pol->sp_keys, v->encrypted, &v->pol->limits,
+                                      &v->assertion, v->err)
+         : saml_decrypt_assertion(v->p, v->pol->sp_key, v->encrypted, &v->pol->limits,
+                                  &v->assertion, v->err);
+    if (rv != APR_SUCCESS)
         return rv;
     plain = v->assertion->doc;
     if (saml_response_count(plain->children, SAML_NS_ASSERTION, "Assertion") != 1 ||

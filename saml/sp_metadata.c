@@ -50,11 +50,17 @@ const char *saml_sp_metadata(apr_pool_t *p, const saml_sp_metadata_params_t *par
     const char *keys = "", *slo = "";
     const char *format = params->name_id_format ? params->name_id_format : SAML_NAMEID_EMAIL;
 
-    if (params->cert) {
-        const char *b64 = saml_cert_base64(p, params->cert);
+    int i, n = params->certs ? params->certs->nelts : params->cert != NULL;
+
+    /* Signing descriptors first, then encryption ones, each in the configured
+     * order: during an SP key rollover the IdP learns every certificate that
+     * may sign a request and every one it may encrypt for. */
+    for (i = 0; i < 2 * n; i++) {
+        X509 *cert = params->certs ? APR_ARRAY_IDX(params->certs, i % n, X509 *) : params->cert;
+        const char *b64 = saml_cert_base64(p, cert);
         if (b64)
-            keys = apr_pstrcat(p, key_descriptor(p, "signing", b64),
-                               key_descriptor(p, "encryption", b64), NULL);
+            keys = apr_pstrcat(p, keys, key_descriptor(p, i < n ? "signing" : "encryption", b64),
+                               NULL);
     }
     if (params->slo_url)
         slo = apr_psprintf(p, "    <md:SingleLogoutService Binding=\"" BINDING_REDIRECT "\" "
@@ -66,7 +72,8 @@ const char *saml_sp_metadata(apr_pool_t *p, const saml_sp_metadata_params_t *par
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
         "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"", esc(p, params->entity_id), "\">\n"
-        "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" "
+        "  <md:SPSSODescriptor AuthnRequestsSigned=\"",
+        params->authn_requests_signed ? "true" : "false", "\" WantAssertionsSigned=\"true\" "
         "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
         keys, slo,
         "    <md:NameIDFormat>", esc(p, format), "</md:NameIDFormat>\n"

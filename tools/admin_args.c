@@ -20,6 +20,8 @@ const char admin_usage_main[] =
     "Commands:\n"
     "  init [--sp-key KEY --sp-cert CERT]  create the user store (kept if it exists)\n"
     "                            and, if asked, the SP's key and certificate\n"
+    "  init --next-key --sp-key KEY --sp-cert CERT  the next SP key pair, for a\n"
+    "                            rollover: KEY-next and CERT-next beside them\n"
     "  user add NAME             add a user, inactive until activated\n"
     "  user activate NAME        let the user sign in\n"
     "  user deactivate NAME      refuse the user (signed-in sessions end within\n"
@@ -62,6 +64,13 @@ static const char usage_init[] =
     "  --sp-subject CN   the certificate's common name (default: sequr-saml-sp)\n"
     "  --days N          validity in days, 1 to 36500 (default 3650)\n"
     "  --force           replace existing KEY and CERT files (exit 2 otherwise)\n"
+    "  --next-key        SP key rollover: KEY and CERT are the current pair (CERT\n"
+    "                    must exist); write the next pair beside them, '-next'\n"
+    "                    before the extension (sp.key: sp-next.key, mode 0600), and\n"
+    "                    print the steps: both pairs in the config (the first\n"
+    "                    signs, both decrypt and are in the SP metadata), the new\n"
+    "                    certificate uploaded to Microsoft Entra ID (Azure AD) as a\n"
+    "                    verification certificate, then the order switched\n"
     "\n"
     "Exit status: 0 done, 1 usage, 2 KEY or CERT exists, 3 database error or a file\n"
     "that cannot be written (nothing is left half-written).\n";
@@ -133,7 +142,7 @@ static const char usage_check[] =
     "(--no-apache is obsolete and ignored: check has no reader of its own.)\n";
 
 static const char *const init_valued[] = {"--sp-key", "--sp-cert", "--sp-subject", "--days", NULL};
-static const char *const init_flags[] = {"--force", NULL};
+static const char *const init_flags[] = {"--force", "--next-key", NULL};
 static const char *const import_valued[] = {"--out-dir", NULL};
 static const char *const relay_valued[] = {"--path", NULL};
 static const char *const check_valued[] = {"--config", "--apache", "--server-root", NULL};
@@ -304,6 +313,8 @@ static int check_init_options(apr_pool_t *p, const admin_args_t *a, const char *
 
     if ((key != NULL) != (cert != NULL))
         return fail(p, error, "--sp-key and --sp-cert go together");
+    if (admin_option(a, "--next-key") && key == NULL)
+        return fail(p, error, "--next-key needs --sp-key KEY --sp-cert CERT, the current pair");
     if (!given && key == NULL)
         return fail(p, error, "init needs --db FILE (or --dbd DRIVER --params STRING), "
                     "--sp-key KEY --sp-cert CERT, or both");

@@ -178,9 +178,21 @@ static int refuse_existing(const char *path, int force)
     return ADMIN_EXIT_OK;
 }
 
-static int make_sp_key_pair(apr_pool_t *p, const admin_args_t *a)
+/* PATH with "-next" before its extension (sp.key: sp-next.key; sp: sp-next):
+ * beside the current file, so the admin finds the pair where the old one is. */
+static const char *next_path(apr_pool_t *p, const char *path)
 {
-    const char *key_path = admin_option(a, "--sp-key"), *cert_path = admin_option(a, "--sp-cert");
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+
+    if (dot == NULL || dot == (slash ? slash + 1 : path))
+        return apr_pstrcat(p, path, "-next", NULL);
+    return apr_pstrcat(p, apr_pstrmemdup(p, path, (apr_size_t)(dot - path)), "-next", dot, NULL);
+}
+
+static int make_sp_key_pair(apr_pool_t *p, const admin_args_t *a, const char *key_path,
+                            const char *cert_path)
+{
     const char *cn = admin_option(a, "--sp-subject"), *days = admin_option(a, "--days");
     long valid_days = days ? strtol(days, NULL, 10) : DEFAULT_DAYS;
     EVP_PKEY *key;
@@ -200,24 +212,65 @@ static int make_sp_key_pair(apr_pool_t *p, const admin_args_t *a)
     printf("SP private key: %s (RSA %d, mode 0600)\n", key_path, SP_KEY_BITS);
     printf("SP certificate: %s (%s, valid until %s)\n", cert_path, saml_cert_subject(p, cert),
            saml_time_format(p, saml_cert_not_after(cert)));
-    printf("\nFor the Apache config:\n"
-           "    " D_SP_PRIVATE_KEY_FILE " %s\n"
-           "    " D_SP_CERTIFICATE_FILE " %s\n", absolute(p, key_path),
-           absolute(p, cert_path));
     return ADMIN_EXIT_OK;
+}
+
+/* The steps of an SP key rollover, with the paths of both pairs. Entra tries
+ * the two most recently added verification certificates on a request that
+ * names no key, so the new one is uploaded before this server signs with it. */
+static void print_rollover_steps(apr_pool_t *p, const char *key, const char *cert,
+                                 const char *next_key, const char *next_cert)
+{
+    key = absolute(p, key);
+    cert = absolute(p, cert);
+    next_key = absolute(p, next_key);
+    next_cert = absolute(p, next_cert);
+    printf("\nSP key rollover:\n"
+           "1. Add the next pair after the current one and run apachectl graceful. The\n"
+           "   first pair still signs; both decrypt and both are in the SP metadata:\n"
+           "    " D_SP_PRIVATE_KEY_FILE " %s\n"
+           "    " D_SP_CERTIFICATE_FILE " %s\n"
+           "    " D_SP_PRIVATE_KEY_FILE " %s\n"
+           "    " D_SP_CERTIFICATE_FILE " %s\n"
+           "2. In Microsoft Entra ID (Azure AD), Single sign-on > SAML Certificates >\n"
+           "   Verification certificates: upload %s\n"
+           "   (with token encryption: add it under Token encryption too and make it active).\n"
+           "3. Put the next pair first (it signs from then on) and run apachectl graceful.\n"
+           "4. When Entra no longer lists the old certificate, remove the old pair's lines.\n",
+           key, cert, next_key, next_cert, next_cert);
 }
 
 int admin_cmd_init(apr_pool_t *p, const admin_args_t *a)
 {
-    int force = admin_option(a, "--force") != NULL;
-    int keys = admin_option(a, "--sp-key") != NULL;
+    int force = admin_option(a, "--force") != NULL, next = admin_option(a, "--next-key") != NULL;
+    const char *key = admin_option(a, "--sp-key"), *cert = admin_option(a, "--sp-cert");
+    const char *new_key = key, *new_cert = cert;
+    struct stat st;
     int rc;
 
+    if (key && next) {
+        if (stat(cert, &st) != 0)
+            return admin_complain(ADMIN_EXIT_REFUSED, "--next-key: the current certificate %s "
+                                  "is not there: %s (without --next-key, init makes a first "
+                                  "pair)", cert, strerror(errno));
+        new_key = next_path(p, key);
+        new_cert = next_path(p, cert);
+    }
     /* Refuse before touching anything, so a refused init changes nothing. */
-    if (keys && ((rc = refuse_existing(admin_option(a, "--sp-key"), force)) != ADMIN_EXIT_OK ||
-                 (rc = refuse_existing(admin_option(a, "--sp-cert"), force)) != ADMIN_EXIT_OK))
+    if (key && ((rc = refuse_existing(new_key, force)) != ADMIN_EXIT_OK ||
+                (rc = refuse_existing(new_cert, force)) != ADMIN_EXIT_OK))
         return rc;
     if ((a->db_file || a->dbd_driver) && (rc = admin_init_store(p, a)) != ADMIN_EXIT_OK)
         return rc;
-    return keys ? make_sp_key_pair(p, a) : ADMIN_EXIT_OK;
+    if (key == NULL)
+        return ADMIN_EXIT_OK;
+    if ((rc = make_sp_key_pair(p, a, new_key, new_cert)) != ADMIN_EXIT_OK)
+        return rc;
+    if (next)
+        print_rollover_steps(p, key, cert, new_key, new_cert);
+    else
+        printf("\nFor the Apache config:\n"
+               "    " D_SP_PRIVATE_KEY_FILE " %s\n"
+               "    " D_SP_CERTIFICATE_FILE " %s\n", absolute(p, key), absolute(p, cert));
+    return ADMIN_EXIT_OK;
 }

@@ -37,6 +37,7 @@ from azure_saml import *            # noqa: F401,F403  (library re-export)
 from azure_saml import (AuthnRequestError, DEFAULT_TENANT, decode_redirect,  # noqa: F401
                         make_error_response, make_metadata, make_response,
                         object_id, parse_authn_request)
+from azure_saml import SIGALG_URIS, verify_redirect_query  # noqa: E402
 from azure_saml import (STATUS_SUCCESS, build_logout_response,  # noqa: E402
                         make_logout_request, parse_logout_message, redirect_url, serialize)
 
@@ -114,7 +115,7 @@ class AzureIdP:
                  host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
                  digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
                  relay_state=None, public_host=None, error=None, sp_logout_url=None,
-                 sign_logout=False, app_name=None):
+                 sign_logout=False, app_name=None, verification_certs=()):
         self.key, self.cert = key, cert
         self.sp_acs, self.sp_entity_id = sp_acs, sp_entity_id
         self.tenant, self.sign = tenant, sign
@@ -128,6 +129,10 @@ class AzureIdP:
         # The app's "Logout URL": by default the SP's PATH/logout beside its ACS.
         self.sp_logout_url = sp_logout_url or (sp_acs.rsplit("/", 1)[0] + "/logout")
         self.sign_logout = sign_logout      # query-sign our LogoutResponses
+        # "Require verification certificates": the SP's certificates (PEM paths)
+        # in the order uploaded; empty: request signatures are ignored, as Entra does.
+        self.verification_certs = list(verification_certs)
+        self.verified_requests = set()      # request IDs whose GET carried a good signature
         self.httpd = http.server.ThreadingHTTPServer((host, port), _Handler)
         self.httpd.idp = self
         self.httpd.daemon_threads = True
@@ -168,6 +173,25 @@ class AzureIdP:
             raise AuthnRequestError(
                 "AADSTS50011", "The redirect URI '%s' specified in the request does not "
                 "match the redirect URIs configured for the application." % req["acs_url"])
+
+    def check_request_signature(self, raw_query):
+        """Entra's "Require verification certificates": the HTTP-Redirect query
+        must be signed with RSA-SHA256 (the admin did not allow weak algorithms)
+        by the key of one of the two most recently added verification
+        certificates (the request names no key)."""
+        if not self.verification_certs:
+            return
+        raw = dict(p.split("=", 1) for p in raw_query.split("&") if "=" in p)
+        if "Signature" not in raw or "SigAlg" not in raw:
+            raise AuthnRequestError("AADSTS76021", "The request sent by client is not signed "
+                                    "while the application requires signed requests.")
+        # Entra's code for the two refusals below is not in our reference: named, not numbered.
+        if urllib.parse.unquote(raw["SigAlg"]) != SIGALG_URIS["rsa-sha256"]:
+            raise AuthnRequestError("REQUEST-SIGNATURE", "the signature algorithm %s is not "
+                                    "allowed (RSA-SHA256 only)" % urllib.parse.unquote(raw["SigAlg"]))
+        if not any(verify_redirect_query(raw_query, c) for c in self.verification_certs[-2:]):
+            raise AuthnRequestError("REQUEST-SIGNATURE", "the request signature does not "
+                                    "verify with the application's verification certificates")
 
     def response_for(self, user, in_response_to=None, acs=None, audience=None):
         user = user.strip()
@@ -258,14 +282,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return parts[1].lower(), urllib.parse.parse_qs(url.query), url
 
     def do_GET(self):
-        where, q, _ = self.route()
+        where, q, url = self.route()
         one = lambda k: (q.get(k) or [None])[0]   # noqa: E731
         if where == "saml2" and one("SAMLResponse") and not one("SAMLRequest"):
             self.page(200, "Signed out", "<h1>You signed out of your account</h1>")
         elif where == "saml2" and self.is_logout_request(one("SAMLRequest")):
             self.logout(one("SAMLRequest"), one("RelayState"))
         elif where == "saml2":
-            self.sign_in_page(one("SAMLRequest"), one("RelayState"))
+            self.sign_in_page(one("SAMLRequest"), one("RelayState"), url.query)
         elif where == "initiate":
             self.idp_initiated(one("user"), one("relay"))
         elif where == "myapps":
@@ -320,11 +344,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                                      "properly formatted: %s" % e))
         self.send(302, "", headers=[("Location", url)])
 
-    def sign_in_page(self, saml_request, relay_state):
+    def sign_in_page(self, saml_request, relay_state, raw_query=""):
         try:
-            self.parsed_request(saml_request)
+            req = self.parsed_request(saml_request)
+            self.idp.check_request_signature(raw_query)
         except AuthnRequestError as e:
             return self.error_page(e)
+        if self.idp.verification_certs:
+            self.idp.verified_requests.add(req["id"])
         hidden = '<input type="hidden" name="SAMLRequest" value="%s">' % html.escape(
             saml_request, quote=True)
         if relay_state is not None:
@@ -343,6 +370,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def login(self, username, saml_request, relay_state):
         try:
             req = self.parsed_request(saml_request)
+            if self.idp.verification_certs and req["id"] not in self.idp.verified_requests:
+                raise AuthnRequestError("AADSTS76021", "The request sent by client is not "
+                                        "signed while the application requires signed requests.")
             if not username:
                 raise AuthnRequestError("AADSTS900144", "The request body must contain "
                                         "the following parameter: 'username'.")
@@ -422,6 +452,10 @@ def main(argv=None):
                     help="answer every sign-in with Azure's error response (Requester)")
     ap.add_argument("--encrypt-for", metavar="SP_CERT",
                     help="token encryption: encrypt assertions for this SP certificate (PEM)")
+    ap.add_argument("--require-signed-requests", metavar="SP_CERT", action="append",
+                    default=[], help="Require verification certificates: refuse AuthnRequests "
+                    "not query-signed (RSA-SHA256) by one of these SP certificates (PEM; "
+                    "repeat, in the order uploaded: the last two count, as in Entra)")
     a = ap.parse_args(argv)
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         ap.error("this test IdP listens on loopback only")
@@ -431,7 +465,8 @@ def main(argv=None):
                    users=a.users.split(",") if a.users else None, extra_certs=a.extra_cert,
                    name_id_source=a.name_id, relay_state=a.relay_state,
                    public_host=a.public_host, error=a.error, sp_logout_url=a.sp_logout,
-                   sign_logout=a.sign_logout, app_name=a.app_name)
+                   sign_logout=a.sign_logout, app_name=a.app_name,
+                   verification_certs=a.require_signed_requests)
     idp.encrypt_for = a.encrypt_for
     print("listening on http://%s:%d/%s/saml2" % (idp.host, idp.port, idp.tenant), flush=True)
     try:

@@ -231,6 +231,40 @@ class Server(IdPTestBase):
         status, page = self.get(self.idp.sso_url)
         self.assertIn(b"AADSTS750054", page)
 
+    def test_require_signed_requests_mode(self):
+        """Entra's "Require verification certificates": a request signed with the
+        uploaded SP certificate's key passes (and may log in); unsigned, another
+        key, SHA-1 or an altered RelayState are refused, as is a login whose
+        request was never verified."""
+        self.idp.verification_certs = [self.cert2]      # the "SP" key pair: key2/cert2
+        try:
+            rid, req = authn_request()
+            query = "SAMLRequest=%s&RelayState=h1" % urllib.parse.quote(req, safe="")
+            good = az.sign_redirect_query(query, self.key2)
+            status, _ = self.get(self.idp.sso_url + "?" + good)
+            self.assertEqual(status, 200)
+            form = urllib.parse.urlencode({"username": "alice@contoso.example",
+                                           "SAMLRequest": req, "RelayState": "h1"}).encode()
+            status, page = self.get(self.idp.base_url + "/login", form)
+            self.assertEqual(status, 200, page)
+            for bad, code in ((query, b"AADSTS76021"),
+                              (az.sign_redirect_query(query, self.key), b"REQUEST-SIGNATURE"),
+                              (az.sign_redirect_query(query, self.key2, "rsa-sha1"),
+                               b"REQUEST-SIGNATURE"),
+                              (good.replace("RelayState=h1", "RelayState=h2"),
+                               b"REQUEST-SIGNATURE")):
+                status, page = self.get(self.idp.sso_url + "?" + bad)
+                self.assertEqual(status, 400, bad)
+                self.assertIn(code, page)
+            _, other = authn_request()
+            form = urllib.parse.urlencode({"username": "alice@contoso.example",
+                                           "SAMLRequest": other}).encode()
+            status, page = self.get(self.idp.base_url + "/login", form)
+            self.assertEqual(status, 400)
+            self.assertIn(b"AADSTS76021", page)
+        finally:
+            self.idp.verification_certs = []
+
     def test_unknown_user_refused(self):
         status, page = self.get(self.idp.base_url + "/initiate?user=bob@contoso.example")
         self.assertEqual(status, 400)

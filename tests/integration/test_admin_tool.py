@@ -191,6 +191,40 @@ class SPKeyPair(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(self.key).st_mode), 0o600)
         self.assertIn("CN=sequr-saml-sp", out)                 # the default subject
 
+    def test_init_next_key_writes_the_next_pair_beside_the_current_one(self):
+        rc, out, err = admin("init", "--sp-key", self.key, "--sp-cert", self.cert)
+        self.assertEqual(rc, 0, err)
+        before = open(self.key, "rb").read(), open(self.cert, "rb").read()
+        rc, out, err = admin("init", "--next-key", "--sp-key", self.key, "--sp-cert", self.cert)
+        self.assertEqual(rc, 0, err)
+        next_key = os.path.join(self.dir, "sp-next.key")
+        next_cert = os.path.join(self.dir, "sp-next.crt")
+        self.assertEqual(sorted(os.listdir(self.dir)),
+                         ["sp-next.crt", "sp-next.key", "sp.crt", "sp.key"])
+        self.assertEqual((open(self.key, "rb").read(), open(self.cert, "rb").read()), before)
+        self.assertEqual(stat.S_IMODE(os.stat(next_key).st_mode), 0o600)
+        self.assertEqual(openssl("pkey", "-in", next_key, "-pubout"),
+                         openssl("x509", "-in", next_cert, "-noout", "-pubkey"))
+        self.assertNotEqual(openssl("x509", "-in", next_cert, "-noout", "-pubkey"),
+                            openssl("x509", "-in", self.cert, "-noout", "-pubkey"))
+        # Both pairs, the current one first, then the Entra steps.
+        self.assertIn("SequrSAMLSPPrivateKeyFile %s\n    SequrSAMLSPCertificateFile %s\n"
+                      "    SequrSAMLSPPrivateKeyFile %s\n    SequrSAMLSPCertificateFile %s\n"
+                      % (self.key, self.cert, next_key, next_cert), out)
+        self.assertIn("Verification certificates: upload %s" % next_cert, out)
+        # Once there, the next pair is not replaced without --force.
+        rc, out, err = admin("init", "--next-key", "--sp-key", self.key, "--sp-cert", self.cert)
+        self.assertEqual(rc, 2, err)
+        self.assertIn("sp-next.key exists; --force", err)
+        # Without a current pair there is nothing to roll over from.
+        rc, out, err = admin("init", "--next-key", "--sp-key", os.path.join(self.dir, "x.key"),
+                             "--sp-cert", os.path.join(self.dir, "x.crt"))
+        self.assertEqual(rc, 2, err)
+        self.assertIn("is not there", err)
+        rc, out, err = admin("init", "--next-key")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("--next-key needs --sp-key", err)
+
     def test_keys_alone_and_unwritable_places(self):
         rc, out, err = admin("init", "--sp-key", "sp.key", "--sp-cert", "sp.crt", cwd=self.dir)
         self.assertEqual(rc, 0, err)
@@ -503,6 +537,32 @@ class Check(unittest.TestCase):
         os.chmod(key, 0o600)
         rc, out = self.check()
         self.assertIn("0 problem(s), 0 warning(s)", out)
+
+    def test_every_rollover_key_file_is_checked(self):
+        """Two SP key pairs: the first key's mode is judged too, on its own line (the
+        dump used to name the last SequrSAMLSPPrivateKeyFile only)."""
+        _, idp = long_lived_pair(self.dir, "idp", "idp")
+        key1, _ = long_lived_pair(self.dir, "sp", "sp")
+        key2, _ = long_lived_pair(self.dir, "sp-next", "sp-next")
+        os.chmod(key1, 0o644)
+        os.chmod(key2, 0o600)
+        conf = self.site([
+            "SequrSAMLSPEntityID https://sp.example/",            # 1
+            "SequrSAMLIdPSSOURL https://login.example/saml2",     # 2
+            "SequrSAMLIdPEntityID https://sts.windows.net/t/",    # 3
+            "SequrSAMLIdPCertificateFile idp.crt",                # 4
+            "SequrSAMLSPPrivateKeyFile sp.key",                   # 5
+            "SequrSAMLSPCertificateFile sp.crt",                  # 6
+            "SequrSAMLSPPrivateKeyFile sp-next.key",              # 7
+            "SequrSAMLSPCertificateFile sp-next.crt",             # 8
+            "SequrSAMLSignRequests On",                           # 9
+            "<Location />", "AuthType sequr-saml", "</Location>"])
+        rc, out = self.check()
+        self.assertEqual(rc, 0, out)
+        self.assert_reported(out, conf, 5, "warning",
+                             "SP private key %s is readable by others (mode 0644)" % key1)
+        self.assertNotIn("%s is readable" % key2, out)
+        self.assertIn("0 problem(s), 1 warning(s)", out)
 
     def test_apache_refusals_with_file_and_line(self):
         """Apache stops at the first line it refuses: one problem, where it says."""

@@ -178,6 +178,8 @@ START_TEST(init_options)
     assert_usage_error(parse("init", "--sp-key", "k.pem"), "go together");
     assert_usage_error(parse("--db", "x.db", "init", "--force"), "go with --sp-key");
     assert_usage_error(parse("init", "--sp-key", "a", "--sp-cert", "a"), "same file");
+    assert_usage_error(parse("--db", "x.db", "init", "--next-key"), "--next-key needs --sp-key");
+    ck_assert_int_eq(parse("init", "--next-key", "--sp-key", "k", "--sp-cert", "c"), ADMIN_EXIT_OK);
     assert_usage_error(parse("init", "--sp-key", "k", "--sp-cert", "c", "--days", "0"), "--days");
     assert_usage_error(parse("init", "--sp-key", "k", "--sp-cert", "c", "--days", "12x"), "--days");
     assert_usage_error(parse("init", "--sp-key", "k", "--sp-cert", "c", "--days", "36501"),

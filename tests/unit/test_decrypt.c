@@ -460,6 +460,30 @@ START_TEST(wrong_sp_key_refused)
 }
 END_TEST
 
+/* SP key rollover: with two pairs configured, Entra may encrypt for either,
+ * and each opens its own assertion whatever its place in the list; a third
+ * key's assertion is refused alike. Fails if only the first key is tried. */
+START_TEST(any_configured_sp_key_decrypts)
+{
+    tk_keypair_t *third = tk_keypair_new(tk_pool(), 2048, "third-sp", 30);
+    saml_response_policy_t pol = sp_policy();
+    apr_array_header_t *keys = apr_array_make(tk_pool(), 2, sizeof(EVP_PKEY *));
+
+    APR_ARRAY_PUSH(keys, EVP_PKEY *) = other_sp->key;
+    APR_ARRAY_PUSH(keys, EVP_PKEY *) = sp->key;
+    pol.sp_key = other_sp->key;
+    pol.sp_keys = keys;
+    ck_assert_str_eq(accepted_with(xmlsec_encrypt(signed_default(), xmlSecTransformAes256CbcId,
+                                                  256, sp->cert), &pol)->user,
+                     "alice@contoso.example");
+    ck_assert_str_eq(accepted_with(xmlsec_encrypt(signed_default(), xmlSecTransformAes256GcmId,
+                                                  256, other_sp->cert), &pol)->user,
+                     "alice@contoso.example");
+    undecryptable(xmlsec_encrypt(signed_default(), xmlSecTransformAes256CbcId, 256,
+                                 third->cert), &pol);
+}
+END_TEST
+
 /* A copy of xml with the base64 character at `at` chars into the content
  * CipherValue changed (the last CipherValue in the document is the content's). */
 static const char *flip_content(const char *xml, long at)
@@ -705,6 +729,7 @@ int main(void)
     tcase_add_test(tc, other_algorithms_and_shapes_refused);
     tcase_add_test(tc, retrieval_method_leaving_the_encrypted_assertion_refused);
     tcase_add_test(tc, wrong_sp_key_refused);
+    tcase_add_test(tc, any_configured_sp_key_decrypts);
     tcase_add_test(tc, tampered_ciphertext_refused_alike);
     tcase_add_test(tc, dtd_or_entity_in_plaintext_refused);
     tcase_add_test(tc, decrypted_assertion_unsigned_refused);
