@@ -99,7 +99,10 @@
       RSRC_CONF, 0, 86400, 60, NULL, "Seconds between user store checks of a signed-in user") \
     X(USER_STORE_CONTACT, D_USER_STORE_CONTACT, user_store_contact, TEXT, SERVER, RSRC_CONF, \
       0, 0, "your Sequr administrator", sequr_check_contact, \
-      "Who to ask for Sequr activation, shown on the refusal page")
+      "Who to ask for Sequr activation, shown on the refusal page") \
+    X(METRICS, D_METRICS, metrics, FLAG, SERVER, RSRC_CONF, 0, 1, Off, NULL, \
+      "Serve Prometheus metrics at PATH/metrics (guard it with <Location PATH/metrics> " \
+      "Require ...) and add them to mod_status' server-status")
 
 #define SEQUR_DIR_SETTINGS(X) \
     X(UNAUTHENTICATED, D_UNAUTHENTICATED, unauth_action, CHOICE, DIR, ACCESS_CONF | OR_AUTHCFG, \
