@@ -48,7 +48,7 @@ static const struct {
     const char *family;
     const char *help;
 } counter_help[] = {
-    { "sequr_saml_signins_total", "POSTs to the ACS: accepted (a session started) or refused "
+    { "sequr_saml_signins_total", "Requests to the ACS: accepted (a session started) or refused "
       "(the check is in sequr_saml_refusals_total)" },
     { "sequr_saml_pending_requests_total", "Sign-ins started: browsers sent to the IdP with "
       "an AuthnRequest and its sign-in request cookie" },

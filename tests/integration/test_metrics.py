@@ -11,6 +11,7 @@ import unittest
 from prometheus_client.parser import text_string_to_metric_families
 
 import harness
+import azure_idp as az
 from harness import SamlTestCase, curl
 
 STATUS_MODULE = ("LoadModule status_module {0}/mod_status.so\n"
@@ -40,6 +41,7 @@ class MetricsCase(SamlTestCase):
     servers = 3
     guard = "Require ip 127.0.0.1"
     metrics = "On"
+    slo = False
 
     @classmethod
     def setUpClass(cls):
@@ -68,6 +70,8 @@ ScriptAlias /child "%s"
 """ % (ppid, cls.guard)
         cls.idp = harness.IdPProcess(cls.apache.acs_url, sign=cls.sign)
         directives = {"Metrics": cls.metrics} if cls.metrics else {}
+        if cls.slo:
+            directives["IdPSLOURL"] = cls.idp.sso_url
         cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
                                                       cls.idp.issuer, **directives))
         cls.apache.start()
@@ -190,6 +194,43 @@ class Metrics(MetricsCase):
         r = self.get("/saml/metrics")
         self.assertNotIn(harness.USER, r.text)
         self.assertNotIn(harness.USER.split("@")[0], r.text)
+
+
+class MetricsSingleLogout(MetricsCase):
+    """Logouts by kind, with the IdP's logout URL set, and an IdP LogoutRequest
+    not acted on counted as a refusal by its check."""
+    servers = 1
+    slo = True
+
+    def delta(self, before, after, name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    def test_logouts_by_kind(self):
+        logout_url = self.apache.url + "/saml/logout"
+        before = self.scrape()
+        # SP-initiated: our LogoutRequest, then the IdP's LogoutResponse back
+        _, jar = self.sign_in(assertion_id="_m-sp")
+        out = self.get("/saml/logout?ReturnTo=/", jar=jar)
+        self.assertEqual(out.status, 303, out)
+        at_idp = curl(out.location)
+        self.assertEqual(at_idp.status, 302, at_idp)
+        self.assertEqual(curl(at_idp.location, jar=jar).status, 303)
+        # IdP-initiated: its LogoutRequest for a session of ours
+        self.sign_in(assertion_id="_m-idp")
+        url = az.make_logout_request(harness.USER, logout_url, session_index="_m-idp",
+                                     tenant=self.idp.tenant, request_id="_m-idp-req")
+        self.assertEqual(curl(url).status, 303)
+        # the same request again: a replay, not acted on
+        self.assertEqual(curl(url).status, 403)
+        after = self.scrape()
+        self.assertEqual(self.delta(before, after, "sequr_saml_logouts_total",
+                                    kind="sp_initiated"), 1)
+        self.assertEqual(self.delta(before, after, "sequr_saml_logouts_total",
+                                    kind="idp_confirmed"), 1)
+        self.assertEqual(self.delta(before, after, "sequr_saml_logouts_total",
+                                    kind="idp_initiated"), 1)
+        self.assertEqual(self.delta(before, after, "sequr_saml_logouts_total", kind="local"), 0)
+        self.assertEqual(self.delta(before, after, "sequr_saml_refusals_total", check="replay"), 1)
 
 
 class MetricsGuarded(MetricsCase):
