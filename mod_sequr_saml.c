@@ -11,6 +11,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "mod_status.h"
 
 #include "apache/authz.h"
 #include "apache/cache_control.h"
@@ -24,6 +25,7 @@
 #include "apache/handler_logout.h"
 #include "apache/handler_metadata.h"
 #include "apache/log.h"
+#include "apache/metrics.h"
 #include "apache/session_cookie.h"
 #include "apache/settings_table.h"
 #include "apache/store_setup.h"
@@ -125,6 +127,9 @@ static int sequr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     /* Apache reads its configuration twice at start-up: warn once. */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
         sequr_warn_expiring_certificates(ptemp, s, 0);
+    /* Before the store, which is metered when the counters exist. */
+    if (sequr_metrics_setup(pconf, s) != OK)
+        return HTTP_INTERNAL_SERVER_ERROR;
     if (sequr_store_setup(pconf, s) != OK)
         return HTTP_INTERNAL_SERVER_ERROR;
     return sequr_cookie_key_setup(pconf, s);
@@ -171,6 +176,10 @@ static void sequr_register_hooks(apr_pool_t *p)
     ap_hook_check_authn(sequr_check_user_id, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     sequr_register_authz_providers(p);
     sequr_register_cache_control(p);
+    /* PATH/metrics is a handler, after access control: the admin's Require
+     * lines guard it. First, so that no other handler takes the path. */
+    ap_hook_handler(sequr_metrics_handler, NULL, NULL, APR_HOOK_FIRST);
+    APR_OPTIONAL_HOOK(ap, status_hook, sequr_metrics_status, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 /* The settings, then the IdPs, which a vhost inherits as a unit (config_idp.c). */

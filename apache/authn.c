@@ -210,6 +210,14 @@ int sequr_remove_spoofed_headers(request_rec *r)
     return DECLINED;
 }
 
+/* Once per browser request: subrequests and internal redirects (mod_dir,
+ * SSI, ErrorDocument) check the same session again. */
+static void count_session(request_rec *r, const sequr_server_conf_t *c, saml_metric_t which)
+{
+    if (r->main == NULL && r->prev == NULL)
+        saml_metrics_count(c->metrics_block, which);
+}
+
 int sequr_check_user_id(request_rec *r)
 {
     const char *type = ap_auth_type(r);
@@ -246,6 +254,8 @@ int sequr_check_user_id(request_rec *r)
                       SEQLOGNO(01108) "[check cookie-ambiguous] %d different session cookies "
                       "sent for %s: none is used, the browser is told to drop them and sign in "
                       "again", ids->nelts, sequr_log_value(r, r->uri));
+        saml_metrics_refusal(c->metrics_block, "cookie-ambiguous");
+        count_session(r, c, SAML_METRIC_SESSION_REFUSED);
         sequr_cookie_clear_planted(r, c);
         return sequr_start_sign_in(r, c);
     }
@@ -267,7 +277,11 @@ int sequr_check_user_id(request_rec *r)
         }
         else if (rv == APR_SUCCESS) {
             int rc = sequr_user_recheck(r, c, s);
-            return rc == OK ? admit(r, c, s) : rc;
+            if (rc == OK)
+                rc = admit(r, c, s);
+            count_session(r, c, rc == OK ? SAML_METRIC_SESSION_RESUMED
+                                         : SAML_METRIC_SESSION_REFUSED);
+            return rc;
         }
         else if (rv != APR_NOTFOUND) {
             sequr_fail(r, HTTP_SERVICE_UNAVAILABLE, "store",
@@ -276,6 +290,10 @@ int sequr_check_user_id(request_rec *r)
             return DONE;
         }
     }
+    if (other_tenant)
+        count_session(r, c, SAML_METRIC_SESSION_REFUSED);
+    else if (ids->nelts)
+        count_session(r, c, SAML_METRIC_SESSION_EXPIRED);
     if (ids->nelts && !other_tenant)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       SEQLOGNO(01103) "session cookie present but no valid session (expired, "

@@ -14,6 +14,7 @@
 
 #include "apache/config_idp.h"
 #include "apache/settings.h"
+#include "saml/metrics.h"
 #include "saml/pending_cookie.h"
 #include "saml/signature.h"
 #include "saml/store.h"
@@ -99,6 +100,7 @@ typedef struct sequr_server_conf {
                                             SessionIndex only; 2: by NameID alone too */
     const char *public_base_url;         /* scheme://host[:port] the IdP and browsers see, or NULL */
     apr_array_header_t *trusted_proxies; /* apr_ipsubnet_t*: peers whose X-Forwarded-* count */
+    int metrics;                         /* SequrSAMLMetrics: PATH/metrics served here */
 
     /* prepared in check_config / post_config */
     saml_verifier_t *verifier;           /* non-NULL when an IdP of this server can verify
@@ -111,6 +113,8 @@ typedef struct sequr_server_conf {
     apr_array_header_t *sp_certs;        /* X509*: all published in SP metadata */
     apr_array_header_t *sp_keys;         /* EVP_PKEY*: each may decrypt an assertion */
     int sign_requests;                   /* SequrSAMLSignRequests: sign AuthnRequests */
+    saml_metrics_t *metrics_block;       /* the shared counters when any server has
+                                            SequrSAMLMetrics On (apache/metrics.c), else NULL */
 } sequr_server_conf_t;
 
 typedef struct sequr_dir_conf {

@@ -50,5 +50,6 @@
 #define D_COOKIE_KEY_FILE               "SequrSAMLCookieKeyFile"
 #define D_COOKIE_SAMESITE               "SequrSAMLCookieSameSite"
 #define D_SIGN_REQUESTS                 "SequrSAMLSignRequests"
+#define D_METRICS                       "SequrSAMLMetrics"
 
 #endif

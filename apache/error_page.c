@@ -9,6 +9,7 @@
 #include "http_request.h"
 #include "mod_core.h"
 
+#include "apache/config.h"
 #include "apache/log.h"
 
 APLOG_USE_MODULE(sequr_saml);
@@ -53,7 +54,10 @@ int sequr_fail_with_text(request_rec *r, int status, const char *check, const ch
 {
     const char *id = sequr_correlation_id(r);
     int level = status >= 500 ? APLOG_ERR : APLOG_WARNING;
+    const sequr_server_conf_t *c = sequr_server_conf(r->server);
 
+    /* Counted under the name the log line gives (sequr_saml_refusals_total). */
+    saml_metrics_refusal(c ? c->metrics_block : NULL, check);
     ap_log_rerror(APLOG_MARK, level, 0, r,
                   SEQLOGNO(01001) "sign-in refused with %d [check %s] %s (correlation id %s, client %s)",
                   status, check, sequr_log_value(r, detail), id, r->useragent_ip);

@@ -150,7 +150,8 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
     return rv;
 }
 
-int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
+/* The ACS itself; *accepted set once a session started. */
+static int consume(request_rec *r, const sequr_server_conf_t *c, int *accepted)
 {
     saml_acs_policy_t policy;
     saml_acs_result_t *result;
@@ -241,5 +242,17 @@ int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
                   sequr_log_value(r, result->assertion->issuer), *idp->name ? ", tenant " : "",
                   idp->name, sequr_log_value(r, result->return_to));
     sequr_log_attribute_notes(r, user, result->assertion->attributes);
+    *accepted = 1;
     return sequr_see_other(r, result->return_to);
+}
+
+/* Every POST that reaches the ACS is counted once, accepted or refused (the
+ * refusal's check is counted by sequr_fail). */
+int sequr_handle_acs(request_rec *r, const sequr_server_conf_t *c)
+{
+    int accepted = 0, rc = consume(r, c, &accepted);
+
+    saml_metrics_count(c->metrics_block, accepted ? SAML_METRIC_SIGNIN_ACCEPTED
+                                                  : SAML_METRIC_SIGNIN_REFUSED);
+    return rc;
 }

@@ -70,6 +70,7 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     if (!want_redirect(r)) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                        apr_psprintf(r->pool, "SAML realm=\"%s\"", c->sp_entity_id));
+        saml_metrics_count(c->metrics_block, SAML_METRIC_UNAUTHORIZED);
         return HTTP_UNAUTHORIZED;
     }
 
@@ -112,5 +113,6 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
                   "for %s", sequr_idp_label(idp), req.id, sequr_log_value(r, pending.return_to));
     apr_table_setn(r->headers_out, "Location", url);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    saml_metrics_count(c->metrics_block, SAML_METRIC_PENDING_STARTED);
     return HTTP_MOVED_TEMPORARILY;
 }

@@ -136,6 +136,8 @@ static int receive(request_rec *r, const sequr_server_conf_t *c, const saml_logo
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       SEQLOGNO(01406) "IdP LogoutRequest not acted on [check %s]: %s",
                       out->why.check, out->why.detail);
+    if (out->status && !strcmp(out->status, SAML_STATUS_REQUESTER))
+        saml_metrics_refusal(c->metrics_block, out->why.check);
     else if (out->status && !strcmp(out->status, SAML_STATUS_RESPONDER))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       SEQLOGNO(01404) "IdP logout of %s: session store unavailable: %s",
@@ -150,12 +152,14 @@ static int receive(request_rec *r, const sequr_server_conf_t *c, const saml_logo
                       sequr_log_value(r, m->name_id), sequr_log_value(r, m->id),
                       m->signed_xml ? "XML-signed" : m->signed_query ? "query-signed" : "unsigned",
                       out->ended);
+        saml_metrics_count(c->metrics_block, SAML_METRIC_LOGOUT_IDP_INITIATED);
         return sequr_see_other(r, out->url);
     case SAML_LOGOUT_CONFIRMED:
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       SEQLOGNO(01403) "logout confirmed by %s (LogoutResponse to %s), continuing "
                       "to %s", sequr_log_value(r, m->issuer),
                       sequr_log_value(r, m->in_response_to), sequr_log_value(r, out->url));
+        saml_metrics_count(c->metrics_block, SAML_METRIC_LOGOUT_IDP_CONFIRMED);
         return sequr_see_other(r, out->url);
     case SAML_LOGOUT_NOT_CONFIRMED:
         return sequr_fail_with_text(r, HTTP_FORBIDDEN, err.check, err.detail,
@@ -191,6 +195,12 @@ static int receive_post(request_rec *r, const sequr_server_conf_t *c)
     return receive(r, c, &in);
 }
 
+static int local_only(request_rec *r, const sequr_server_conf_t *c, const char *back)
+{
+    saml_metrics_count(c->metrics_block, SAML_METRIC_LOGOUT_LOCAL);
+    return sequr_see_other(r, back);
+}
+
 /* End the browser's sessions here, and its IdP's SSO session when the IdP
  * of the session has a logout URL. */
 static int local_logout(request_rec *r, const sequr_server_conf_t *c)
@@ -210,10 +220,10 @@ static int local_logout(request_rec *r, const sequr_server_conf_t *c)
     /* The session's own tenant ends its SSO session; one whose tenant left
      * the configuration ends here only. */
     if (named == NULL || sequr_tenant(c, named->tenant) == NULL)
-        return sequr_see_other(r, back);
+        return local_only(r, c, back);
     sequr_idp_view(sequr_tenant(c, named->tenant), &idp);
     if (saml_idp_slo_url(&idp) == NULL)
-        return sequr_see_other(r, back);
+        return local_only(r, c, back);
     rv = saml_logout_start(r->pool, &ctx, &idp, named, back, &url, &request_id, &err);
     if (rv != APR_SUCCESS)
         return sequr_fail(r, saml_status_to_http(rv), err.check, err.detail);
@@ -221,6 +231,7 @@ static int local_logout(request_rec *r, const sequr_server_conf_t *c)
                   SEQLOGNO(01402) "logout of %s: LogoutRequest %s sent to %s, then %s",
                   sequr_log_value(r, named->user), request_id,
                   sequr_log_value(r, saml_idp_slo_url(&idp)), sequr_log_value(r, back));
+    saml_metrics_count(c->metrics_block, SAML_METRIC_LOGOUT_SP_INITIATED);
     return sequr_see_other(r, url);
 }
 

@@ -103,7 +103,10 @@
     X(SIGN_REQUESTS, D_SIGN_REQUESTS, sign_requests, FLAG, SERVER, RSRC_CONF, 0, 1, \
       Off, NULL, "Sign the AuthnRequest's HTTP-Redirect query (rsa-sha256) with the first SP " \
       "key pair, for Microsoft Entra ID (Azure AD)'s \"Require verification certificates\"; " \
-      "SP metadata then says AuthnRequestsSigned=\"true\"")
+      "SP metadata then says AuthnRequestsSigned=\"true\"") \
+    X(METRICS, D_METRICS, metrics, FLAG, SERVER, RSRC_CONF, 0, 1, Off, NULL, \
+      "Serve Prometheus metrics at PATH/metrics (guard it with <Location PATH/metrics> " \
+      "Require ...) and add them to mod_status' server-status")
 
 #define SEQUR_DIR_SETTINGS(X) \
     X(UNAUTHENTICATED, D_UNAUTHENTICATED, unauth_action, CHOICE, DIR, ACCESS_CONF | OR_AUTHCFG, \

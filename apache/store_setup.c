@@ -15,6 +15,7 @@
 #include "saml/pending_cookie.h"
 #include "saml/store_file.h"
 #include "saml/store_memcache.h"
+#include "saml/store_metered.h"
 #include "saml/store_redis.h"
 
 APLOG_USE_MODULE(sequr_saml);
@@ -328,6 +329,8 @@ int sequr_store_setup(apr_pool_t *pconf, server_rec *s)
         return OK;
     if ((st = open_configured_store(pconf, s)) == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
+    /* Each operation timed and counted when SequrSAMLMetrics is on somewhere. */
+    st = saml_store_metered(pconf, st, sequr_server_conf(s)->metrics_block);
     for (vs = s; vs; vs = vs->next)
         sequr_server_conf(vs)->store = st;
     return OK;

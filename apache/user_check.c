@@ -69,23 +69,32 @@ static ap_dbd_t *acquire_connection(request_rec *r)
     return dbd;
 }
 
+static apr_status_t counted(const sequr_server_conf_t *c, apr_status_t rv)
+{
+    saml_metrics_count(c->metrics_block, rv == APR_SUCCESS ? SAML_METRIC_USER_ADMITTED
+                                         : rv == SAML_EREJECTED ? SAML_METRIC_USER_REFUSED
+                                         : SAML_METRIC_USER_ERROR);
+    return rv;
+}
+
 /* The store's answer for name: APR_SUCCESS (active, *stored set),
  * SAML_EREJECTED (unknown or inactive) or SAML_EUNAVAILABLE. */
-static apr_status_t ask_store(request_rec *r, const char *name, const char **stored,
-                              saml_err_t *err)
+static apr_status_t ask_store(request_rec *r, const sequr_server_conf_t *c, const char *name,
+                              const char **stored, saml_err_t *err)
 {
     ap_dbd_t *dbd = acquire_connection(r);
     saml_user_db_t db;
     apr_dbd_prepared_t *stmt;
 
     if (dbd == NULL)
-        return saml_fail(r->pool, err, SAML_EUNAVAILABLE, "user-store",
-                         "no database connection from mod_dbd (see its log lines for why)");
+        return counted(c, saml_fail(r->pool, err, SAML_EUNAVAILABLE, "user-store",
+                                    "no database connection from mod_dbd (see its log lines "
+                                    "for why)"));
     db.driver = dbd->driver;
     db.handle = dbd->handle;
     stmt = dbd->prepared ? apr_hash_get(dbd->prepared, SAML_USER_LOOKUP_LABEL,
                                         APR_HASH_KEY_STRING) : NULL;
-    return saml_user_admit(r->pool, &db, stmt, name, stored, err);
+    return counted(c, saml_user_admit(r->pool, &db, stmt, name, stored, err));
 }
 
 /* One page for an unknown and an inactive user, so the page does not tell
@@ -115,7 +124,7 @@ int sequr_user_check_sign_in(request_rec *r, const sequr_server_conf_t *c, const
     *stored = name;
     if (!c->user_store)
         return OK;
-    rv = ask_store(r, name, stored, &err);
+    rv = ask_store(r, c, name, stored, &err);
     if (rv != APR_SUCCESS)
         return refuse(r, c, rv, &err);
     return OK;
@@ -134,7 +143,7 @@ int sequr_user_recheck(request_rec *r, const sequr_server_conf_t *c, saml_sessio
     if (!c->user_store || r->main ||
         (s->user_checked && s->user_checked <= now && now - s->user_checked < interval))
         return OK;
-    rv = ask_store(r, s->user, &stored, &err);
+    rv = ask_store(r, c, s->user, &stored, &err);
     if (rv == APR_SUCCESS) {
         s->user = stored;
         s->user_checked = now;

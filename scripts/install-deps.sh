@@ -25,7 +25,8 @@ check xmlsec1 openssl curl python3 python3-lxml python3-xmlsec python3-cryptogra
 libaprutil1-dbd-sqlite3 sqlite3"
 TESTS="python3-pysaml2 clang valgrind git wrk libapache2-mod-auth-mellon
 memcached redis-server chromium chromium-driver python3-selenium postgresql libaprutil1-dbd-pgsql
-lintian debootstrap"
+lintian debootstrap
+python3-prometheus-client"
 DEB="build-essential autoconf automake libtool pkg-config
 apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libssl-dev zlib1g-dev
 debhelper dpkg-dev fakeroot"
