@@ -109,7 +109,7 @@ static void end(op_t *o)
  * now; again says a host's statement failed and must be prepared anew. */
 static apr_status_t statement(op_t *o, int q, int again, apr_dbd_prepared_t **stmt)
 {
-    int rc;
+    int rc, keep = o->c.prepared != NULL && o->c.pool != NULL;
 
     *stmt = (!again && o->c.prepared)
         ? apr_hash_get(o->c.prepared, statements[q].label, APR_HASH_KEY_STRING) : NULL;
@@ -118,11 +118,11 @@ static apr_status_t statement(op_t *o, int q, int again, apr_dbd_prepared_t **st
     /* Under the label: a pooled connection that the driver re-opened after
      * the server came back has lost the host's statements; this mends them
      * for the later users of the connection too. */
-    rc = apr_dbd_prepare(o->c.driver, o->tmp, o->c.handle, statements[q].sql,
-                         o->c.prepared ? statements[q].label : NULL, stmt);
+    rc = apr_dbd_prepare(o->c.driver, keep ? o->c.pool : o->tmp, o->c.handle,
+                         statements[q].sql, keep ? statements[q].label : NULL, stmt);
     if (rc != 0)
         return db_error(o, rc, "cannot prepare a statement");
-    if (o->c.prepared)
+    if (keep)
         apr_hash_set(o->c.prepared, statements[q].label, APR_HASH_KEY_STRING, *stmt);
     return APR_SUCCESS;
 }
@@ -141,7 +141,7 @@ static apr_status_t run_write(op_t *o, int q, int *nrows, const char **args)
         rc = apr_dbd_pquery(o->c.driver, o->tmp, o->c.handle, nrows, stmt, 0, args);
         if (rc == 0)
             return APR_SUCCESS;
-        if (o->c.prepared == NULL)
+        if (o->c.prepared == NULL || o->c.pool == NULL)
             break;
     }
     return db_error(o, rc, "refused a write");
@@ -169,14 +169,16 @@ static apr_status_t run_read(op_t *o, int q, const char **args, apr_pool_t *p, c
         rc = apr_dbd_pselect(o->c.driver, o->tmp, o->c.handle, &res, stmt, 1, 0, args);
         if (rc == 0)
             break;
-        if (o->c.prepared == NULL)
+        if (o->c.prepared == NULL || o->c.pool == NULL)
             break;
     }
     if (rc != 0)
         return db_error(o, rc, "refused a read");
+    /* Copied: reading past the last row frees a pgsql result. */
     while (apr_dbd_get_row(o->c.driver, o->tmp, res, &row, -1) == 0) {
-        if (rows++ == 0)
-            text = apr_dbd_get_entry(o->c.driver, row, 0);
+        const char *entry = apr_dbd_get_entry(o->c.driver, row, 0);
+        if (rows++ == 0 && entry)
+            text = apr_pstrdup(o->tmp, entry);
     }
     if (rows == 0)
         return APR_NOTFOUND;
@@ -403,18 +405,6 @@ apr_status_t saml_store_dbd_init(apr_pool_t *p, const apr_dbd_driver_t *driver,
 {
     int nrows = 0, rc;
 
-    /* SQLite: write-ahead logging, so that readers never wait for a writer
-     * and several processes' single-statement writes queue on the busy
-     * timeout instead of failing at once with "database is locked" (which
-     * the rollback journal answers when two connections both read and then
-     * want to write). The mode is kept in the file. */
-    if (!strcmp(apr_dbd_name(driver), "sqlite3")) {
-        apr_dbd_results_t *res = NULL;
-        apr_dbd_row_t *row = NULL;
-        if ((rc = apr_dbd_select(driver, p, handle, &res, "PRAGMA journal_mode=WAL", 1)) == 0)
-            while (apr_dbd_get_row(driver, p, res, &row, -1) == 0)
-                ;
-    }
     if ((rc = apr_dbd_query(driver, handle, &nrows, SAML_DBD_CACHE_SCHEMA_SQL)) != 0
         || (rc = apr_dbd_query(driver, handle, &nrows, SAML_DBD_CACHE_INDEX_SQL)) != 0) {
         const char *why = apr_dbd_error(driver, handle, rc);

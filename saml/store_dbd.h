@@ -51,6 +51,7 @@ typedef struct saml_dbd_conn {
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
     apr_hash_t *prepared;  /* label -> apr_dbd_prepared_t*, or NULL: prepared here */
+    apr_pool_t *pool;      /* the connection's: a statement added to prepared lives there */
     void *host;            /* the source's own (mod_dbd's ap_dbd_t) */
 } saml_dbd_conn_t;
 

@@ -52,8 +52,10 @@ static apr_status_t acquire(void *baton, apr_pool_t *p, saml_dbd_conn_t *c)
         }
         mine.pid = getpid();
         if (!strcmp(driver_name, "sqlite3")) {
-            /* What DBDInitSQL does for mod_dbd (README): wait for a writer. */
+            /* What README's DBDInitSQL lines do under mod_dbd: readers never
+             * wait for a writer, writers queue instead of failing at once. */
             int n;
+            apr_dbd_query(mine.driver, mine.handle, &n, "PRAGMA journal_mode = WAL");
             apr_dbd_query(mine.driver, mine.handle, &n, "PRAGMA busy_timeout = 5000");
         }
         mine.prepared = apr_hash_make(mine.pool);
@@ -61,6 +63,7 @@ static apr_status_t acquire(void *baton, apr_pool_t *p, saml_dbd_conn_t *c)
     c->driver = mine.driver;
     c->handle = mine.handle;
     c->prepared = mine.prepared;
+    c->pool = mine.pool;
     return APR_SUCCESS;
 }
 
