@@ -72,14 +72,6 @@ static int key_is_valid(const char *key)
     return n > 0 && n <= SAML_STORE_KEY_MAX;
 }
 
-static apr_status_t db_error(op_t *o, int rc, const char *doing)
-{
-    const char *why = apr_dbd_error(o->c.driver, o->c.handle, rc);
-    saml_store_error_note(SAML_EUNAVAILABLE, "database (%s) %s: %s",
-                          apr_dbd_name(o->c.driver), doing, why ? why : "failed");
-    return SAML_EUNAVAILABLE;
-}
-
 static apr_status_t begin(dbd_store_t *d, op_t *o)
 {
     apr_status_t rv;
@@ -106,74 +98,88 @@ static void end(op_t *o)
 }
 
 /* The statement under its label as the host prepared it, else prepared
- * now; again says a host's statement failed and must be prepared anew. */
-static apr_status_t statement(op_t *o, int q, int again, apr_dbd_prepared_t **stmt)
+ * now (0, or the driver's code); again: the host's statement is gone. */
+static int statement(op_t *o, int q, int again, apr_dbd_prepared_t **stmt)
 {
     int rc, keep = o->c.prepared != NULL && o->c.pool != NULL;
 
     *stmt = (!again && o->c.prepared)
         ? apr_hash_get(o->c.prepared, statements[q].label, APR_HASH_KEY_STRING) : NULL;
     if (*stmt)
-        return APR_SUCCESS;
-    /* Under the label: a pooled connection that the driver re-opened after
-     * the server came back has lost the host's statements; this mends them
-     * for the later users of the connection too. */
+        return 0;
+    /* Under the label, in the connection's pool: this mends the host's
+     * statements for the later users of the connection too. */
     rc = apr_dbd_prepare(o->c.driver, keep ? o->c.pool : o->tmp, o->c.handle,
                          statements[q].sql, keep ? statements[q].label : NULL, stmt);
-    if (rc != 0)
-        return db_error(o, rc, "cannot prepare a statement");
-    if (keep)
+    if (rc == 0 && keep)
         apr_hash_set(o->c.prepared, statements[q].label, APR_HASH_KEY_STRING, *stmt);
-    return APR_SUCCESS;
+    return rc;
 }
 
-/* A write: the rows it changed in *nrows. */
-static apr_status_t run_write(op_t *o, int q, int *nrows, const char **args)
+/* Run statement q: a write (its changed rows in *nrows) or, with res, a
+ * read. Random access for reads, so that the driver checks the result's
+ * status (a sequential pgsql result reports a failed query as "no rows",
+ * which would turn an outage into "absent") and SQLite runs a DELETE ...
+ * RETURNING to its end.
+ *
+ * A pooled connection whose server went away (a PostgreSQL restart) fails
+ * once; the driver's check then opens it again, without the statements the
+ * host prepared on it. So on a first failure: check (reconnect) the
+ * connection, prepare again under the label and run once more. Should the
+ * first attempt have run after all, the second finds its row (an add
+ * reports APR_EEXIST): never a double success. The failure reported is the
+ * first one, which says why. */
+static apr_status_t execute(op_t *o, int q, const char **args, int *nrows,
+                            apr_dbd_results_t **res)
 {
     apr_dbd_prepared_t *stmt;
-    apr_status_t rv;
+    const char *first = NULL;
     int attempt, rc = 0;
 
     for (attempt = 0; attempt < 2; attempt++) {
-        if ((rv = statement(o, q, attempt, &stmt)) != APR_SUCCESS)
-            return rv;
-        *nrows = 0;
-        rc = apr_dbd_pquery(o->c.driver, o->tmp, o->c.handle, nrows, stmt, 0, args);
-        if (rc == 0)
-            return APR_SUCCESS;
-        if (o->c.prepared == NULL || o->c.pool == NULL)
-            break;
+        if ((rc = statement(o, q, attempt, &stmt)) == 0) {
+            if (res) {
+                *res = NULL;
+                rc = apr_dbd_pselect(o->c.driver, o->tmp, o->c.handle, res, stmt, 1, 0, args);
+            }
+            else {
+                *nrows = 0;
+                rc = apr_dbd_pquery(o->c.driver, o->tmp, o->c.handle, nrows, stmt, 0, args);
+            }
+            if (rc == 0)
+                return APR_SUCCESS;
+        }
+        if (attempt == 0) {
+            first = apr_dbd_error(o->c.driver, o->c.handle, rc);
+            first = apr_pstrdup(o->tmp, first ? first : "failed");
+            if (o->c.prepared == NULL || o->c.pool == NULL
+                || apr_dbd_check_conn(o->c.driver, o->tmp, o->c.handle) != APR_SUCCESS)
+                break;
+        }
     }
-    return db_error(o, rc, "refused a write");
+    saml_store_error_note(SAML_EUNAVAILABLE, "database (%s) refused %s: %s",
+                          apr_dbd_name(o->c.driver), statements[q].label, first);
+    return SAML_EUNAVAILABLE;
+}
+
+static apr_status_t run_write(op_t *o, int q, int *nrows, const char **args)
+{
+    return execute(o, q, args, nrows, NULL);
 }
 
 /* A statement that answers at most one row of one column (the value, in
- * base64): APR_NOTFOUND when no row. Random access, so that the driver
- * checks the result's status (a sequential pgsql result reports a failed
- * query as "no rows", which would turn an outage into "absent") and SQLite
- * runs a DELETE ... RETURNING to its end. */
+ * base64): APR_NOTFOUND when no row. */
 static apr_status_t run_read(op_t *o, int q, const char **args, apr_pool_t *p, char **val,
                              apr_size_t *len)
 {
-    apr_dbd_prepared_t *stmt;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *text = NULL;
     apr_status_t rv;
-    int attempt, rc = 0, rows = 0;
+    int rows = 0;
 
-    for (attempt = 0; attempt < 2; attempt++) {
-        if ((rv = statement(o, q, attempt, &stmt)) != APR_SUCCESS)
-            return rv;
-        res = NULL;
-        rc = apr_dbd_pselect(o->c.driver, o->tmp, o->c.handle, &res, stmt, 1, 0, args);
-        if (rc == 0)
-            break;
-        if (o->c.prepared == NULL || o->c.pool == NULL)
-            break;
-    }
-    if (rc != 0)
-        return db_error(o, rc, "refused a read");
+    if ((rv = execute(o, q, args, NULL, &res)) != APR_SUCCESS)
+        return rv;
     /* Copied: reading past the last row frees a pgsql result. */
     while (apr_dbd_get_row(o->c.driver, o->tmp, res, &row, -1) == 0) {
         const char *entry = apr_dbd_get_entry(o->c.driver, row, 0);

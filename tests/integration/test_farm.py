@@ -415,6 +415,10 @@ class PgFarm(DbdFarmBase):
                 break
             time.sleep(0.5)
         self.assertEqual(r.status, 200, r)
+        # Node A's pooled connections all went stale with the restart: each
+        # reconnects on its first use, and no request sees it.
+        for _ in range(8):
+            self.assertEqual(curl(self.a.url + "/protected/outage", jar=jar).status, 200)
 
 
 class SqliteFarm(DbdFarmBase):
