@@ -425,6 +425,12 @@ class SqliteFarm(DbdFarmBase):
     """Two Apaches on one machine sharing one SQLite file."""
     kind = "sqlite3"
 
+    def test_readme_init_sql_puts_the_file_in_wal_mode(self):
+        import sqlite3
+        self.sign_in(self.b, "/protected/wal")
+        with sqlite3.connect(self.cache.params, timeout=10) as db:
+            self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+
 
 del FarmBase
 del DbdFarmBase
