@@ -144,6 +144,54 @@ START_TEST(one_node_purges_at_a_time)
 }
 END_TEST
 
+/* Rows of this test process whose key starts with prefix, read directly. */
+static int count_rows(const char *prefix)
+{
+    apr_pool_t *p = tk_pool();
+    const apr_dbd_driver_t *d;
+    apr_dbd_t *h;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *why = NULL;
+    int n = 0;
+
+    ck_assert_int_eq(apr_dbd_get_driver(p, driver_name, &d), APR_SUCCESS);
+    ck_assert_int_eq(apr_dbd_open_ex(d, p, params, &h, &why), APR_SUCCESS);
+    ck_assert_int_eq(apr_dbd_select(d, p, h, &res, apr_psprintf(p, "SELECT k FROM "
+                                    SAML_DBD_CACHE_TABLE " WHERE k LIKE '%s%%'",
+                                    sc_key(prefix)), 1), 0);
+    while (apr_dbd_get_row(d, p, res, &row, -1) == 0)
+        n++;
+    apr_dbd_close(d, h);
+    return n;
+}
+
+/* Writes purge on their own: once the interval has passed, the next write
+ * of this process claims the purge and the expired rows are gone, the live
+ * one kept. */
+START_TEST(writes_purge_expired_rows)
+{
+    saml_store_t *st = open_store_every(apr_time_from_msec(1000));
+    int i;
+
+    /* A claim left by an earlier test's store (60 s) would hold it off. */
+    ck_assert_int_eq(saml_store_remove(st, SAML_STORE_NS_DBD_PURGE "purge"), APR_SUCCESS);
+    ck_assert_int_eq(saml_store_set(st, sc_key("purge-live"), "y", 1, sc_in_seconds(60)),
+                     APR_SUCCESS);
+    for (i = 0; i < 4; i++)
+        ck_assert_int_eq(saml_store_set(st, sc_key(apr_psprintf(tk_pool(), "purge-dead%d", i)),
+                                        "x", 1, apr_time_now() + apr_time_from_msec(100)),
+                         APR_SUCCESS);
+    ck_assert_int_eq(count_rows("purge-dead"), 4);      /* within the interval: kept */
+    apr_sleep(apr_time_from_msec(2100));
+    ck_assert_int_eq(count_rows("purge-dead"), 4);      /* nobody wrote: still there */
+    ck_assert_int_eq(saml_store_set(st, sc_key("purge-trigger"), "z", 1, sc_in_seconds(60)),
+                     APR_SUCCESS);
+    ck_assert_int_eq(count_rows("purge-dead"), 0);
+    ck_assert_int_eq(count_rows("purge-live"), 1);
+}
+END_TEST
+
 /* No database: every operation fails with SAML_EUNAVAILABLE (never
  * "absent", which would read as "no session" or "not a replay") and the
  * note says why. */
@@ -219,6 +267,7 @@ int main(void)
     tcase_add_checked_fixture(tc, tk_setup, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, one_node_purges_at_a_time);
+    tcase_add_test(tc, writes_purge_expired_rows);
     tcase_add_test(tc, no_database_is_an_error_not_absence);
     tcase_add_test(tc, missing_table_is_an_error);
     suite_add_tcase(s, tc);
