@@ -81,7 +81,8 @@ static const command_rec sequr_directives[] = {
                   "The SP's private key (PEM); repeat for a key rollover: every key decrypts"),
     AP_INIT_TAKE1(D_CACHE, sequr_set_cache, NULL, SRV,
                   "Where sessions and the replay cache live: file[:PATH] (default), "
-                  "memcache:HOST:PORT[,HOST:PORT...] or redis:HOST:PORT[,HOST:PORT...]"),
+                  "memcache:HOST:PORT[,HOST:PORT...], redis:HOST:PORT[,HOST:PORT...] or dbd "
+                  "(the table sequr_saml_cache in mod_dbd's database)"),
     AP_INIT_TAKE1(D_COOKIE_KEY_FILE, sequr_set_cookie_key_file, NULL, SRV,
                   "Secret (32 to 4096 bytes, mode 0600) sealing the sign-in request cookies; the "
                   "same file on every server of a farm. Default: made at first start next to "

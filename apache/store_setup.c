@@ -11,6 +11,7 @@
 #include "apache/config.h"
 #include "apache/directives.h"
 #include "apache/log.h"
+#include "apache/store_dbd.h"
 #include "saml/error.h"
 #include "saml/pending_cookie.h"
 #include "saml/store_file.h"
@@ -23,7 +24,8 @@ APLOG_USE_MODULE(sequr_saml);
 #define DEFAULT_STORE_FILE "sequr_saml.store"
 #define DEFAULT_KEY_FILE   "sequr_saml.key"
 
-typedef enum { STORE_FILE, STORE_MEMCACHE, STORE_REDIS, STORE_REDISS, STORE_UNKNOWN } store_kind_t;
+typedef enum { STORE_FILE, STORE_MEMCACHE, STORE_REDIS, STORE_REDISS, STORE_DBD,
+               STORE_UNKNOWN } store_kind_t;
 
 /* The provider of a SequrSAMLCache value, and where its arguments start.
  * "redis://" is a synonym of "redis:"; "rediss://" is Redis over TLS. */
@@ -33,7 +35,8 @@ static store_kind_t store_kind(const char *spec, const char **args)
         { "rediss://", STORE_REDISS }, { "redis://", STORE_REDIS }
     };
     static const struct { const char *name; store_kind_t kind; } known[] = {
-        { "file", STORE_FILE }, { "memcache", STORE_MEMCACHE }, { "redis", STORE_REDIS }
+        { "file", STORE_FILE }, { "memcache", STORE_MEMCACHE }, { "redis", STORE_REDIS },
+        { "dbd", STORE_DBD }
     };
     apr_size_t i;
 
@@ -95,11 +98,17 @@ static const char *store_spec_check(apr_pool_t *p, const char *spec)
                                 saml_log_escape(p, spec, 40));
         rv = saml_store_redis_open(p, args, 0, &st, &err);
         break;
+    case STORE_DBD:
+        /* The database is mod_dbd's (DBDriver, DBDParams). */
+        if (args)
+            return apr_psprintf(p, "'%s': dbd takes no argument (mod_dbd's DBDriver and "
+                                "DBDParams name the database)", saml_log_escape(p, spec, 40));
+        return NULL;
     default:
         return apr_psprintf(p, "unknown provider in '%s' (this build knows 'file[:PATH]', "
                             "'memcache:HOST:PORT[,HOST:PORT...]', "
                             "'redis:HOST:PORT[,HOST:PORT...]' (or redis://...) and "
-                            "'rediss://HOST:PORT[,HOST:PORT...]' (TLS))", spec);
+                            "'rediss://HOST:PORT[,HOST:PORT...]' (TLS) and 'dbd' (mod_dbd))", spec);
     }
     if (rv != APR_SUCCESS)
         return apr_psprintf(p, "'%s': %s", spec, err.detail ? err.detail : "unusable server list");
@@ -108,12 +117,14 @@ static const char *store_spec_check(apr_pool_t *p, const char *spec)
 
 const char *sequr_set_cache(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *args, *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     (void)dc;
     if (err)
         return err;
     if ((err = store_spec_check(cmd->temp_pool, arg)) != NULL)
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+    if (store_kind(arg, &args) == STORE_DBD && (err = sequr_store_dbd_register(cmd)) != NULL)
+        return err;
     sequr_server_conf(cmd->server)->cache_spec = arg;
     return NULL;
 }
@@ -312,6 +323,8 @@ static saml_store_t *open_configured_store(apr_pool_t *pconf, server_rec *s)
 
     if (kind == STORE_MEMCACHE || is_redis(kind))
         return open_network_store(pconf, s, kind, args);
+    if (kind == STORE_DBD)
+        return sequr_store_dbd_open(pconf, s);
     /* SequrSAMLCacheEntries has its default since check_config. */
     return open_store(pconf, s, store_path(pconf, c->cache_spec), (apr_size_t)c->cache_entries);
 }

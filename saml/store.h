@@ -19,6 +19,7 @@
 #define SAML_STORE_NS_REPLAY         "r:"   /* acs.c: an assertion already accepted */
 #define SAML_STORE_NS_PENDING_LOGOUT "l:"   /* logout.c: a LogoutRequest we sent */
 #define SAML_STORE_NS_LOGOUT_SEEN    "lr:"  /* logout.c: an IdP LogoutRequest already done */
+#define SAML_STORE_NS_DBD_PURGE      "p:"   /* store_dbd.c: who deletes expired rows now */
 
 typedef struct saml_store saml_store_t;
 

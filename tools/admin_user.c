@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "saml/store_dbd.h"
+
 static int list_users(apr_pool_t *p, saml_user_db_t *db)
 {
     apr_array_header_t *users = NULL;
@@ -65,8 +67,13 @@ int admin_init_store(apr_pool_t *p, const admin_args_t *a)
     if ((rc = admin_open_store(p, a, 1, &db)) != ADMIN_EXIT_OK)
         return rc;
     rc = admin_store_exit(saml_user_store_init(p, &db, &err), &err);
+    /* The table SequrSAMLCache dbd keeps sessions and the replay cache in. */
+    if (rc == ADMIN_EXIT_OK)
+        rc = admin_store_exit(saml_store_dbd_init(p, db.driver, db.handle, &err), &err);
     apr_dbd_close(db.driver, db.handle);
     if (rc == ADMIN_EXIT_OK)
-        printf("user store ready: %s\n", admin_store_name(p, a));
+        printf("user store ready: %s\n"
+               "session cache table " SAML_DBD_CACHE_TABLE " ready (for SequrSAMLCache dbd)\n",
+               admin_store_name(p, a));
     return rc;
 }

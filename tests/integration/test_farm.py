@@ -20,6 +20,7 @@ import unittest
 import harness
 from harness import SP_ENTITY_ID, USER, Apache, IdPProcess, az, curl, saml_directives
 from cacheserver import ACL_PASSWORD, ACL_USER, CacheServer, secret_file
+from dbdcache import DbdCache, dbd_missing
 
 
 class FarmBase(unittest.TestCase):
@@ -30,8 +31,9 @@ class FarmBase(unittest.TestCase):
         why = harness.module_available()
         if why:
             raise unittest.SkipTest(why)
-        cls.cache = CacheServer(cls.kind).start()
-        cls.a, cls.b = Apache(servers=2), Apache(servers=2)
+        cls.cache = cls.make_cache()
+        cls.a, cls.b = (Apache(servers=2, extra_modules=getattr(cls.cache, "extra_modules", ""))
+                        for _ in range(2))
         # The load balancer's address: what the IdP and the browser see. Both
         # nodes call themselves by it, so the ACS URL and the session scope agree.
         cls.public = cls.a.url
@@ -44,12 +46,17 @@ class FarmBase(unittest.TestCase):
             f.write(harness.os.urandom(48))
         harness.os.chmod(cls.key_file, 0o600)
         for ap in (cls.a, cls.b):
-            ap.extra = "ServerName %s\nUseCanonicalName On" % cls.public
+            ap.extra = "ServerName %s\nUseCanonicalName On\n%s" % (
+                cls.public, getattr(cls.cache, "extra", ""))
             ap.write_conf(saml_directives(cls.idp.sso_url, cls.idp.cert, cls.idp.issuer,
                                           CookieKeyFile='"%s"' % cls.key_file,
                                           **cls.cache.directives()))
             ap.start()
         cls.tmp = harness.tempdir("sequr-farm-")
+
+    @classmethod
+    def make_cache(cls):
+        return CacheServer(cls.kind).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -63,8 +70,9 @@ class FarmBase(unittest.TestCase):
 
     def node(self, **cache):
         """A third node on the same store, with these cache settings."""
-        ap = Apache(servers=1)
-        ap.extra = "ServerName %s\nUseCanonicalName On" % self.public
+        ap = Apache(servers=1, extra_modules=getattr(self.cache, "extra_modules", ""))
+        ap.extra = "ServerName %s\nUseCanonicalName On\n%s" % (
+            self.public, getattr(self.cache, "extra", ""))
         ap.write_conf(saml_directives(self.idp.sso_url, self.idp.cert, self.idp.issuer,
                                       CookieKeyFile='"%s"' % self.key_file, **cache))
         ap.start()
@@ -319,7 +327,113 @@ class RedisTLSFarm(FarmBase):
                     self.assertIn(w, out)
 
 
+class DbdFarmBase(FarmBase):
+    """SequrSAMLCache dbd: the same farm with sessions, pending requests and the
+    replay cache in the table sequr_saml_cache, through mod_dbd."""
+
+    @classmethod
+    def make_cache(cls):
+        why = dbd_missing(cls.kind)
+        if why:
+            raise unittest.SkipTest(why)
+        return DbdCache(cls.kind).start()
+
+    def test_nodes_use_the_shared_store(self):
+        for ap in (self.a, self.b):
+            self.assertIn("session store: dbd (table sequr_saml_cache through mod_dbd)",
+                          ap.log())
+
+    def test_bad_server_list_fails_configtest_naming_directive_and_line(self):
+        for bad in ("dbd:pgsql", "dbd:", "dbdx"):
+            conf = self.a.conf_text(saml_directives(self.idp.sso_url, self.idp.cert,
+                                                    self.idp.issuer, Cache=bad))
+            line = conf.splitlines().index("SequrSAMLCache %s" % bad) + 1
+            rc, out = self.a.configtest(conf)
+            self.assertNotEqual(rc, 0, out)
+            self.assertIn("SequrSAMLCache", out)
+            self.assertRegex(out, r"line %d of .*test\.conf" % line)
+
+    def test_configtest_refuses_dbd_without_mod_dbd(self):
+        bare = Apache(servers=1)           # mod_dbd not loaded
+        conf = bare.conf_text(saml_directives(self.idp.sso_url, self.idp.cert, self.idp.issuer,
+                                              Cache="dbd"))
+        line = conf.splitlines().index("SequrSAMLCache dbd") + 1
+        rc, out = bare.configtest(conf)
+        self.assertNotEqual(rc, 0, out)
+        self.assertRegex(out, r"SequrSAMLCache dbd \(line %d of .*test\.conf\) needs mod_dbd"
+                         % line)
+
+    def test_table_holds_sealed_records_only(self):
+        jar = self.sign_in(self.a, "/protected/sealed")
+        self.assertEqual(self.whoami(self.b, "/protected/sealed", jar)["REMOTE_USER"], USER)
+        rows = self.cache.rows()
+        sessions = [v for k, v, e in rows if k.startswith("s:")]
+        self.assertTrue(sessions, rows)
+        for v in sessions:
+            self.assertEqual(v[:2], b"E\x01", v[:16])          # saml/sealed_record.h
+        for k, v, e in rows:
+            self.assertNotIn(USER.encode(), v)
+            self.assertNotIn(USER.split("@")[0].encode(), v)
+        # Replay entries are there too, with their expiry.
+        self.assertTrue([k for k, v, e in rows if k.startswith("r:")], rows)
+        now_us = time.time() * 1e6
+        self.assertTrue(all(e > now_us for k, v, e in rows if k.startswith("s:")), rows)
+
+
+class PgFarm(DbdFarmBase):
+    """Two nodes on one real PostgreSQL started here."""
+    kind = "pgsql"
+
+    def test_store_contract_on_postgresql(self):
+        """tests/unit/test_store_dbd (the store.h contract and the purge) against
+        this PostgreSQL."""
+        prog = harness.os.path.join(harness.BUILDDIR, "tests", "unit", "test_store_dbd")
+        if not harness.os.path.exists(prog):
+            self.skipTest("build the unit tests first (make check-unit)")
+        env = dict(harness.os.environ, SEQUR_TEST_PGSQL_PARAMS=self.cache.params)
+        r = harness.subprocess.run([prog], env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("store_dbd (pgsql)", r.stdout + r.stderr)
+        self.assertRegex(r.stdout + r.stderr, r"100%: Checks: \d+, Failures: 0, Errors: 0")
+
+    def test_database_down_is_our_503_then_recovers(self):
+        jar = self.sign_in(self.a, "/protected/outage")
+        self.cache.pg.stop()
+        try:
+            mark = self.b.log_mark()
+            r = curl(self.b.url + "/protected/outage", jar=jar)
+            self.assertEqual(r.status, 503, r)
+            self.assertRegex(r.text, OUR_PAGE)
+            self.assertRegex(self.b.log_since(mark, expect="session"),
+                             r"sequr_saml.*session: .*(database|mod_dbd)")
+        finally:
+            self.cache.pg.start()
+        deadline = time.time() + 20
+        while True:
+            r = curl(self.b.url + "/protected/outage", jar=jar)
+            if r.status == 200 or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertEqual(r.status, 200, r)
+        # Node A's pooled connections all went stale with the restart: each
+        # reconnects on its first use, and no request sees it.
+        for _ in range(8):
+            self.assertEqual(curl(self.a.url + "/protected/outage", jar=jar).status, 200)
+
+
+class SqliteFarm(DbdFarmBase):
+    """Two Apaches on one machine sharing one SQLite file."""
+    kind = "sqlite3"
+
+    def test_readme_init_sql_puts_the_file_in_wal_mode(self):
+        import sqlite3
+        self.sign_in(self.b, "/protected/wal")
+        with sqlite3.connect(self.cache.params, timeout=10) as db:
+            self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+
+
 del FarmBase
+del DbdFarmBase
 
 if __name__ == "__main__":
     unittest.main()
