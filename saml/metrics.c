@@ -5,7 +5,7 @@
 
 /* Bumped whenever the layout below changes, so that a block kept across a
  * graceful restart by an older build is not read with the new layout. */
-#define METRICS_STAMP 0x53514d01u
+#define METRICS_STAMP 0x53514d02u
 
 #define SLOT_EMPTY    0u
 #define SLOT_CLAIMING 1u
@@ -156,7 +156,7 @@ void saml_metrics_store_op(saml_metrics_t *m, saml_metrics_backend_t backend,
 }
 
 static const char *const backend_names[SAML_METRICS_BACKENDS] = {
-    "file", "memcache", "redis", "other"
+    "file", "memcache", "redis", "dbd", "other"
 };
 
 static const char *const op_names[SAML_METRICS_OPS] = {
