@@ -49,5 +49,8 @@
 #define D_CACHE_CONTROL                 "SequrSAMLCacheControl"
 #define D_COOKIE_KEY_FILE               "SequrSAMLCookieKeyFile"
 #define D_COOKIE_SAMESITE               "SequrSAMLCookieSameSite"
+#define D_IDP_METADATA_URL              "SequrSAMLIdPMetadataURL"
+#define D_IDP_METADATA_REFRESH          "SequrSAMLIdPMetadataRefresh"
+#define D_IDP_METADATA_CA_FILE          "SequrSAMLIdPMetadataCAFile"
 
 #endif

@@ -99,7 +99,10 @@
       RSRC_CONF, 0, 86400, 60, NULL, "Seconds between user store checks of a signed-in user") \
     X(USER_STORE_CONTACT, D_USER_STORE_CONTACT, user_store_contact, TEXT, SERVER, RSRC_CONF, \
       0, 0, "your Sequr administrator", sequr_check_contact, \
-      "Who to ask for Sequr activation, shown on the refusal page")
+      "Who to ask for Sequr activation, shown on the refusal page") \
+    X(IDP_METADATA_REFRESH, D_IDP_METADATA_REFRESH, idp_metadata_refresh, SECONDS, SERVER, \
+      RSRC_CONF, 5, 604800, 3600, NULL, \
+      "Seconds between fetches of " D_IDP_METADATA_URL " (one process fetches for all)")
 
 #define SEQUR_DIR_SETTINGS(X) \
     X(UNAUTHENTICATED, D_UNAUTHENTICATED, unauth_action, CHOICE, DIR, ACCESS_CONF | OR_AUTHCFG, \
