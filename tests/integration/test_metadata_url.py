@@ -235,6 +235,30 @@ class BrokenAnswers(MetadataURLCase):
 
 class StartWithoutNetwork(MetadataURLCase):
 
+    def admin(self, *args):
+        r = subprocess.run([os.path.join(harness.BUILDDIR, "sequr-saml-admin")] + list(args),
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout, r.stderr
+
+    def test_admin_import_metadata_url(self):
+        self.serve([self.idp.cert, self.cert_b], signer=(self.idp.key, self.idp.cert))
+        rc, out, err = self.admin("import-metadata", "--url", self.server.url, "--ca-file",
+                                  self.ca, "--out-dir", os.path.join(self.tmp, "imported"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Signing certificates: 2", out)
+        self.assertIn("SequrSAMLIdPMetadataURL " + self.server.url, out)
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "imported", "idp-signing-2.pem")))
+        # the system CAs do not know the test CA: refused, as unreachable
+        rc, out, err = self.admin("import-metadata", "--url", self.server.url)
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("metadata-fetch", err)
+        self.serve(None, body=b"garbage")
+        rc, out, err = self.admin("import-metadata", "--url", self.server.url, "--ca-file", self.ca)
+        self.assertEqual(rc, 2, out + err)
+        rc, out, err = self.admin("import-metadata", "--url", "http://localhost/x.xml")
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("not an https URL", err)
+
     def test_backing_copy_starts_apache_with_the_server_down(self):
         self.apache.stop()
         self.serve([self.idp.cert], signer=(self.idp.key, self.idp.cert), status=503)
