@@ -23,6 +23,7 @@ import time
 import unittest
 
 import harness
+import test_reload_under_load as rul
 from harness import SamlTestCase, az, saml_directives
 
 REFRESH = 5
@@ -295,6 +296,57 @@ class StartWithoutNetwork(MetadataURLCase):
         self.assertNotEqual(rc, 0, out)
         self.assertIn("metadata-fetch", out)
         self.assertRegex(out, r"(?i)certificate")
+
+
+class RolloverUnderLoad(rul.ReloadUnderLoad):
+    """The rollover of Rollover while protected GETs and sign-ins run: zero
+    failed requests, and every session made before and during it still valid."""
+
+    def test_rollover_under_load(self):
+        ca, crt, key = make_ca_and_server_cert(self.tmp)
+        server = MetadataServer(crt, key)
+        self.addCleanup(server.stop)
+
+        def serve(certs, signer):
+            server.body = az.make_metadata(self.tenant, self.sso_url, certs, key=signer[0],
+                                           cert=signer[1])
+
+        serve([self.cert], (self.key, self.cert))
+        conf = saml_directives(None, None, None, IdPMetadataURL=server.url,
+                               IdPMetadataCAFile=ca, IdPMetadataRefresh=REFRESH)
+        self.start_apache(conf)
+        new_key, new_cert = az.make_keypair(self.tmp, "second", cn="Next Azure SSO Cert")
+        self.sign_in("probe@contoso.example", new_key, new_cert, expect=403)
+        users = ["mdurl%d@contoso.example" % i for i in range(rul.SESSIONS)]
+        cookies = self.premade_sessions(users)
+        self.start_load(users, cookies)
+        time.sleep(rul.LOAD_BEFORE)
+
+        mark = self.apache.log_mark()
+        serve([self.cert, new_cert], (self.key, self.cert))
+        self.assertRegex(self.apache.log_since(mark, r"SEQ02608.*with 2 signing", 3 * REFRESH),
+                         r"SEQ02608")
+        published = time.time()
+        self.gen.set_signer(self.signer(new_key, new_cert))
+        time.sleep(rul.LOAD_BEFORE)
+        mark = self.apache.log_mark()
+        serve([new_cert], (new_key, new_cert))
+        self.assertRegex(self.apache.log_since(mark, r"SEQ02608.*with 1 signing", 3 * REFRESH),
+                         r"SEQ02608")
+        self.finish_load()
+        self.assertGreater(self.gen.ok_count("acs-sp", since=published) +
+                           self.gen.ok_count("acs-idp", since=published), 0,
+                           "no sign-in with the new key was made under load")
+        self.sign_in("after@contoso.example", expect=403)          # the removed key
+        self.sign_in("after@contoso.example", new_key, new_cert)
+        self.assert_sessions_valid(cookies, "made before the rollover")
+        self.assert_sessions_valid([c for _, c in self.gen.new_cookies], "made under load")
+
+
+# Only the case above runs here; the reload cases run in their own file.
+for _name in dir(RolloverUnderLoad):
+    if _name.startswith("test_") and _name != "test_rollover_under_load":
+        setattr(RolloverUnderLoad, _name, None)
 
 
 if __name__ == "__main__":
