@@ -26,6 +26,7 @@
 #include "apache/idp_metadata_url.h"
 
 #include "apr_atomic.h"
+#include "apr_file_io.h"
 #include "apr_strings.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -49,6 +50,7 @@
 APLOG_USE_MODULE(sequr_saml);
 
 #define FAILURE_WARN_EVERY apr_time_from_sec(900)
+#define EXPIRY_WARNING_DAYS 30     /* as for configured certificates (config_check.c) */
 #define WATCHDOG_NAME "sequr-saml-metadata"
 
 /* One IdP the watchdog refreshes (several servers' copies of one IdP share
@@ -66,17 +68,37 @@ static const char *label(apr_pool_t *p, const sequr_idp_t *idp)
     return *idp->name ? apr_psprintf(p, "tenant %s", idp->name) : "the default IdP";
 }
 
-/* The backing copy: beside the file store (its path + ".idp-<hash of the
- * URL>.xml"), so it lives where the module already keeps state that must
- * outlast a restart, and each URL has its own. */
+/* The backing copy: in a directory beside the file store (its path +
+ * ".metadata/idp-<hash of the URL>.xml"), so it lives where the module
+ * already keeps state that must outlast a restart, and each URL has its own.
+ * A directory of its own because the refreshing child runs as Apache's User
+ * and must create files where it writes (temporary file + rename), which the
+ * runtime directory (root's on Debian) does not allow. */
 static const char *backing_path(apr_pool_t *p, server_rec *s, const sequr_idp_t *idp)
 {
     /* A fixed key: the name must be the same at every start; nobody gains by
      * choosing URLs whose names collide in an admin's own configuration. */
     static const uint64_t key[2] = { 0x7365717572736d6cULL, 0x6d657461646174aULL };
     uint64_t h = saml_siphash24(key, idp->metadata_url, strlen(idp->metadata_url));
-    return apr_psprintf(p, "%s.idp-%016" APR_UINT64_T_HEX_FMT ".xml", sequr_store_file_path(p, s),
-                        (apr_uint64_t)h);
+    return apr_psprintf(p, "%s.metadata/idp-%016" APR_UINT64_T_HEX_FMT ".xml",
+                        sequr_store_file_path(p, s), (apr_uint64_t)h);
+}
+
+/* The backing copy's directory, made at start-up (as root when Apache starts
+ * as root) and given to Apache's User, who refreshes it. */
+static void make_backing_dir(apr_pool_t *p, const char *backing)
+{
+    char *dir = apr_pstrdup(p, backing);
+    char *slash = strrchr(dir, '/');
+
+    if (slash == NULL)
+        return;
+    *slash = '\0';
+    if (apr_dir_make(dir, APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS && geteuid() == 0 &&
+        chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, errno, NULL,
+                     SEQLOGNO(02611) "cannot give %s to the Apache user: refreshes will fail",
+                     dir);
 }
 
 static void remember_file(sequr_idp_t *idp, apr_pool_t *p)
@@ -133,6 +155,7 @@ static int load_one(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, sequr_i
     apr_size_t len;
 
     idp->metadata_backing = backing_path(pconf, s, idp);
+    make_backing_dir(ptemp, idp->metadata_backing);
     if (read_backing(pconf, idp, &md, &berr) == APR_SUCCESS) {
         take(pconf, idp, md, apr_psprintf(pconf, "%s (backing copy %s)", idp->metadata_url,
                                           idp->metadata_backing));
@@ -261,6 +284,27 @@ static void warn(refresh_t *rf, apr_pool_t *p, const saml_err_t *err)
     rf->last_warned = now;
 }
 
+/* The start-up warning about certificates that end soon (SEQ01605), for
+ * what a refresh brought in while Apache runs: the start-up one sees only
+ * the copy of that moment. */
+static void warn_expiring(refresh_t *rf, apr_pool_t *p, const saml_idp_metadata_t *md)
+{
+    apr_time_t now = apr_time_now();
+    int i;
+
+    for (i = 0; i < md->certs->nelts; i++) {
+        X509 *cert = APR_ARRAY_IDX(md->certs, i, X509 *);
+        apr_time_t end = saml_cert_not_after(cert);
+        if (end - now >= apr_time_from_sec(EXPIRY_WARNING_DAYS * 86400))
+            continue;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, rf->s,
+                     SEQLOGNO(02612) D_IDP_METADATA_URL " %s (%s): signing certificate %d (%s) "
+                     "%s on %s", rf->idp->metadata_url, label(p, rf->idp), i + 1,
+                     saml_cert_subject(p, cert), end <= now ? "expired" : "expires",
+                     saml_time_format(p, end));
+    }
+}
+
 static void refresh(refresh_t *rf, apr_pool_t *p)
 {
     const sequr_idp_t *idp = rf->idp;
@@ -298,6 +342,7 @@ static void refresh(refresh_t *rf, apr_pool_t *p)
                  SEQLOGNO(02608) D_IDP_METADATA_URL " %s (%s): new metadata with %d signing "
                  "certificate(s) kept in %s; every process uses it from its next SAML message",
                  idp->metadata_url, label(p, idp), md->certs->nelts, idp->metadata_backing);
+    warn_expiring(rf, p, md);
 }
 
 static apr_status_t on_watchdog(int state, void *data, apr_pool_t *p)

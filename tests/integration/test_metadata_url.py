@@ -134,8 +134,10 @@ class MetadataURLCase(SamlTestCase):
 
     def backing_files(self):
         run = os.path.join(self.apache.root, "run")
-        return sorted(os.path.join(run, f) for f in os.listdir(run)
-                      if re.search(r"\.idp-[0-9a-f]{16}\.xml$", f))
+        dirs = [os.path.join(run, d) for d in os.listdir(run) if d.endswith(".metadata")]
+        self.assertEqual(len(dirs), 1, os.listdir(run))
+        return sorted(os.path.join(dirs[0], f) for f in os.listdir(dirs[0])
+                      if re.fullmatch(r"idp-[0-9a-f]{16}\.xml", f))
 
     def sign_in_status(self, key, cert, path="/protected/page"):
         r, jar = self.sign_in(path, key=key, cert=cert)
@@ -157,6 +159,8 @@ class Rollover(MetadataURLCase):
         mark = self.apache.log_mark()
         self.serve([self.idp.cert, self.cert_b], signer=(self.idp.key, self.idp.cert))
         self.wait_log(mark, r"SEQ02608.*new metadata with 2 signing")
+        # the 30-day expiry warning applies to fetched certificates (ours last 2 days)
+        self.wait_log(mark, r"SEQ02612.*signing certificate 2 \(.*Next Azure SSO Certificate")
         self.assertEqual(self.sign_in_status(self.key_b, self.cert_b)[0], 303)
         self.assertEqual(self.sign_in_status(self.idp.key, self.idp.cert)[0], 303)
 
