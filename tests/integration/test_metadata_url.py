@@ -284,6 +284,28 @@ class StartWithoutNetwork(MetadataURLCase):
                          re.escape(url))
         self.assertIn("no usable backing copy", out)
 
+    def test_a_tenant_has_its_own_url_and_backing_copy(self):
+        tenant_url = self.server.url + "&tenant=fabrikam"
+        self.serve([self.cert_b], signer=(self.key_b, self.cert_b), tenant="fabrikam-tenant")
+        conf = self.conf(self.server.url) + """
+<SequrSAMLTenant fabrikam>
+    SequrSAMLIdPMetadataURL %s
+    SequrSAMLIdPMetadataCAFile %s
+</SequrSAMLTenant>""" % (tenant_url, self.ca)
+        before = set(self.backing_files())
+        rc, out = self.apache.configtest(self.apache.conf_text(conf))
+        self.assertEqual(rc, 0, out)
+        new = set(self.backing_files()) - before
+        self.assertEqual(len(new), 1, out)
+        with open(new.pop(), "rb") as f:
+            self.assertIn(az.entra_issuer("fabrikam-tenant").encode(), f.read())
+        # not beside the certificate directives of the same IdP
+        rc, out = self.apache.configtest(self.apache.conf_text(
+            conf.replace("</SequrSAMLTenant>", "SequrSAMLIdPCertificateFile %s\n</SequrSAMLTenant>"
+                         % self.cert_b)))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("use one or the other", out)
+
     def test_plain_http_is_refused(self):
         url = "http://localhost:%d/x.xml" % self.server.port
         rc, out = self.apache.configtest(self.apache.conf_text(self.conf(url)))
