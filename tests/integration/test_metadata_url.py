@@ -8,7 +8,8 @@ by SequrSAMLIdPMetadataCAFile) serves Azure-shaped metadata
 (az.make_metadata: BOM, signed EntityDescriptor). It changes the IdP signing
 key mid-test: the new key signs in after one refresh, the removed key is
 refused after the next, sessions made before stay. Broken or hostile answers
-(wrong entityID, garbage, oversize, slow, HTTP 500, signed by a key nobody
+(wrong entityID, garbage, 2 MiB with a length, 50 MB without one, slow, HTTP 503,
+signed by a key nobody
 trusts) change nothing and each logs a warning with its reason. Apache starts
 on the backing copy with the metadata server down; configtest fails naming the
 directive when there is neither."""
@@ -54,6 +55,7 @@ class MetadataServer:
 
     def __init__(self, cert, key):
         self.body, self.status, self.delay, self.hits = b"", 200, 0.0, 0
+        self.no_length = False      # True: no Content-Length, the body ends at close
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -63,7 +65,8 @@ class MetadataServer:
                 try:
                     self.send_response(outer.status)
                     self.send_header("Content-Type", "text/xml; charset=utf-8")
-                    self.send_header("Content-Length", str(len(outer.body)))
+                    if not outer.no_length:
+                        self.send_header("Content-Length", str(len(outer.body)))
                     self.end_headers()
                     self.wfile.write(outer.body)
                 except OSError:
@@ -119,8 +122,9 @@ class MetadataURLCase(SamlTestCase):
                                IdPMetadataCAFile=cls.ca, IdPMetadataRefresh=REFRESH)
 
     @classmethod
-    def serve(cls, certs, signer=None, tenant=None, status=200, delay=0.0, body=None):
-        cls.server.status, cls.server.delay = status, delay
+    def serve(cls, certs, signer=None, tenant=None, status=200, delay=0.0, body=None,
+              no_length=False):
+        cls.server.status, cls.server.delay, cls.server.no_length = status, delay, no_length
         if body is None:
             key, cert = signer or (None, None)
             body = az.make_metadata(tenant or cls.idp.tenant, cls.idp.sso_url, certs,
@@ -215,6 +219,8 @@ class BrokenAnswers(MetadataURLCase):
         self.refused("metadata-entity-id", certs=good[0], signer=good[1], tenant="other-tenant")
         self.refused("metadata-size", certs=None, body=b"<" * (2 * 1024 * 1024))
         self.refused("metadata-http", certs=None, body=b"busy", status=503)
+        # 50 MB with no Content-Length: the transfer stops at the cap while reading
+        self.refused("metadata-size", certs=None, body=b"<" * (50 * 1024 * 1024), no_length=True)
         self.refused("metadata-fetch", certs=good[0], signer=good[1], delay=8)
         self.server.delay = 0
         # Signed by a key nobody trusts, which the document lists as its only one.
