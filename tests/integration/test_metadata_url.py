@@ -8,9 +8,8 @@ by SequrSAMLIdPMetadataCAFile) serves Azure-shaped metadata
 (az.make_metadata: BOM, signed EntityDescriptor). It changes the IdP signing
 key mid-test: the new key signs in after one refresh, the removed key is
 refused after the next, sessions made before stay. Broken or hostile answers
-(wrong entityID, garbage, 2 MiB with a length, 50 MB without one, slow, HTTP 503,
-signed by a key nobody
-trusts) change nothing and each logs a warning with its reason. Apache starts
+(wrong entityID, garbage, 2 MiB with a length, 50 MB without one, slow, HTTP
+503, signed by a key nobody trusts) change nothing and each logs a warning with its reason. Apache starts
 on the backing copy with the metadata server down; configtest fails naming the
 directive when there is neither."""
 import http.server
