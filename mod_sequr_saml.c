@@ -32,6 +32,8 @@
 #include "apache/user_check.h"
 #include "saml/crypto.h"
 #include "saml/xml.h"
+#include "apache/idp_metadata_url.h"
+#include "saml/metadata_fetch.h"
 
 /* The directive of a row of apache/settings_table.h: its help says the default. */
 #define SETTING_COMMAND(ID, NAME, FIELD, KIND, SCOPE, CONTEXT, MIN, MAX, DEF, EXTRA, HELP) \
@@ -71,6 +73,13 @@ static const command_rec sequr_directives[] = {
                   "Expected Issuer, e.g. https://sts.windows.net/<tenant-id>/"),
     AP_INIT_TAKE1(D_IDP_METADATA_FILE, sequr_set_idp_metadata, NULL, SRV,
                   "Azure Federation Metadata XML (all signing certificates are taken)"),
+    AP_INIT_TAKE1(D_IDP_METADATA_URL, sequr_set_idp_metadata_url, NULL, SRV,
+                  "https URL of the app's federation metadata (https://login.microsoftonline.com/"
+                  "<tenant-id>/federationmetadata/2007-06/federationmetadata.xml?appid=<app-id>), "
+                  "fetched at start-up and every " D_IDP_METADATA_REFRESH " seconds; also per tenant"),
+    AP_INIT_TAKE1(D_IDP_METADATA_CA_FILE, sequr_set_idp_metadata_ca_file, NULL, SRV,
+                  "CA bundle (PEM) that verifies the " D_IDP_METADATA_URL " server; default: "
+                  "the system's CA store"),
     AP_INIT_TAKE_ARGV(D_USER_ATTRIBUTE, sequr_set_user_attribute, NULL, SRV | ACCESS_CONF,
                       "Attribute whose value becomes REMOTE_USER, then fallbacks: the first the "
                       "assertion carries wins (default: the NameID); also per tenant"),
@@ -114,6 +123,7 @@ static int sequr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     (void)pconf;
     (void)ptemp;
     /* Once per Apache parent; children inherit the initialised libraries. */
+    saml_metadata_fetch_init();
     if (saml_crypto_init() != APR_SUCCESS) {
         ap_log_perror(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, plog,
                       SEQLOGNO(01701) "cannot initialise libxml2/xmlsec/OpenSSL");
@@ -167,10 +177,13 @@ static int sequr_quick_handler(request_rec *r, int lookup)
 
 static void sequr_register_hooks(apr_pool_t *p)
 {
+    static const char *const watchdog_after[] = { "mod_watchdog.c", NULL };
     ap_hook_pre_config(sequr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     sequr_config_dump_register();       /* -D SEQUR_SAML_DUMP, ahead of the check below */
     ap_hook_check_config(sequr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sequr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Callbacks are registered before mod_watchdog's post_config starts its watchdogs. */
+    ap_hook_post_config(sequr_idp_metadata_url_watch, NULL, watchdog_after, APR_HOOK_LAST);
     ap_hook_quick_handler(sequr_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     /* Before any access control and whatever it decides (see authn.c). */
     ap_hook_post_perdir_config(sequr_remove_spoofed_headers, NULL, NULL, APR_HOOK_REALLY_FIRST);

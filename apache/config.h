@@ -51,6 +51,14 @@ struct sequr_idp {                    /* sequr_idp_t (apache/config_idp.h) */
     apr_array_header_t *user_attributes; /* const char*: SequrSAMLUserAttribute inside the
                                             section (its users' names), or NULL: the server's */
 
+    /* SequrSAMLIdPMetadataURL (apache/idp_metadata_url.c) */
+    const char *metadata_url;         /* NULL: not fetched */
+    const char *metadata_url_where;   /* "file:line" of the directive */
+    const char *metadata_ca_file;     /* SequrSAMLIdPMetadataCAFile, or NULL: the system's */
+    const char *metadata_backing;     /* the last good copy on disk (set in check_config) */
+    apr_ino_t metadata_inode;         /* the backing copy this process runs on: its inode */
+    apr_time_t metadata_mtime;        /* and mtime (each write is a new file renamed in) */
+
     /* prepared in check_config */
     saml_verifier_t *verifier;
     int expired_certs;                /* configured but left out of the verifier */
@@ -101,6 +109,7 @@ typedef struct sequr_server_conf {
     const char *public_base_url;         /* scheme://host[:port] the IdP and browsers see, or NULL */
     apr_array_header_t *trusted_proxies; /* apr_ipsubnet_t*: peers whose X-Forwarded-* count */
     int metrics;                         /* SequrSAMLMetrics: PATH/metrics served here */
+    int idp_metadata_refresh;            /* seconds between SequrSAMLIdPMetadataURL fetches */
 
     /* prepared in check_config / post_config */
     saml_verifier_t *verifier;           /* non-NULL when an IdP of this server can verify

@@ -18,6 +18,7 @@
 #include "apache/log.h"
 #include "apache/store_setup.h"
 #include "saml/time.h"
+#include "apache/idp_metadata_url.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -486,6 +487,8 @@ int sequr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     for (vs = s; vs; vs = vs->next) {
         sequr_server_conf_t *c = sequr_server_conf(vs);
         sequr_server_conf_defaults(c);
+        if (sequr_idp_metadata_url_load(pconf, ptemp, vs) != OK)
+            return HTTP_INTERNAL_SERVER_ERROR;
         if (prepare_verifier(pconf, vs, c, c->idp) != OK || prepare_tenants(pconf, vs, c) != OK)
             return HTTP_INTERNAL_SERVER_ERROR;
         if (!check_sp_key_pairs(ptemp, vs, c) || !check_sign_requests(ptemp, vs, c))

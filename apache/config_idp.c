@@ -6,6 +6,7 @@
 #include "apache/config_idp.h"
 
 #include "apr_strings.h"
+#include "apr_uri.h"
 
 #include "saml/certificate.h"
 #include "apache/directives.h"
@@ -15,7 +16,7 @@
 /* Whether the directives gave this IdP anything but a logout URL. */
 static int idp_is_named(const sequr_idp_t *idp)
 {
-    return idp->sso_url || idp->entity_id || idp->certs;
+    return idp->sso_url || idp->entity_id || idp->certs || idp->metadata_url;
 }
 
 static int find_tenant(const apr_array_header_t *tenants, const char *name)
@@ -153,9 +154,10 @@ const char *sequr_set_idp_certificate(cmd_parms *cmd, void *dc, const char *arg)
     X509 *cert;
     (void)dc;
 
-    if (c->from_metadata == 1)
+    if (c->from_metadata == 1 || c->metadata_url)
         return apr_psprintf(cmd->pool, "%s: this server already takes its IdP from "
-                            D_IDP_METADATA_FILE "; use one or the other", cmd->cmd->name);
+                            D_IDP_METADATA_FILE " or " D_IDP_METADATA_URL "; use one or the other",
+                            cmd->cmd->name);
     if (sequr_keep_error(cmd, saml_cert_load_file(cmd->pool, file, &cert, &err), &err, file, &msg))
         return msg;
     if (c->certs == NULL) {
@@ -179,7 +181,7 @@ const char *sequr_set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
     int i;
     (void)dc;
 
-    if (c->from_metadata == 0 || c->sso_url || c->entity_id)
+    if (c->from_metadata == 0 || c->sso_url || c->entity_id || c->metadata_url)
         return apr_psprintf(cmd->pool, "%s: this server already names its IdP with "
                             D_IDP_SSO_URL "/" D_IDP_ENTITY_ID "/" D_IDP_CERTIFICATE_FILE
                             "; use one or the other", cmd->cmd->name);
@@ -200,6 +202,44 @@ const char *sequr_set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* SequrSAMLIdPMetadataURL: the IdP is what the document at URL says, fetched
+ * at start-up (or read from its backing copy) and refreshed while running
+ * (apache/idp_metadata_url.c). SequrSAMLIdPEntityID may stand beside it: the
+ * entityID every fetched document must then carry. */
+const char *sequr_set_idp_metadata_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_idp_t *c = cmd_idp(cmd);
+    apr_uri_t u;
+    (void)dc;
+
+    if (c->from_metadata == 0 || c->from_metadata == 1 || c->sso_url)
+        return apr_psprintf(cmd->pool, "%s: this server already names its IdP with "
+                            D_IDP_METADATA_FILE ", " D_IDP_SSO_URL " or " D_IDP_CERTIFICATE_FILE
+                            "; use one or the other", cmd->cmd->name);
+    if (strncasecmp(arg, "https://", 8) != 0 || apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS ||
+        u.hostname == NULL || *u.hostname == '\0' || strpbrk(arg, " \t\r\n\"<>"))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an https URL (plain http is refused: the "
+                            "metadata is trusted because TLS verified where it came from)",
+                            cmd->cmd->name, arg);
+    c->metadata_url = arg;
+    c->metadata_url_where = where(cmd);
+    return NULL;
+}
+
+const char *sequr_set_idp_metadata_ca_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_idp_t *c = cmd_idp(cmd);
+    const char *file = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+    (void)dc;
+
+    if (file == NULL || apr_stat(&fi, file, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS ||
+        fi.filetype != APR_REG)
+        return apr_psprintf(cmd->pool, "%s: %s is not a readable file", cmd->cmd->name, arg);
+    c->metadata_ca_file = file;
+    return NULL;
+}
+
 /* ---- tenants ---------------------------------------------------------------- */
 
 static int is_tenant_name(const char *name)
@@ -212,7 +252,7 @@ static int is_tenant_name(const char *name)
 
 static const char *const tenant_directives[] = {
     D_IDP_SSO_URL, D_IDP_ENTITY_ID, D_IDP_CERTIFICATE_FILE, D_IDP_METADATA_FILE, D_IDP_SLO_URL,
-    D_USER_ATTRIBUTE, NULL
+    D_USER_ATTRIBUTE, D_IDP_METADATA_URL, D_IDP_METADATA_CA_FILE, NULL
 };
 
 /* Only what describes the tenant's IdP: anything else would silently apply
@@ -230,7 +270,8 @@ static const char *check_tenant_children(cmd_parms *cmd, const char *name)
             return apr_psprintf(cmd->pool, "%s is not allowed inside " D_TENANT_SECTION " %s> "
                                 "(line %d of %s): only " D_IDP_METADATA_FILE ", " D_IDP_SSO_URL
                                 ", " D_IDP_ENTITY_ID ", " D_IDP_CERTIFICATE_FILE ", "
-                                D_IDP_SLO_URL " and " D_USER_ATTRIBUTE, d->directive, name,
+                                D_IDP_SLO_URL ", " D_USER_ATTRIBUTE ", " D_IDP_METADATA_URL " and "
+                                D_IDP_METADATA_CA_FILE, d->directive, name,
                                 d->line_num, d->filename);
         }
     }

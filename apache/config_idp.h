@@ -40,6 +40,8 @@ apr_array_header_t *sequr_idp_views(apr_pool_t *p, const struct sequr_server_con
 const char *sequr_set_idp_url(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_idp_certificate(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_idp_metadata(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_idp_metadata_url(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_set_idp_metadata_ca_file(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_start_tenant(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_tenant_name(cmd_parms *cmd, void *dc, const char *arg);
 

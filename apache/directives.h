@@ -51,5 +51,8 @@
 #define D_COOKIE_SAMESITE               "SequrSAMLCookieSameSite"
 #define D_SIGN_REQUESTS                 "SequrSAMLSignRequests"
 #define D_METRICS                       "SequrSAMLMetrics"
+#define D_IDP_METADATA_URL              "SequrSAMLIdPMetadataURL"
+#define D_IDP_METADATA_REFRESH          "SequrSAMLIdPMetadataRefresh"
+#define D_IDP_METADATA_CA_FILE          "SequrSAMLIdPMetadataCAFile"
 
 #endif

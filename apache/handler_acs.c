@@ -14,6 +14,7 @@
 #include "saml/idp.h"
 #include "apache/log.h"
 #include "apache/error_page.h"
+#include "apache/idp_metadata_url.h"
 #include "apache/pending_cookie.h"
 #include "apache/public_url.h"
 #include "apache/request_body.h"
@@ -187,6 +188,8 @@ static int consume(request_rec *r, const sequr_server_conf_t *c, int *accepted)
     if (b64 == NULL || *b64 == '\0')
         return sequr_fail(r, HTTP_BAD_REQUEST, "form", "no SAMLResponse field in the POST");
 
+    /* Certificates Entra published since this process last looked. */
+    sequr_idp_metadata_url_sync(r, c);
     rv = saml_response_decode(r->pool, b64, (apr_size_t)c->max_response_size, &xml, &xml_len, &err);
     if (rv == APR_SUCCESS) {
         rc = choose_idp(r, c, xml, xml_len, &idp);

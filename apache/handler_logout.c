@@ -29,6 +29,7 @@
 #include "apache/request_body.h"
 #include "apache/see_other.h"
 #include "apache/session_cookie.h"
+#include "apache/idp_metadata_url.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -237,6 +238,7 @@ static int local_logout(request_rec *r, const sequr_server_conf_t *c)
 
 int sequr_handle_logout(request_rec *r, const sequr_server_conf_t *c)
 {
+    sequr_idp_metadata_url_sync(r, c);      /* the IdP's certificates as published now */
     if (saml_redirect_has_message(r->args) && r->method_number == M_GET) {
         saml_logout_received_t in = { r->args, NULL };
         if (c->verifier == NULL)      /* no IdP of this server can verify anything */

@@ -106,7 +106,10 @@
       "SP metadata then says AuthnRequestsSigned=\"true\"") \
     X(METRICS, D_METRICS, metrics, FLAG, SERVER, RSRC_CONF, 0, 1, Off, NULL, \
       "Serve Prometheus metrics at PATH/metrics (guard it with <Location PATH/metrics> " \
-      "Require ...) and add them to mod_status' server-status")
+      "Require ...) and add them to mod_status' server-status") \
+    X(IDP_METADATA_REFRESH, D_IDP_METADATA_REFRESH, idp_metadata_refresh, SECONDS, SERVER, \
+      RSRC_CONF, 5, 604800, 3600, NULL, \
+      "Seconds between fetches of " D_IDP_METADATA_URL " (one process fetches for all)")
 
 #define SEQUR_DIR_SETTINGS(X) \
     X(UNAUTHENTICATED, D_UNAUTHENTICATED, unauth_action, CHOICE, DIR, ACCESS_CONF | OR_AUTHCFG, \

@@ -385,3 +385,8 @@ int sequr_cookie_key_setup(apr_pool_t *pconf, server_rec *s)
         sequr_server_conf(vs)->pending_key = key;
     return OK;
 }
+
+const char *sequr_store_file_path(apr_pool_t *p, server_rec *s)
+{
+    return store_path(p, sequr_server_conf(s)->cache_spec);
+}

@@ -30,4 +30,8 @@ int sequr_store_setup(apr_pool_t *pconf, server_rec *s);
  * Refuses to start on a key file that others may read. */
 int sequr_cookie_key_setup(apr_pool_t *pconf, server_rec *s);
 
+/* The file store's path (SequrSAMLCache file:PATH, else the default in the
+ * runtime directory), also where files kept beside the store go. */
+const char *sequr_store_file_path(apr_pool_t *p, server_rec *s);
+
 #endif

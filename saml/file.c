@@ -31,3 +31,36 @@ apr_status_t saml_file_read(apr_pool_t *p, const char *path, apr_size_t max, cha
     *outlen = got;
     return APR_SUCCESS;
 }
+
+apr_status_t saml_file_replace(apr_pool_t *p, const char *path, const char *buf, apr_size_t len,
+                               saml_err_t *err)
+{
+    const char *tmp = apr_psprintf(p, "%s.XXXXXX", path);
+    char *tmpl = apr_pstrdup(p, tmp);
+    apr_file_t *f;
+    apr_size_t wrote = 0;
+    apr_status_t rv;
+    char msg[120];
+
+    /* A unique temporary name in the same directory, so rename() is atomic
+     * and two writers never share a temporary file. */
+    rv = apr_file_mktemp(&f, tmpl, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL |
+                         APR_FOPEN_BINARY, p);
+    if (rv != APR_SUCCESS)
+        return saml_fail(p, err, rv, "file", "cannot create a file beside %s: %s", path,
+                         apr_strerror(rv, msg, sizeof(msg)));
+    apr_file_perms_set(tmpl, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD |
+                       APR_FPROT_WREAD);
+    rv = apr_file_write_full(f, buf, len, &wrote);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_sync(f);
+    apr_file_close(f);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_rename(tmpl, path, p);
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(tmpl, p);
+        return saml_fail(p, err, rv, "file", "cannot write %s: %s", path,
+                         apr_strerror(rv, msg, sizeof(msg)));
+    }
+    return APR_SUCCESS;
+}

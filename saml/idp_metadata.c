@@ -3,11 +3,12 @@
  * Entra says a relying party "should support all certificates in the
  * document").
  *
- * The metadata's own ds:Signature is deliberately not verified: the admin
- * downloads the file over TLS from login.microsoftonline.com and installs it
- * like any other configuration file, so it is trusted exactly as much as the
- * httpd.conf that names it. Whatever the signature says is ignored, as are
- * the WS-Federation RoleDescriptors that repeat the keys. */
+ * A file the admin installs (saml_idp_metadata_parse) is trusted exactly as
+ * much as the httpd.conf that names it: its ds:Signature is not looked at.
+ * Metadata fetched from SequrSAMLIdPMetadataURL goes through
+ * saml_idp_metadata_accept, which checks its entityID, its certificates'
+ * expiry and a signature when there is one. The WS-Federation
+ * RoleDescriptors that repeat the keys are ignored either way. */
 #include "saml/idp_metadata.h"
 #include "saml/file.h"
 
@@ -16,6 +17,8 @@
 #include <string.h>
 
 #include "saml/certificate.h"
+#include "saml/idp.h"
+#include "saml/signature.h"
 #include "saml/xml.h"
 
 #define METADATA_MAX_BYTES (1024 * 1024)   /* tenant-wide Azure metadata is ~100 KB */
@@ -181,8 +184,9 @@ static apr_status_t read_entity(apr_pool_t *p, xmlNodePtr entity, saml_idp_metad
     return APR_SUCCESS;
 }
 
-apr_status_t saml_idp_metadata_parse(apr_pool_t *p, const char *buf, apr_size_t len,
-                                     saml_idp_metadata_t **out, saml_err_t *err)
+/* The document and the IdP it describes. */
+static apr_status_t parse_doc(apr_pool_t *p, const char *buf, apr_size_t len,
+                              saml_idp_metadata_t **out, xmlNodePtr *entity_out, saml_err_t *err)
 {
     saml_xml_limits_t limits = { METADATA_MAX_BYTES, METADATA_MAX_DEPTH, METADATA_MAX_NAMES };
     saml_idp_metadata_t *md;
@@ -205,6 +209,78 @@ apr_status_t saml_idp_metadata_parse(apr_pool_t *p, const char *buf, apr_size_t 
         return rv;
     md = apr_pcalloc(p, sizeof(*md));
     rv = read_entity(p, entity, md, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    *out = md;
+    if (entity_out)
+        *entity_out = entity;
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_idp_metadata_parse(apr_pool_t *p, const char *buf, apr_size_t len,
+                                     saml_idp_metadata_t **out, saml_err_t *err)
+{
+    return parse_doc(p, buf, len, out, NULL, err);
+}
+
+/* A ds:Signature on the EntityDescriptor (Entra signs its federation
+ * metadata) must verify, and with a key we already trust: rules->trusted,
+ * the signing certificates of the copy accepted last. Entra signs an app's
+ * federation metadata with that app's active SAML signing certificate, which
+ * the previous copy lists (a new certificate is published Inactive first and
+ * only then made active, so the signer is always one we already trust). Never
+ * with the KeyInfo the signature carries, which anyone can write. When nothing
+ * is trusted yet (the first fetch, no backing copy), the document's trust is
+ * the verified TLS connection it came over; its signature must then still
+ * verify with one of the certificates it lists, which only catches damage.
+ * The signature must cover the EntityDescriptor itself (saml_signature_verify:
+ * Reference = its ID, found by the ID table, no wrapping). */
+static apr_status_t check_signature(apr_pool_t *p, xmlNodePtr entity,
+                                    const apr_array_header_t *trusted,
+                                    const saml_idp_metadata_t *md, saml_err_t *err)
+{
+    saml_verifier_options_t opts = {0};
+    saml_verifier_t *v;
+    xmlNodePtr sig = NULL;
+    apr_status_t rv = saml_signature_find(entity, &sig, err);
+
+    if (rv != APR_SUCCESS || sig == NULL)
+        return rv;
+    rv = saml_verifier_create(p, trusted && trusted->nelts ? trusted : md->certs, &opts, &v, err);
+    if (rv == APR_SUCCESS)
+        rv = saml_signature_verify(p, v, entity, sig, err);
+    if (rv != APR_SUCCESS)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-signature",
+                         "the metadata's signature does not verify with %s: %s",
+                         trusted && trusted->nelts ? "the IdP signing certificates trusted now"
+                                                   : "its own signing certificates",
+                         err && err->detail ? err->detail : "");
+    return APR_SUCCESS;
+}
+
+apr_status_t saml_idp_metadata_accept(apr_pool_t *p, const char *buf, apr_size_t len,
+                                      const saml_idp_metadata_rules_t *rules,
+                                      saml_idp_metadata_t **out, saml_err_t *err)
+{
+    saml_idp_metadata_t *md;
+    xmlNodePtr entity;
+    apr_array_header_t *usable;
+    int expired = 0;
+    apr_status_t rv = parse_doc(p, buf, len, &md, &entity, err);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (rules->entity_id && strcmp(rules->entity_id, md->entity_id) != 0)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-entity-id",
+                         "entityID %s is not the IdP's %s",
+                         saml_log_escape(p, md->entity_id, 200),
+                         saml_log_escape(p, rules->entity_id, 200));
+    usable = saml_idp_usable_certs(p, md->certs, rules->now, 0, &expired);
+    if (usable->nelts == 0)
+        return saml_fail(p, err, SAML_EREJECTED, "metadata-expired",
+                         "every signing certificate in the metadata (%d) has expired",
+                         md->certs->nelts);
+    rv = check_signature(p, entity, rules->trusted, md, err);
     if (rv != APR_SUCCESS)
         return rv;
     *out = md;

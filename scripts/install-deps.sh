@@ -22,14 +22,16 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
 apache2 apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev
 check xmlsec1 openssl curl python3 python3-lxml python3-xmlsec python3-cryptography
-libaprutil1-dbd-sqlite3 sqlite3"
+libaprutil1-dbd-sqlite3 sqlite3
+libcurl4-openssl-dev"
 TESTS="python3-pysaml2 clang valgrind git wrk libapache2-mod-auth-mellon
 memcached redis-server chromium chromium-driver python3-selenium postgresql libaprutil1-dbd-pgsql
 lintian debootstrap
 python3-prometheus-client"
 DEB="build-essential autoconf automake libtool pkg-config
 apache2-dev libaprutil1-dev libxml2-dev libxmlsec1-dev libssl-dev zlib1g-dev
-debhelper dpkg-dev fakeroot"
+debhelper dpkg-dev fakeroot
+libcurl4-openssl-dev"
 
 case "${1:-test}" in
     demo) PKGS="$BUILD" ;;

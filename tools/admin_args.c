@@ -97,6 +97,7 @@ static const char usage_user[] =
 
 static const char usage_import_metadata[] =
     "Usage: sequr-saml-admin import-metadata FILE [--out-dir DIR]\n"
+    "       sequr-saml-admin import-metadata --url URL [--ca-file FILE] [--out-dir DIR]\n"
     "\n"
     "Read Azure's Federation Metadata XML (App Federation Metadata Url, or the file\n"
     "downloaded from the SAML Signing Certificate section) with the module's own parser.\n"
@@ -105,9 +106,12 @@ static const char usage_import_metadata[] =
     "the directives to paste into the Apache config.\n"
     "\n"
     "  --out-dir DIR    also write each signing certificate as DIR/idp-signing-N.pem\n"
+    "  --url URL        fetch it from URL as SequrSAMLIdPMetadataURL does (https only,\n"
+    "                   server certificate and host name verified, 5 s, 1 MiB), once\n"
+    "  --ca-file FILE   CA bundle for --url (default: the system's)\n"
     "\n"
-    "Exit status: 0 read (warnings allowed), 2 refused metadata, 3 FILE unreadable or\n"
-    "DIR unwritable.\n";
+    "Exit status: 0 read (warnings allowed), 2 refused metadata, 3 FILE unreadable,\n"
+    "URL unreachable or DIR unwritable.\n";
 
 static const char usage_relay_state[] =
     "Usage: sequr-saml-admin relay-state TENANT [--path /landing]\n"
@@ -146,7 +150,7 @@ static const char usage_check[] =
 
 static const char *const init_valued[] = {"--sp-key", "--sp-cert", "--sp-subject", "--days", NULL};
 static const char *const init_flags[] = {"--force", "--next-key", NULL};
-static const char *const import_valued[] = {"--out-dir", NULL};
+static const char *const import_valued[] = {"--out-dir", "--url", "--ca-file", NULL};
 static const char *const relay_valued[] = {"--path", NULL};
 static const char *const check_valued[] = {"--config", "--apache", "--server-root", NULL};
 /* --no-apache is obsolete (Apache always reads the configuration now): kept
@@ -157,7 +161,7 @@ static const char *const none[] = {NULL};
 static const admin_command_spec_t commands[] = {
     {"init", usage_init, init_valued, init_flags, 0, 0, 2},
     {"user", usage_user, none, none, 1, 2, 1},
-    {"import-metadata", usage_import_metadata, import_valued, none, 1, 1, 0},
+    {"import-metadata", usage_import_metadata, import_valued, none, 0, 1, 0},
     {"relay-state", usage_relay_state, relay_valued, none, 1, 1, 0},
     {"check", usage_check, check_valued, check_flags, 0, 0, 0},
 };
@@ -353,6 +357,11 @@ static int check_command_line(apr_pool_t *p, admin_args_t *a, const char **error
         return check_user_operands(p, a, error);
     if (!strcmp(c->name, "init"))
         return check_init_options(p, a, error);
+    if (!strcmp(c->name, "import-metadata") && (n == 1) == (admin_option(a, "--url") != NULL))
+        return fail(p, error, "import-metadata needs the metadata FILE or --url URL (one of them)");
+    if (!strcmp(c->name, "import-metadata") && admin_option(a, "--ca-file") &&
+        admin_option(a, "--url") == NULL)
+        return fail(p, error, "--ca-file goes with --url");
     if (!strcmp(c->name, "check") && admin_option(a, "--config") == NULL)
         return fail(p, error, "check needs --config FILE|DIR");
     return ADMIN_EXIT_OK;

@@ -15,6 +15,7 @@
 #include "apache/directives.h"
 #include "saml/certificate.h"
 #include "saml/idp_metadata.h"
+#include "saml/metadata_fetch.h"
 
 /* A file that could not be read is the system's (3); one that was read and
  * refused is the data's (2). saml_file_read reports I/O as check "file" with
@@ -69,11 +70,20 @@ static int write_certs(apr_pool_t *p, const char *dir, const saml_idp_metadata_t
     return ADMIN_EXIT_OK;
 }
 
-static void print_directives(apr_pool_t *p, const char *file, const saml_idp_metadata_t *md,
-                             const apr_array_header_t *paths)
+static void print_directives(apr_pool_t *p, const char *file, const char *url,
+                             const saml_idp_metadata_t *md, const apr_array_header_t *paths)
 {
     int i;
 
+    if (file == NULL) {
+        printf("\nFor the Apache config, the URL (fetched at start-up and refreshed, so new\n"
+               "signing certificates are trusted without an admin):\n"
+               "    " D_IDP_METADATA_URL " %s\n", url);
+        printf("or the values themselves:\n"
+               "    " D_IDP_ENTITY_ID " %s\n"
+               "    " D_IDP_SSO_URL " %s\n", md->entity_id, md->sso_url);
+        return;
+    }
     printf("\nFor the Apache config, either the metadata file (every signing certificate,\n"
            "read again at every restart or graceful):\n"
            "    " D_IDP_METADATA_FILE " %s\n", absolute(p, file));
@@ -91,7 +101,8 @@ static void print_directives(apr_pool_t *p, const char *file, const saml_idp_met
 
 int admin_cmd_import_metadata(apr_pool_t *p, const admin_args_t *a)
 {
-    const char *file = admin_operand(a, 0), *dir = admin_option(a, "--out-dir");
+    const char *url = admin_option(a, "--url");
+    const char *file = url ? NULL : admin_operand(a, 0), *dir = admin_option(a, "--out-dir");
     apr_array_header_t *paths = apr_array_make(p, 3, sizeof(const char *));
     saml_idp_metadata_t *md = NULL;
     saml_err_t err = {0};
@@ -99,9 +110,26 @@ int admin_cmd_import_metadata(apr_pool_t *p, const admin_args_t *a)
     apr_status_t rv;
     int i, rc, expired = 0;
 
-    if ((rv = saml_idp_metadata_load_file(p, file, &md, &err)) != APR_SUCCESS)
+    if (url) {
+        /* The module's fetch and acceptance, as at its first start (no
+         * certificate trusted yet: TLS decides, and a signature must match
+         * a certificate the document lists). */
+        saml_fetch_options_t fo = { admin_option(a, "--ca-file"), 0, 0 };
+        saml_idp_metadata_rules_t rules = { NULL, NULL, now };
+        char *body;
+        apr_size_t len;
+        saml_metadata_fetch_init();
+        rv = saml_metadata_fetch(p, url, &fo, &body, &len, &err);
+        if (rv != APR_SUCCESS)
+            return admin_complain(rv == SAML_EUNAVAILABLE ? ADMIN_EXIT_SYSTEM : ADMIN_EXIT_REFUSED,
+                                  "%s: %s", err.check, err.detail ? err.detail : "");
+        if ((rv = saml_idp_metadata_accept(p, body, len, &rules, &md, &err)) != APR_SUCCESS)
+            return admin_complain(ADMIN_EXIT_REFUSED, "metadata refused (%s): %s", err.check,
+                                  err.detail ? err.detail : "");
+    }
+    else if ((rv = saml_idp_metadata_load_file(p, file, &md, &err)) != APR_SUCCESS)
         return load_failure(&err, rv);
-    printf("Metadata:     %s\n", file);
+    printf("Metadata:     %s\n", url ? url : file);
     printf("Entity ID:    %s\n", md->entity_id);
     printf("Sign-on URL:  %s\n", md->sso_url);
     printf("Logout URL:   %s\n", md->slo_url ? md->slo_url : "(none)");
@@ -115,12 +143,12 @@ int admin_cmd_import_metadata(apr_pool_t *p, const admin_args_t *a)
         return rc;
     for (i = 0; i < paths->nelts; i++)
         printf("wrote %s\n", APR_ARRAY_IDX(paths, i, const char *));
-    print_directives(p, file, md, paths);
+    print_directives(p, file, url, md, paths);
     /* The module leaves expired certificates out and will not start without
      * one it can use: such a file is refused here too. */
     if (expired == md->certs->nelts)
         return admin_complain(ADMIN_EXIT_REFUSED, "every signing certificate in %s has expired; "
-                              "download the current metadata from Azure", file);
+                              "download the current metadata from Azure", url ? url : file);
     if (expired)
         fprintf(stderr, "sequr-saml-admin: warning: %d of %d signing certificates have expired "
                 "(the module leaves them out)\n", expired, md->certs->nelts);

@@ -127,6 +127,12 @@ START_TEST(missing_or_extra_operands)
     assert_usage_error(parse("--db", "x.db", "user", "promote", "a"), "unknown user subcommand");
     assert_usage_error(parse("--db", "x.db", "init", "x"), "unexpected argument 'x'");
     assert_usage_error(parse("import-metadata"), "needs the metadata FILE");
+    assert_usage_error(parse("import-metadata", "f.xml", "--url", "https://x.example/m.xml"),
+                       "one of them");
+    assert_usage_error(parse("import-metadata", "f.xml", "--ca-file", "ca.pem"),
+                       "--ca-file goes with --url");
+    ck_assert_int_eq(parse("import-metadata", "--url", "https://x.example/m.xml", "--ca-file",
+                           "ca.pem"), ADMIN_EXIT_OK);
     assert_usage_error(parse("relay-state"), "needs a TENANT");
     assert_usage_error(parse("relay-state", "a", "b"), "unexpected argument 'b'");
     assert_usage_error(parse("check"), "check needs --config");
