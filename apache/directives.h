@@ -49,5 +49,6 @@
 #define D_CACHE_CONTROL                 "SequrSAMLCacheControl"
 #define D_COOKIE_KEY_FILE               "SequrSAMLCookieKeyFile"
 #define D_COOKIE_SAMESITE               "SequrSAMLCookieSameSite"
+#define D_SESSION_INFO                  "SequrSAMLSessionInfo"
 
 #endif

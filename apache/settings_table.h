@@ -99,13 +99,18 @@
       RSRC_CONF, 0, 86400, 60, NULL, "Seconds between user store checks of a signed-in user") \
     X(USER_STORE_CONTACT, D_USER_STORE_CONTACT, user_store_contact, TEXT, SERVER, RSRC_CONF, \
       0, 0, "your Sequr administrator", sequr_check_contact, \
-      "Who to ask for Sequr activation, shown on the refusal page")
+      "Who to ask for Sequr activation, shown on the refusal page") \
+    X(SESSION_INFO, D_SESSION_INFO, session_info, FLAG, SERVER, RSRC_CONF, 0, 1, Off, NULL, \
+      "Serve PATH/session: the browser's own session as JSON for the site's own pages " \
+      "(same-origin only, never cached); off: 404")
 
 #define SEQUR_DIR_SETTINGS(X) \
     X(UNAUTHENTICATED, D_UNAUTHENTICATED, unauth_action, CHOICE, DIR, ACCESS_CONF | OR_AUTHCFG, \
       0, 0, "auto", sequr_unauth_choices, \
       "What a request without a session gets: auto (browsers are redirected to sign in, " \
-      "API clients get 401), redirect or 401") \
+      "API clients get 401), redirect, 401, or pass (let it in without a user: public " \
+      "pages that still see a signed-in user; with Require lines that need a user it " \
+      "acts as auto)") \
     X(ENV_PREFIX, D_ENV_PREFIX, env_prefix, TEXT, DIR, RSRC_CONF | ACCESS_CONF, 0, 0, \
       "SEQUR_SAML_", sequr_check_env_prefix, \
       "Prefix of the attribute variables given to the application") \
