@@ -39,6 +39,12 @@ ScriptAlias /pubcgi "{cgi}/envdump"
     SequrSAMLUnauthenticatedAction pass
     Require all granted
 </Location>
+<Location /contoso>
+    AuthType sequr-saml
+    SequrSAMLTenantName contoso
+    SequrSAMLUnauthenticatedAction pass
+    Require all granted
+</Location>
 ScriptAlias /passuser "{cgi}/envdump"
 <Location /passuser>
     AuthType sequr-saml
@@ -52,6 +58,15 @@ FORGED = ("Sequr-SAML-Remote-User: root", "Sequr_SAML_Groups: admins",
 
 API = ("Accept: application/json", "X-Requested-With: XMLHttpRequest",
        "Sec-Fetch-Mode: cors")
+
+# A second tenant, only to see which IdP PATH/login sends the browser to.
+CONTOSO_SSO = "http://localhost:9/contoso-tenant/saml2"
+CONTOSO = """<SequrSAMLTenant contoso>
+    SequrSAMLIdPSSOURL %s
+    SequrSAMLIdPEntityID https://sts.windows.net/00000000-0000-4000-8000-00000000c0c0/
+    SequrSAMLIdPCertificateFile "%s"
+</SequrSAMLTenant>
+"""
 
 NAME_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
@@ -83,7 +98,8 @@ class AppsTestCase(SamlTestCase):
         cls.idp = IdPProcess(cls.apache.acs_url)
         cls.apache.write_conf(harness.saml_directives(cls.idp.sso_url, cls.idp.cert,
                                                       cls.idp.issuer,
-                                                      SessionInfo=cls.session_info))
+                                                      SessionInfo=cls.session_info)
+                                + "\n" + CONTOSO % (CONTOSO_SSO, cls.idp.cert))
         cls.apache.start()
         cls.tmp = harness.tempdir("sequr-test-")
 
@@ -223,6 +239,13 @@ class LoginEndpoint(AppsTestCase):
             log = self.apache.log_since(mark, expect="return-to")
             self.assertEqual(len(re.findall(r"sequr_saml.*return-to", log)), 1, log)
             self.assertIn("login ReturnTo", log)
+
+    def test_login_signs_in_with_the_tenant_of_return_to(self):
+        r, _ = self.login("/contoso/page")
+        self.assertEqual(r.status, 302, r)
+        self.assertTrue(r.location.startswith(CONTOSO_SSO + "?"), r.location)
+        r, _ = self.login("/pubcgi/page")
+        self.assertTrue(r.location.startswith(self.idp.sso_url + "?"), r.location)
 
     def test_login_is_get_only(self):
         r = self.get("/saml/login?ReturnTo=/x", data={"a": "b"})
