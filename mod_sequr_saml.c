@@ -23,6 +23,8 @@
 #include "apache/authn.h"
 #include "apache/handler_acs.h"
 #include "apache/handler_logout.h"
+#include "apache/handler_login.h"
+#include "apache/handler_session.h"
 #include "apache/handler_metadata.h"
 #include "apache/log.h"
 #include "apache/metrics.h"
@@ -172,6 +174,10 @@ static int sequr_quick_handler(request_rec *r, int lookup)
         return sequr_handle_metadata(r, c);
     if (!strcmp(rest, "logout"))
         return sequr_handle_logout(r, c);
+    if (!strcmp(rest, "login"))
+        return c->verifier ? sequr_handle_login(r, c) : DECLINED;
+    if (!strcmp(rest, "session"))
+        return sequr_handle_session(r, c);
     return DECLINED;
 }
 
@@ -188,6 +194,8 @@ static void sequr_register_hooks(apr_pool_t *p)
     /* Before any access control and whatever it decides (see authn.c). */
     ap_hook_post_perdir_config(sequr_remove_spoofed_headers, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(sequr_check_user_id, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    /* First, so mod_rewrite's per-directory rules and the other fixups see the user. */
+    ap_hook_fixups(sequr_pass_anonymous, NULL, NULL, APR_HOOK_REALLY_FIRST);
     sequr_register_authz_providers(p);
     sequr_register_cache_control(p);
     /* PATH/metrics is a handler, after access control: the admin's Require

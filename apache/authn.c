@@ -218,30 +218,34 @@ static void count_session(request_rec *r, const sequr_server_conf_t *c, saml_met
         saml_metrics_count(c->metrics_block, which);
 }
 
-int sequr_check_user_id(request_rec *r)
+/* The location's IdP, or NULL after logging why there is none to use. */
+static const sequr_idp_t *configured_idp(request_rec *r, const sequr_server_conf_t *c)
 {
-    const char *type = ap_auth_type(r);
-    const sequr_server_conf_t *c;
-    const sequr_idp_t *idp;
+    const sequr_idp_t *idp = sequr_location_idp(r, c);
+
+    if (is_configured(c, idp))
+        return idp;
+    /* configtest catches this for the main config; .htaccess can still get here. */
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  SEQLOGNO(01101) "AuthType " SEQUR_AUTH_TYPE " used for %s but server %s has no "
+                  "complete SP/IdP configuration (" D_SP_ENTITY_ID ", IdP%s%s, store)",
+                  sequr_log_value(r, r->uri), r->server->server_hostname,
+                  sequr_dir_conf(r)->tenant ? " of tenant " : "",
+                  sequr_dir_conf(r)->tenant ? sequr_dir_conf(r)->tenant : "");
+    return NULL;
+}
+
+/* The session the browser's cookie names, usable at this location and still
+ * admitted by the user store: OK with *out set; DECLINED when there is none
+ * (no cookie, expired, logged out, another tenant's, or several cookies, which
+ * are then told to go); otherwise the answer already decided (a store
+ * failure's page, the user store's refusal). */
+static int find_session(request_rec *r, const sequr_server_conf_t *c, const sequr_idp_t *idp,
+                        saml_session_t **out)
+{
     apr_array_header_t *ids;
     const char *single;
     int ambiguous, other_tenant = 0;
-
-    if (type == NULL || strcasecmp(type, SEQUR_AUTH_TYPE))
-        return DECLINED;
-    /* Client headers named like ours are gone already: sequr_remove_spoofed_headers. */
-    c = sequr_server_conf(r->server);
-    idp = sequr_location_idp(r, c);
-    if (!is_configured(c, idp)) {
-        /* configtest catches this for the main config; .htaccess can still get here. */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      SEQLOGNO(01101) "AuthType " SEQUR_AUTH_TYPE " used for %s but server %s has no "
-                      "complete SP/IdP configuration (" D_SP_ENTITY_ID ", IdP%s%s, store)",
-                      sequr_log_value(r, r->uri), r->server->server_hostname,
-                      sequr_dir_conf(r)->tenant ? " of tenant " : "",
-                      sequr_dir_conf(r)->tenant ? sequr_dir_conf(r)->tenant : "");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     ids = sequr_session_cookie_values(r, c);
     single = saml_cookie_single_value(ids, &ambiguous);
@@ -257,7 +261,7 @@ int sequr_check_user_id(request_rec *r)
         saml_metrics_refusal(c->metrics_block, "cookie-ambiguous");
         count_session(r, c, SAML_METRIC_SESSION_REFUSED);
         sequr_cookie_clear_planted(r, c);
-        return sequr_start_sign_in(r, c);
+        return DECLINED;
     }
     if (single && saml_session_id_is_wellformed(single)) {
         saml_session_t *s;
@@ -277,10 +281,9 @@ int sequr_check_user_id(request_rec *r)
         }
         else if (rv == APR_SUCCESS) {
             int rc = sequr_user_recheck(r, c, s);
-            if (rc == OK)
-                rc = admit(r, c, s);
-            count_session(r, c, rc == OK ? SAML_METRIC_SESSION_RESUMED
-                                         : SAML_METRIC_SESSION_REFUSED);
+            if (rc != OK)
+                count_session(r, c, SAML_METRIC_SESSION_REFUSED);
+            *out = s;
             return rc;
         }
         else if (rv != APR_NOTFOUND) {
@@ -298,5 +301,68 @@ int sequr_check_user_id(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       SEQLOGNO(01103) "session cookie present but no valid session (expired, "
                       "logged out, idle, or issued for another site)");
-    return sequr_start_sign_in(r, c);
+    return DECLINED;
+}
+
+/* admit(), counted as a session resumed or refused here. */
+static int admit_counted(request_rec *r, const sequr_server_conf_t *c, saml_session_t *s)
+{
+    int rc = admit(r, c, s);
+    count_session(r, c, rc == OK ? SAML_METRIC_SESSION_RESUMED : SAML_METRIC_SESSION_REFUSED);
+    return rc;
+}
+
+static int is_ours(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    return type && !strcasecmp(type, SEQUR_AUTH_TYPE);
+}
+
+int sequr_check_user_id(request_rec *r)
+{
+    const sequr_server_conf_t *c;
+    const sequr_idp_t *idp;
+    saml_session_t *s = NULL;
+    int rc;
+
+    if (!is_ours(r))
+        return DECLINED;
+    /* Client headers named like ours are gone already: sequr_remove_spoofed_headers. */
+    c = sequr_server_conf(r->server);
+    if ((idp = configured_idp(r, c)) == NULL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    rc = find_session(r, c, idp, &s);
+    if (rc == OK)
+        return admit_counted(r, c, s);
+    /* With SequrSAMLUnauthenticatedAction pass httpd asks us only when the
+     * Require lines need a user (Require valid-user, saml-attribute...): there
+     * is none to give, so the browser signs in as with auto. */
+    return rc == DECLINED ? sequr_start_sign_in(r, c) : rc;
+}
+
+int sequr_pass_anonymous(request_rec *r)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+    const sequr_server_conf_t *c;
+    const sequr_idp_t *idp;
+    saml_session_t *s = NULL;
+    int rc;
+
+    if (!is_ours(r) || d == NULL || d->unauth_action != SEQUR_UNAUTH_PASS)
+        return DECLINED;
+    /* The same URL answers differently with and without a session: a shared
+     * cache must not hand one to the other. */
+    if (r->main == NULL)
+        apr_table_mergen(r->err_headers_out, "Vary", "Cookie");
+    /* Authenticated already (the Require lines asked for a user), or an
+     * internal redirect that carries its request's user along. */
+    if (r->user)
+        return DECLINED;
+    c = sequr_server_conf(r->server);
+    if ((idp = configured_idp(r, c)) == NULL)
+        return DECLINED;        /* nobody can be signed in here: anonymous it is */
+    rc = find_session(r, c, idp, &s);
+    if (rc == DECLINED)
+        return DECLINED;        /* anonymous: no user, no attributes, headers already stripped */
+    return rc == OK ? admit_counted(r, c, s) : rc;
 }

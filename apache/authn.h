@@ -14,4 +14,10 @@ int sequr_check_user_id(request_rec *r);
  * also where authorization lets a request in without asking for a user. */
 int sequr_remove_spoofed_headers(request_rec *r);
 
+/* fixups for SequrSAMLUnauthenticatedAction pass: httpd authenticates only
+ * when a Require line needs a user, so where the request was let in without
+ * one (Require all granted), a browser with a session still gets its user and
+ * attributes here; one without goes on anonymously. */
+int sequr_pass_anonymous(request_rec *r);
+
 #endif

@@ -22,7 +22,8 @@
 typedef enum {
     SEQUR_UNAUTH_AUTO = 0,  /* browsers are redirected, API clients get 401 */
     SEQUR_UNAUTH_REDIRECT,
-    SEQUR_UNAUTH_401
+    SEQUR_UNAUTH_401,
+    SEQUR_UNAUTH_PASS       /* let it in anonymously; a signed-in one still gets its user */
 } sequr_unauth_action_t;
 
 /* SequrSAMLCookieSameSite: the SameSite attribute of the session cookie (the
@@ -110,6 +111,7 @@ typedef struct sequr_server_conf {
     apr_array_header_t *trusted_proxies; /* apr_ipsubnet_t*: peers whose X-Forwarded-* count */
     int metrics;                         /* SequrSAMLMetrics: PATH/metrics served here */
     int idp_metadata_refresh;            /* seconds between SequrSAMLIdPMetadataURL fetches */
+    int session_info;                    /* 1: PATH/session answers (SequrSAMLSessionInfo) */
 
     /* prepared in check_config / post_config */
     saml_verifier_t *verifier;           /* non-NULL when an IdP of this server can verify

@@ -54,5 +54,6 @@
 #define D_IDP_METADATA_URL              "SequrSAMLIdPMetadataURL"
 #define D_IDP_METADATA_REFRESH          "SequrSAMLIdPMetadataRefresh"
 #define D_IDP_METADATA_CA_FILE          "SequrSAMLIdPMetadataCAFile"
+#define D_SESSION_INFO                  "SequrSAMLSessionInfo"
 
 #endif

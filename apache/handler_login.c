@@ -13,6 +13,8 @@
 #include "saml/relay_state.h"
 #include "apache/pending_cookie.h"
 #include "apache/public_url.h"
+#include "apache/error_page.h"
+#include "apache/config_idp.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -59,20 +61,15 @@ static const char *return_path(request_rec *r, const sequr_server_conf_t *c)
     return c->landing_path;
 }
 
-int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
+/* The AuthnRequest to idp, the sealed cookie that remembers it, and the
+ * redirect; back to return_to (a local path) after. */
+static int redirect_to_idp(request_rec *r, const sequr_server_conf_t *c, const sequr_idp_t *idp,
+                           const char *return_to)
 {
     saml_authn_request_t req = {0};
     saml_pending_request_t pending = {0};
-    const sequr_idp_t *idp = sequr_location_idp(r, c);
     const char *url, *sealed = NULL;
     apr_status_t rv;
-
-    if (!want_redirect(r)) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       apr_psprintf(r->pool, "SAML realm=\"%s\"", c->sp_entity_id));
-        saml_metrics_count(c->metrics_block, SAML_METRIC_UNAUTHORIZED);
-        return HTTP_UNAUTHORIZED;
-    }
 
     req.id = saml_random_id(r->pool, "_");
     req.sp_entity_id = c->sp_entity_id;
@@ -87,7 +84,7 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
 
     pending.request_id = req.id;
     pending.relay_state = req.relay_state;
-    pending.return_to = return_path(r, c);
+    pending.return_to = return_to;
     pending.tenant = idp->name;     /* the response must come from this tenant */
     /* Kept by this browser, not by the store: an anonymous request writes
      * nothing shared, and only this browser can complete the sign-in. */
@@ -115,4 +112,93 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     saml_metrics_count(c->metrics_block, SAML_METRIC_PENDING_STARTED);
     return HTTP_MOVED_TEMPORARILY;
+}
+
+int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
+{
+    if (!want_redirect(r)) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       apr_psprintf(r->pool, "SAML realm=\"%s\"", c->sp_entity_id));
+        saml_metrics_count(c->metrics_block, SAML_METRIC_UNAUTHORIZED);
+        return HTTP_UNAUTHORIZED;
+    }
+    return redirect_to_idp(r, c, sequr_location_idp(r, c), return_path(r, c));
+}
+
+/* The ReturnTo of PATH/login: NULL when absent (*given 0), the local path it
+ * names (saml_relay_target: a local path, or a full URL of this site's own
+ * origin, never the Host header's), or NULL with *given 1 when it names
+ * anything else. */
+static const char *login_return_to(request_rec *r, const sequr_server_conf_t *c, int *given,
+                                   const char **raw)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL;
+    char *pair, *last = NULL;
+
+    *given = 0;
+    *raw = NULL;
+    for (pair = args ? apr_strtok(args, "&", &last) : NULL; pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        if (strncmp(pair, "ReturnTo=", 9))
+            continue;
+        *given = 1;
+        *raw = apr_pstrdup(r->pool, pair + 9);
+        if (ap_unescape_urlencoded((char *)*raw) != OK)
+            return NULL;
+        {
+            const char *target = saml_relay_target(r->pool, *raw, sequr_site_origin(r, c));
+            /* It travels in the sealed sign-in request cookie: bounded. */
+            return target && strlen(target) <= SAML_RETURN_PATH_MAX ? target : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* The IdP the page at path signs in with: its location's tenant, as a visit
+ * to the page itself would choose. Looked up with a subrequest, which runs
+ * the configuration walk (and the page's access checks, which decide nothing
+ * here: a subrequest never redirects the browser). */
+static const sequr_idp_t *idp_of_page(request_rec *r, const sequr_server_conf_t *c,
+                                      const char *path)
+{
+    const char *q = strchr(path, '?'), *hash = strchr(path, '#');
+    const char *uri = apr_pstrmemdup(r->pool, path, q ? (apr_size_t)(q - path)
+                                                      : hash ? (apr_size_t)(hash - path)
+                                                             : strlen(path));
+    request_rec *sub = ap_sub_req_lookup_uri(uri, r, NULL);
+    const sequr_idp_t *idp = sequr_location_idp(sub, c);
+
+    ap_destroy_sub_req(sub);
+    return idp;
+}
+
+int sequr_handle_login(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *target, *raw;
+    const sequr_idp_t *idp;
+    int given;
+
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    target = login_return_to(r, c, &given, &raw);
+    if (target == NULL && given)
+        /* Not followed, unlike logout's: the link is the application's own,
+         * and a wrong one must be seen, not quietly sent elsewhere. */
+        return sequr_fail_with_text(r, HTTP_BAD_REQUEST, "return-to",
+                                    apr_psprintf(r->pool, "login ReturnTo %s is neither a local "
+                                                 "path nor a URL of this site (%s)",
+                                                 sequr_log_value(r, raw),
+                                                 sequr_site_origin(r, c)),
+                                    "The sign-in link is not valid: it would send you to "
+                                    "another site afterwards.");
+    if (target == NULL)
+        target = c->landing_path;
+    idp = idp_of_page(r, c, target);
+    /* A page no IdP of this server signs in for (a server of tenants only,
+     * and a page outside their locations): the link asks for what is not there. */
+    if (idp == NULL || idp->sso_url == NULL || idp->entity_id == NULL || idp->verifier == NULL)
+        return sequr_fail(r, HTTP_BAD_REQUEST, "return-to",
+                          apr_psprintf(r->pool, "login ReturnTo %s: its location signs in "
+                                       "with no configured IdP", sequr_log_value(r, target)));
+    return redirect_to_idp(r, c, idp, target);
 }

@@ -118,7 +118,7 @@ static const sequr_choice_t sequr_user_store_choices[] = {
 
 static const sequr_choice_t sequr_unauth_choices[] = {
     {"auto", SEQUR_UNAUTH_AUTO}, {"redirect", SEQUR_UNAUTH_REDIRECT}, {"401", SEQUR_UNAUTH_401},
-    {NULL, 0}
+    {"pass", SEQUR_UNAUTH_PASS}, {NULL, 0}
 };
 
 /* The field's size must be the kind's (int, apr_off_t or a pointer): a row

@@ -109,13 +109,18 @@
       "Require ...) and add them to mod_status' server-status") \
     X(IDP_METADATA_REFRESH, D_IDP_METADATA_REFRESH, idp_metadata_refresh, SECONDS, SERVER, \
       RSRC_CONF, 5, 604800, 3600, NULL, \
-      "Seconds between fetches of " D_IDP_METADATA_URL " (one process fetches for all)")
+      "Seconds between fetches of " D_IDP_METADATA_URL " (one process fetches for all)") \
+    X(SESSION_INFO, D_SESSION_INFO, session_info, FLAG, SERVER, RSRC_CONF, 0, 1, Off, NULL, \
+      "Serve PATH/session: the browser's own session as JSON for the site's own pages " \
+      "(same-origin only, never cached); off: 404")
 
 #define SEQUR_DIR_SETTINGS(X) \
     X(UNAUTHENTICATED, D_UNAUTHENTICATED, unauth_action, CHOICE, DIR, ACCESS_CONF | OR_AUTHCFG, \
       0, 0, "auto", sequr_unauth_choices, \
       "What a request without a session gets: auto (browsers are redirected to sign in, " \
-      "API clients get 401), redirect or 401") \
+      "API clients get 401), redirect, 401, or pass (let it in without a user: public " \
+      "pages that still see a signed-in user; with Require lines that need a user it " \
+      "acts as auto)") \
     X(ENV_PREFIX, D_ENV_PREFIX, env_prefix, TEXT, DIR, RSRC_CONF | ACCESS_CONF, 0, 0, \
       "SEQUR_SAML_", sequr_check_env_prefix, \
       "Prefix of the attribute variables given to the application") \

@@ -448,9 +448,9 @@ static apr_interval_time_t refresh_interval(apr_interval_time_t idle_timeout)
     return quarter < REFRESH_MAX ? quarter : REFRESH_MAX;
 }
 
-apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
-                               const char *scope, apr_interval_time_t idle_timeout,
-                               apr_time_t now, saml_session_t **out)
+static apr_status_t load(apr_pool_t *p, saml_store_t *st, const char *id, const char *scope,
+                         apr_interval_time_t idle_timeout, apr_time_t now, int touch,
+                         saml_session_t **out)
 {
     saml_session_t *s;
     saml_sealed_key_t rk;
@@ -482,7 +482,7 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
     if (!same_scope(s->scope, scope))
         return APR_NOTFOUND;
     s->id = apr_pstrdup(p, id);
-    if (idle_timeout > 0 && now - s->last_access >= refresh_interval(idle_timeout)) {
+    if (touch && idle_timeout > 0 && now - s->last_access >= refresh_interval(idle_timeout)) {
         s->last_access = now;
         /* Best effort: the answer is already decided; a failed refresh only
          * means the next request tries again. Replace-only: a logout that
@@ -491,6 +491,20 @@ apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
     }
     *out = s;
     return APR_SUCCESS;
+}
+
+apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
+                               const char *scope, apr_interval_time_t idle_timeout,
+                               apr_time_t now, saml_session_t **out)
+{
+    return load(p, st, id, scope, idle_timeout, now, 1, out);
+}
+
+apr_status_t saml_session_peek(apr_pool_t *p, saml_store_t *st, const char *id,
+                               const char *scope, apr_interval_time_t idle_timeout,
+                               apr_time_t now, saml_session_t **out)
+{
+    return load(p, st, id, scope, idle_timeout, now, 0, out);
 }
 
 apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id)

@@ -69,6 +69,12 @@ apr_status_t saml_session_update(apr_pool_t *p, saml_store_t *st, const saml_ses
 apr_status_t saml_session_load(apr_pool_t *p, saml_store_t *st, const char *id,
                                const char *scope, apr_interval_time_t idle_timeout,
                                apr_time_t now, saml_session_t **out);
+/* The same rules, but not a use of the session: last_access stays as it was,
+ * so a page asking when its session ends (PATH/session) does not keep an idle
+ * one alive. */
+apr_status_t saml_session_peek(apr_pool_t *p, saml_store_t *st, const char *id,
+                               const char *scope, apr_interval_time_t idle_timeout,
+                               apr_time_t now, saml_session_t **out);
 apr_status_t saml_session_remove(apr_pool_t *p, saml_store_t *st, const char *id);
 
 /* ---- finding sessions by who they belong to (IdP-initiated logout) ----

@@ -461,3 +461,25 @@ apr_status_t ap_pass_brigade(ap_filter_t *filter, apr_bucket_brigade *bucket)
     (void)filter, (void)bucket;
     return APR_SUCCESS;
 }
+
+/* PATH/login asks which location its ReturnTo is in: the fake's
+ * configuration is the page's (no walk). */
+request_rec *ap_sub_req_lookup_uri(const char *new_uri, const request_rec *r,
+                                   ap_filter_t *next_filter)
+{
+    request_rec *sub = apr_pmemdup(r->pool, r, sizeof(*r));
+    (void)next_filter;
+    sub->uri = apr_pstrdup(r->pool, new_uri);
+    sub->main = (request_rec *)r;
+    return sub;
+}
+
+void ap_destroy_sub_req(request_rec *r)
+{
+    (void)r;
+}
+
+void ap_set_content_length(request_rec *r, apr_off_t length)
+{
+    r->clength = length;
+}

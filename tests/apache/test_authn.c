@@ -580,6 +580,73 @@ START_TEST(store_failure_is_503_not_a_sign_in)
 }
 END_TEST
 
+/* ---- SequrSAMLUnauthenticatedAction pass (the fixups hook) -------------------- */
+
+static request_rec *pass_request(void)
+{
+    return fx_browser_get(S, "/shop/page", fx_location(dir_with_action(SEQUR_UNAUTH_PASS),
+                                                       "sequr-saml"));
+}
+
+START_TEST(pass_lets_an_anonymous_request_go_on)
+{
+    request_rec *r = pass_request();
+
+    ck_assert_int_eq(sequr_pass_anonymous(r), DECLINED);
+    ck_assert_ptr_null(r->user);
+    ck_assert_ptr_null(apr_table_get(r->headers_out, "Location"));
+    ck_assert_ptr_null(apr_table_get(r->err_headers_out, "Set-Cookie"));
+    ck_assert_ptr_null(apr_table_get(r->err_headers_out, "WWW-Authenticate"));
+    ck_assert_ptr_null(apr_table_get(r->subprocess_env, "SEQUR_SAML_NAME_ID"));
+    ck_assert_str_eq(apr_table_get(r->err_headers_out, "Vary"), "Cookie");
+    /* A dead cookie is no session either: still anonymous, no sign-in. */
+    r = pass_request();
+    fx_send_cookie(r, saml_session_new_id(r->pool));
+    ck_assert_int_eq(sequr_pass_anonymous(r), DECLINED);
+    ck_assert_ptr_null(r->user);
+    ck_assert_ptr_null(apr_table_get(r->headers_out, "Location"));
+}
+END_TEST
+
+START_TEST(pass_gives_a_signed_in_browser_its_user)
+{
+    request_rec *r = pass_request();
+    saml_session_t *s = fx_session(r);
+
+    fx_send_cookie(r, s->id);
+    assert_admitted(r, sequr_pass_anonymous(r));
+}
+END_TEST
+
+/* Where Require needed a user, check_user_id ran and pass has nothing to add;
+ * there, without a session, pass signs in as auto does. */
+START_TEST(pass_with_a_required_user_signs_in)
+{
+    request_rec *r = pass_request();
+
+    assert_sent_to_idp(r, sequr_check_user_id(r), TK_IDP_SSO_URL);
+    r = pass_request();
+    r->user = "someone";
+    ck_assert_int_eq(sequr_pass_anonymous(r), DECLINED);
+    ck_assert_str_eq(r->user, "someone");
+}
+END_TEST
+
+START_TEST(pass_is_only_for_its_locations)
+{
+    request_rec *r = browser();       /* auto */
+    saml_session_t *s = fx_session(r);
+
+    fx_send_cookie(r, s->id);
+    ck_assert_int_eq(sequr_pass_anonymous(r), DECLINED);
+    ck_assert_ptr_null(r->user);
+    ck_assert_ptr_null(apr_table_get(r->err_headers_out, "Vary"));
+    r = fx_browser_get(S, "/", fx_location(dir_with_action(SEQUR_UNAUTH_PASS), "Basic"));
+    ck_assert_int_eq(sequr_pass_anonymous(r), DECLINED);
+    ck_assert_ptr_null(r->user);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("apache_authn");
@@ -617,6 +684,10 @@ int main(void)
     tcase_add_test(tc, location_user_attribute_list_falls_back);
     tcase_add_test(tc, user_with_control_characters_is_refused);
     tcase_add_test(tc, store_failure_is_503_not_a_sign_in);
+    tcase_add_test(tc, pass_lets_an_anonymous_request_go_on);
+    tcase_add_test(tc, pass_gives_a_signed_in_browser_its_user);
+    tcase_add_test(tc, pass_with_a_required_user_signs_in);
+    tcase_add_test(tc, pass_is_only_for_its_locations);
     suite_add_tcase(s, tc);
     rc = tk_run_suite(s);
     tk_run_dir_remove();

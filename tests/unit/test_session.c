@@ -502,6 +502,34 @@ START_TEST(last_access_is_written_sparingly)
 }
 END_TEST
 
+/* PATH/session asks about the session without using it: no refresh, and
+ * still the same expiry rules. */
+START_TEST(peek_is_not_a_use)
+{
+    apr_pool_t *p = tk_pool();
+    saml_store_t *st = test_store(p);
+    counting_t *c = counter_of(st);
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t idle = apr_time_from_sec(3600);
+    saml_session_t *s = sample_session(p, now), *back = NULL;
+
+    s->expires = now + apr_time_from_sec(28800);
+    ck_assert_int_eq(saml_session_save(p, st, s), APR_SUCCESS);
+    c->calls = 0;
+    ck_assert_int_eq(saml_session_peek(p, st, s->id, s->scope, idle,
+                                       now + apr_time_from_sec(3000), &back), APR_SUCCESS);
+    ck_assert_int_eq(c->calls, 1);   /* read only, though a load would refresh */
+    ck_assert(back->last_access == s->last_access);
+    /* Idle past the limit by the stored last use: gone, for peek as for load. */
+    back = NULL;
+    ck_assert_int_eq(saml_session_peek(p, st, s->id, s->scope, idle,
+                                       now + apr_time_from_sec(3601), &back), APR_NOTFOUND);
+    ck_assert_ptr_null(back);
+    ck_assert_int_eq(saml_session_load(p, st, s->id, s->scope, idle,
+                                       now + apr_time_from_sec(10), &back), APR_NOTFOUND);
+}
+END_TEST
+
 /* A logout removes the session between the read and the idle refresh's
  * write-back: the write-back must not bring the session back. */
 START_TEST(refresh_does_not_resurrect_a_removed_session)
@@ -699,6 +727,7 @@ static Suite *session_suite(void)
     tcase_add_test(st, expired_session_is_refused);
     tcase_add_test(st, idle_session_is_refused);
     tcase_add_test(st, last_access_is_written_sparingly);
+    tcase_add_test(st, peek_is_not_a_use);
     tcase_add_test(st, refresh_does_not_resurrect_a_removed_session);
     tcase_add_test(st, update_writes_only_over_a_live_session);
     tcase_add_test(st, stored_record_reveals_nothing);

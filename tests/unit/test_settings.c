@@ -244,7 +244,9 @@ START_TEST(choices_and_texts)
     ck_assert_ptr_null(read_into(SEQUR_SETTING(LOGOUT_SIGNATURES), "Optional-Name-Only", c));
     ck_assert_int_eq(c->logout_signatures, 2);
     ck_assert_str_eq(read_into(SEQUR_SETTING(UNAUTHENTICATED), "never", d),
-                     "SequrSAMLUnauthenticatedAction: 'never' must be auto, redirect or 401");
+                     "SequrSAMLUnauthenticatedAction: 'never' must be auto, redirect, 401 or pass");
+    ck_assert_ptr_null(read_into(SEQUR_SETTING(UNAUTHENTICATED), "pass", d));
+    ck_assert_int_eq(d->unauth_action, SEQUR_UNAUTH_PASS);
     ck_assert_ptr_null(read_into(SEQUR_SETTING(UNAUTHENTICATED), "401", d));
     ck_assert_int_eq(d->unauth_action, SEQUR_UNAUTH_401);
 
