@@ -49,5 +49,10 @@
 #define D_CACHE_CONTROL                 "SequrSAMLCacheControl"
 #define D_COOKIE_KEY_FILE               "SequrSAMLCookieKeyFile"
 #define D_COOKIE_SAMESITE               "SequrSAMLCookieSameSite"
+/* #12 part 3: per-location sign-in demands */
+#define D_FORCE_AUTHN                   "SequrSAMLForceAuthn"
+#define D_AUTHN_MAX_AGE                 "SequrSAMLAuthnMaxAge"
+#define D_IS_PASSIVE                    "SequrSAMLIsPassive"
+#define D_AUTHN_CONTEXT_CLASS_REF       "SequrSAMLAuthnContextClassRef"
 
 #endif

@@ -13,6 +13,7 @@
 #include "saml/relay_state.h"
 #include "apache/pending_cookie.h"
 #include "apache/public_url.h"
+#include "apache/settings_table.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -59,18 +60,42 @@ static const char *return_path(request_rec *r, const sequr_server_conf_t *c)
     return c->landing_path;
 }
 
-int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
+/* What a sign-in started at this location demands of the IdP and of its
+ * answer: the location's SequrSAMLForceAuthn (with its max age),
+ * SequrSAMLIsPassive and SequrSAMLAuthnContextClassRef. */
+void sequr_location_demand(request_rec *r, saml_authn_demand_t *demand)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+
+    memset(demand, 0, sizeof(*demand));
+    if (d == NULL)
+        return;
+    demand->force_authn = d->force_authn == 1;
+    demand->max_age = apr_time_from_sec(d->authn_max_age != SEQUR_UNSET
+        ? d->authn_max_age
+        : (int)sequr_setting_default_number(SEQUR_SETTING(AUTHN_MAX_AGE)));
+    demand->is_passive = d->is_passive == 1;
+    demand->class_refs = d->class_refs;
+}
+
+/* The AuthnRequest for this request, its sealed cookie set on the answer
+ * (err_headers_out, so it survives an error response that redirects): the
+ * location's demand, and the MFA step-up when step_up is set. */
+static int sign_in_url(request_rec *r, const sequr_server_conf_t *c, int step_up,
+                       const char **url)
 {
     saml_authn_request_t req = {0};
     saml_pending_request_t pending = {0};
     const sequr_idp_t *idp = sequr_location_idp(r, c);
-    const char *url, *sealed = NULL;
+    const char *sealed = NULL;
     apr_status_t rv;
 
-    if (!want_redirect(r)) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       apr_psprintf(r->pool, "SAML realm=\"%s\"", c->sp_entity_id));
-        return HTTP_UNAUTHORIZED;
+    sequr_location_demand(r, &pending.demand);
+    if (step_up) {
+        /* ForceAuthn so that Entra asks again instead of reusing the
+         * password-only sign-in it has; the answer must show MFA. */
+        pending.demand.mfa = 1;
+        pending.demand.force_authn = 1;
     }
 
     req.id = saml_random_id(r->pool, "_");
@@ -80,6 +105,9 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
     req.name_id_format = c->name_id_format;
     req.relay_state = saml_random_id(r->pool, "");
     req.now = apr_time_now();
+    req.force_authn = pending.demand.force_authn;
+    req.is_passive = pending.demand.is_passive;
+    req.class_refs = pending.demand.class_refs;
 
     pending.request_id = req.id;
     pending.relay_state = req.relay_state;
@@ -96,18 +124,46 @@ int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
                       "request cookie");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    sequr_pending_cookie_set(r, c, saml_pending_cookie_name(r->pool, sequr_pending_cookie_base(r, c),
-                                                            req.id),
-                             sealed, c->request_lifetime);
-    rv = saml_authn_request_redirect_url(r->pool, &req, &url);
+    rv = saml_authn_request_redirect_url(r->pool, &req, url);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SEQLOGNO(01202) "cannot encode the AuthnRequest");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    sequr_pending_cookie_set(r, c, saml_pending_cookie_name(r->pool, sequr_pending_cookie_base(r, c),
+                                                            req.id),
+                             sealed, c->request_lifetime);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   SEQLOGNO(01203) "no session: sending the browser to the IdP %s with request %s "
                   "for %s", sequr_idp_label(idp), req.id, sequr_log_value(r, pending.return_to));
-    apr_table_setn(r->headers_out, "Location", url);
+    if (!saml_authn_demand_is_empty(&pending.demand))
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      SEQLOGNO(01270) "request %s demands: %s", req.id,
+                      sequr_log_value(r, saml_authn_demand_encode(r->pool, &pending.demand)));
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return OK;
+}
+
+int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *url;
+    int rc;
+
+    if (!want_redirect(r)) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       apr_psprintf(r->pool, "SAML realm=\"%s\"", c->sp_entity_id));
+        return HTTP_UNAUTHORIZED;
+    }
+    if ((rc = sign_in_url(r, c, 0, &url)) != OK)
+        return rc;
+    apr_table_setn(r->headers_out, "Location", url);
     return HTTP_MOVED_TEMPORARILY;
+}
+
+const char *sequr_step_up_url(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *url;
+
+    if (!want_redirect(r) || sign_in_url(r, c, 1, &url) != OK)
+        return NULL;
+    return url;
 }

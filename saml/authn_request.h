@@ -3,6 +3,7 @@
 #define SAML_AUTHN_REQUEST_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 #include "saml/error.h"
 
@@ -19,7 +20,13 @@ typedef struct saml_authn_request {
     const char *name_id_format;  /* NameIDPolicy/@Format; NULL = emailAddress */
     const char *relay_state;     /* opaque handle, or NULL */
     apr_time_t now;              /* IssueInstant */
-    int force_authn;
+    int force_authn;             /* ForceAuthn="true" */
+    int is_passive;              /* IsPassive="true" */
+    /* const char*: RequestedAuthnContext's AuthnContextClassRefs, always
+     * Comparison="exact" (the only one Entra takes); NULL or empty: no
+     * RequestedAuthnContext at all, the default, since Entra refuses MFA and
+     * passwordless users when a password class is asked for (AADSTS75011). */
+    const apr_array_header_t *class_refs;
 } saml_authn_request_t;
 
 /* The request document (no Subject: Azure refuses it). */
