@@ -162,7 +162,8 @@ static const char *demand_text(const char *check)
     if (!strcmp(check, "mfa"))
         return "This page needs a sign-in with multi-factor authentication, and this sign-in "
                "was not one. Sign in again with a second factor, or ask your administrator to "
-               "require MFA for this application in Microsoft Entra ID (Azure AD).";
+               "require multi-factor authentication for this application in Microsoft Entra "
+               "ID (Azure AD).";
     if (!strcmp(check, "authn-context"))
         return "This page needs another kind of sign-in than the one Microsoft Entra ID "
                "(Azure AD) made.";
