@@ -93,9 +93,11 @@ static int sign_in_url(request_rec *r, const sequr_server_conf_t *c, int step_up
     sequr_location_demand(r, &pending.demand);
     if (step_up) {
         /* ForceAuthn so that Entra asks again instead of reusing the
-         * password-only sign-in it has; the answer must show MFA. */
+         * password-only sign-in it has; the answer must show MFA. Never
+         * passive: the second factor needs a page. */
         pending.demand.mfa = 1;
         pending.demand.force_authn = 1;
+        pending.demand.is_passive = 0;
     }
 
     req.id = saml_random_id(r->pool, "_");
