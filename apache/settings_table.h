@@ -125,7 +125,8 @@
       "ForceAuthn=\"true\" and must come back with a fresh AuthnInstant") \
     X(AUTHN_MAX_AGE, D_AUTHN_MAX_AGE, authn_max_age, SECONDS, DIR, ACCESS_CONF | OR_AUTHCFG, \
       30, 366 * 86400, 300, NULL, \
-      "With " D_FORCE_AUTHN ": how old a sign-in may be, in seconds") \
+      "With " D_FORCE_AUTHN " (and for a Require saml-mfa step-up): how old a sign-in may " \
+      "be, in seconds") \
     X(IS_PASSIVE, D_IS_PASSIVE, is_passive, FLAG, DIR, ACCESS_CONF | OR_AUTHCFG, 0, 1, Off, \
       NULL, "Sign-ins started here ask the IdP with IsPassive=\"true\" (no prompt); a user " \
       "not signed in at the IdP gets a page saying so (check no-passive)")
