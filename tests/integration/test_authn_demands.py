@@ -60,6 +60,14 @@ class DemandCase(SamlTestCase):
         self.assertEqual(page.form_action(), self.apache.acs_url)
         return curl(page.form_action(), data=page.form_fields(), jar=jar)
 
+    def cookie_in(self, jar):
+        with open(jar) as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 7 and parts[5] == harness.COOKIE:
+                    return parts[6]
+        return None
+
     def library_sign_in(self, path="/protected/page", **kw):
         r, jar = self.sign_in(path, **kw)
         self.assertEqual(r.status, 303, r)
@@ -97,14 +105,6 @@ class ForceAuthn(DemandCase):
         self.assertNotEqual(self.cookie_in(jar), old_cookie)
         again = self.get("/protected/page", cookie="%s=%s" % (harness.COOKIE, old_cookie))
         self.assertEqual(again.status, 302, again)
-
-    def cookie_in(self, jar):
-        with open(jar) as f:
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) == 7 and parts[5] == harness.COOKIE:
-                    return parts[6]
-        return None
 
     def test_fresh_session_enters(self):
         jar = self.library_sign_in(authn_instant=ago(5))
@@ -217,11 +217,15 @@ class RequireMfa(DemandCase):
         self.apache.log_since(mark, expect=r"\[check mfa\]")
         rid = re.search(r'\bID="([^"]+)"', xml).group(1)
         relay = decode_authn_request(r.location)[0].get("RelayState")
+        old_cookie = self.cookie_in(jar)
         acs = self.post_acs(self.response(rid, mfa=True), relay, jar=jar)
         self.assertEqual(acs.status, 303, acs)
         self.assertEqual(local(acs.location), "/protected/mfa/x?y=1")
         page = self.get("/protected/mfa/x?y=1", jar=jar)
         self.assertEqual(page.status, 200, page)
+        # The password-only session is ended, not only replaced in this jar.
+        again = self.get("/protected/page", cookie="%s=%s" % (harness.COOKIE, old_cookie))
+        self.assertEqual(again.status, 302, again)
 
     def test_second_answer_without_mfa_is_403_not_a_loop(self):
         jar = self.library_sign_in()
