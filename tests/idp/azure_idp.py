@@ -398,8 +398,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                   'placeholder="someone@contoso.example" autofocus>%s'
                   '<p class="sub">No account? Any name signs in here: this is a test '
                   'identity provider.</p>'
-                  '<label><input type="checkbox" id="mfa" name="mfa" value="1"> '
-                  'Also approve with a second factor (MFA)</label>'
+                  '<p class="sub"><input type="checkbox" id="mfa" name="mfa" value="1"> '
+                  'Also approve with a second factor (MFA)</p>'
                   '<div class="row"><button type="submit" id="signin">Sign in</button></div>'
                   '</form>' % (self.idp.tenant, hidden))
 
