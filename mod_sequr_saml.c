@@ -106,6 +106,10 @@ static const command_rec sequr_directives[] = {
                     "Addresses or networks (ADDRESS/BITS) of proxies whose X-Forwarded-Proto "
                     "and X-Forwarded-Host give the public URL when no public base URL is set"),
     SEQUR_DIR_SETTINGS(SETTING_COMMAND)
+    AP_INIT_ITERATE(D_AUTHN_CONTEXT_CLASS_REF, sequr_add_authn_context_class_ref, NULL,
+                    ACCESS_CONF | OR_AUTHCFG,
+                    "AuthnContextClassRef URIs sign-ins started here ask for, Comparison exact; "
+                    "the answer must carry one (default: none asked, as Entra wants)"),
     AP_INIT_RAW_ARGS(D_TENANT_SECTION, sequr_start_tenant, NULL, SRV,
                      "<SequrSAMLTenant NAME>: an Azure tenant (IdP) of this server, described "
                      "by the IdP directives inside"),

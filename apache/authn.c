@@ -10,6 +10,7 @@
 #include "http_request.h"
 
 #include "saml/attributes.h"
+#include "saml/authn_demand.h"
 #include "apache/attributes_env.h"
 #include "saml/cookie.h"
 #include "apache/authz.h"
@@ -210,6 +211,29 @@ int sequr_remove_spoofed_headers(request_rec *r)
     return DECLINED;
 }
 
+/* SequrSAMLForceAuthn: a session whose sign-in (AuthnInstant) is older than
+ * this location's max age does not enter; the browser signs in again with
+ * ForceAuthn and comes back here (sequr_start_sign_in carries the demand). */
+static int too_old_here(request_rec *r, const saml_session_t *s)
+{
+    saml_authn_demand_t demand;
+    apr_time_t now = apr_time_now();
+
+    sequr_location_demand(r, &demand);
+    if (!demand.force_authn || !saml_authn_too_old(s->authn_instant, demand.max_age, now))
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  SEQLOGNO(01170) "[check authn-age] session of %s signed in %s (%s); %s "
+                  "admits sign-ins at most %" APR_TIME_T_FMT " s old (" D_FORCE_AUTHN "): "
+                  "signing in again with ForceAuthn", sequr_log_value(r, s->user),
+                  s->authn_instant ? apr_psprintf(r->pool, "%" APR_TIME_T_FMT " s ago",
+                                                  apr_time_sec(now - s->authn_instant))
+                                   : "at an unknown time",
+                  s->authn_instant ? "AuthnInstant" : "a session from before the instant was kept",
+                  sequr_log_value(r, r->uri), apr_time_sec(demand.max_age));
+    return 1;
+}
+
 /* Once per browser request: subrequests and internal redirects (mod_dir,
  * SSI, ErrorDocument) check the same session again. */
 static void count_session(request_rec *r, const sequr_server_conf_t *c, saml_metric_t which)
@@ -332,6 +356,8 @@ int sequr_check_user_id(request_rec *r)
     if ((idp = configured_idp(r, c)) == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
     rc = find_session(r, c, idp, &s);
+    if (rc == OK && too_old_here(r, s))
+        return sequr_start_sign_in(r, c);
     if (rc == OK)
         return admit_counted(r, c, s);
     /* With SequrSAMLUnauthenticatedAction pass httpd asks us only when the
@@ -362,7 +388,9 @@ int sequr_pass_anonymous(request_rec *r)
     if ((idp = configured_idp(r, c)) == NULL)
         return DECLINED;        /* nobody can be signed in here: anonymous it is */
     rc = find_session(r, c, idp, &s);
-    if (rc == DECLINED)
+    /* A sign-in older than SequrSAMLForceAuthn admits is no user here; the
+     * page is public, so it is shown as to anyone, not sent to sign in. */
+    if (rc == DECLINED || (rc == OK && too_old_here(r, s)))
         return DECLINED;        /* anonymous: no user, no attributes, headers already stripped */
     return rc == OK ? admit_counted(r, c, s) : rc;
 }

@@ -14,6 +14,9 @@
 #include "mod_core.h"
 
 #include "saml/attributes.h"
+#include "saml/authn_demand.h"
+#include "apache/config.h"
+#include "apache/handler_login.h"
 #include "apache/directives.h"
 #include "apache/log.h"
 #include "saml/response.h"
@@ -124,6 +127,61 @@ static authz_status check_user(request_rec *r, const char *line, const void *par
     return AUTHZ_DENIED;
 }
 
+/* Require saml-mfa: the session's sign-in showed multi-factor
+ * authentication (Entra's authnmethodsreferences claim holds multipleauthn;
+ * saml_authn_shows_mfa). A signed-in user without it is sent to step up
+ * (note_auth_failure) rather than refused. */
+#define NOTE_STEP_UP "sequr-saml-step-up"
+
+static const char *parse_mfa_rule(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    (void)parsed;
+    if (*line)
+        return apr_psprintf(cmd->pool, "Require saml-mfa takes no arguments (got %s)", line);
+    return NULL;
+}
+
+static authz_status check_mfa(request_rec *r, const char *line, const void *parsed)
+{
+    const saml_session_t *s = remembered_session(r);
+    (void)line;
+    (void)parsed;
+
+    if (s == NULL || r->user == NULL)
+        return not_ours(r);
+    if (saml_authn_shows_mfa(s->attributes))
+        return AUTHZ_GRANTED;
+    apr_table_setn(r->notes, NOTE_STEP_UP, "1");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  SEQLOGNO(02070) "[check mfa] the session of %s shows no multi-factor "
+                  "authentication (" SAML_CLAIM_AUTHN_METHODS " without " SAML_AUTHN_METHOD_MFA
+                  ")", sequr_log_value(r, r->user));
+    return AUTHZ_DENIED;
+}
+
+/* The refused request was refused for want of MFA: a browser is sent to
+ * Entra again (ForceAuthn, the answer must show MFA) instead of a 403. The
+ * redirect is an ErrorDocument URL of the 401 authz_core answers with, which
+ * ap_die turns into a 302 to it; the request cookie is on err_headers_out.
+ * No loop: a step-up answered without MFA is refused at the ACS (check
+ * "mfa", 403 with its page), so each attempt goes to the IdP at most once. */
+static int step_up(request_rec *r)
+{
+    const char *url;
+
+    if (!apr_table_get(r->notes, NOTE_STEP_UP))
+        return 0;
+    url = sequr_step_up_url(r, sequr_server_conf(r->server));
+    if (url == NULL)
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  SEQLOGNO(02071) "%s steps up: sent to the IdP again for a sign-in with "
+                  "multi-factor authentication (ForceAuthn) to reach %s",
+                  sequr_log_value(r, r->user), sequr_log_value(r, r->uri));
+    ap_custom_response(r, HTTP_UNAUTHORIZED, url);
+    return 1;
+}
+
 /* mod_authz_core answers a signed-in user who fails Require with 401 (unless
  * AuthzSendForbiddenOnFailure is on) so that a browser may retry with other
  * credentials. A SAML browser has none to offer, and another trip to the IdP
@@ -156,6 +214,8 @@ static int note_auth_failure(request_rec *r, const char *type)
 {
     if (strcasecmp(type, SEQUR_AUTH_TYPE))
         return DECLINED;
+    if (remembered_session(r) && r->user && step_up(r))
+        return OK;
     if (remembered_session(r) && r->user) {
         apr_table_setn(r->notes, NOTE_FORBIDDEN, "1");
         choose_forbidden_page(r);
@@ -186,6 +246,7 @@ static void forbidden_document(request_rec *r)
 }
 static const authz_provider attribute_provider = {&check_attribute, &parse_attribute_rule};
 static const authz_provider user_provider = {&check_user, &parse_user_rule};
+static const authz_provider mfa_provider = {&check_mfa, &parse_mfa_rule};
 
 void sequr_register_authz_providers(apr_pool_t *p)
 {
@@ -193,6 +254,8 @@ void sequr_register_authz_providers(apr_pool_t *p)
                               &attribute_provider, AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "sequr-user", AUTHZ_PROVIDER_VERSION,
                               &user_provider, AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "saml-mfa", AUTHZ_PROVIDER_VERSION,
+                              &mfa_provider, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(forbidden_document, NULL, NULL, APR_HOOK_MIDDLE);

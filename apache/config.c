@@ -5,6 +5,7 @@
  * mod_sequr_saml.c, the IdP directives and <SequrSAMLTenant> sections are
  * read in config_idp.c and the start-up checks are in config_check.c. */
 #include "apache/config.h"
+#include "saml/authn_demand.h"
 
 #include "apr_lib.h"
 #include "apr_network_io.h"
@@ -92,6 +93,7 @@ void *sequr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(user_attributes);
     MERGE_PTR(tenant);
     MERGE_PTR(cache_control);
+    MERGE_PTR(class_refs);
     return m;
 }
 
@@ -331,5 +333,30 @@ const char *sequr_add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
     if (c->trusted_proxies == NULL)
         c->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
     APR_ARRAY_PUSH(c->trusted_proxies, apr_ipsubnet_t *) = net;
+    return NULL;
+}
+
+/* SequrSAMLAuthnContextClassRef URI...: the classes a sign-in started here
+ * asks for, Comparison="exact" (the only comparison Entra takes), and the
+ * answer must carry one of them. Never sent unless configured: Entra refuses
+ * MFA and passwordless users when a password class is asked (AADSTS75011). */
+const char *sequr_add_authn_context_class_ref(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sequr_dir_conf_t *d = dc;
+    const char *p;
+
+    if (*arg == '\0' || strlen(arg) > 1024 || !strchr(arg, ':'))
+        return apr_psprintf(cmd->pool, "%s: \"%s\" is not a class URI (such as "
+                            "urn:oasis:names:tc:SAML:2.0:ac:classes:X509)", cmd->cmd->name, arg);
+    for (p = arg; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return apr_psprintf(cmd->pool, "%s: a class URI holds no spaces, control or "
+                                "non-ASCII characters", cmd->cmd->name);
+    if (d->class_refs == NULL)
+        d->class_refs = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    if (d->class_refs->nelts >= SAML_DEMAND_CLASS_REFS_MAX)
+        return apr_psprintf(cmd->pool, "%s: at most %d classes", cmd->cmd->name,
+                            SAML_DEMAND_CLASS_REFS_MAX);
+    APR_ARRAY_PUSH(d->class_refs, const char *) = arg;
     return NULL;
 }

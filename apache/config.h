@@ -138,6 +138,11 @@ typedef struct sequr_dir_conf {
     const char *request_header_prefix;   /* their names: PREFIX + NAME */
     const char *tenant;                  /* SequrSAMLTenantName; NULL: the default IdP */
     const char *cache_control;           /* SequrSAMLCacheControl; "": none; NULL: default */
+    /* #12 part 3: per-location sign-in demands (saml/authn_demand.h) */
+    int force_authn;                     /* SequrSAMLForceAuthn: 1 On, or SEQUR_UNSET */
+    int authn_max_age;                   /* SequrSAMLAuthnMaxAge seconds, or SEQUR_UNSET */
+    int is_passive;                      /* SequrSAMLIsPassive: 1 On, or SEQUR_UNSET */
+    apr_array_header_t *class_refs;      /* const char*: SequrSAMLAuthnContextClassRef, or NULL */
 } sequr_dir_conf_t;
 
 void *sequr_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -172,5 +177,6 @@ const char *sequr_set_sp_key(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_set_user_attribute(cmd_parms *cmd, void *dc, int argc, char *const argv[]);
 const char *sequr_set_public_base_url(cmd_parms *cmd, void *dc, const char *arg);
 const char *sequr_add_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg);
+const char *sequr_add_authn_context_class_ref(cmd_parms *cmd, void *dc, const char *arg);
 
 #endif

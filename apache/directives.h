@@ -55,5 +55,10 @@
 #define D_IDP_METADATA_REFRESH          "SequrSAMLIdPMetadataRefresh"
 #define D_IDP_METADATA_CA_FILE          "SequrSAMLIdPMetadataCAFile"
 #define D_SESSION_INFO                  "SequrSAMLSessionInfo"
+/* #12 part 3: per-location sign-in demands */
+#define D_FORCE_AUTHN                   "SequrSAMLForceAuthn"
+#define D_AUTHN_MAX_AGE                 "SequrSAMLAuthnMaxAge"
+#define D_IS_PASSIVE                    "SequrSAMLIsPassive"
+#define D_AUTHN_CONTEXT_CLASS_REF       "SequrSAMLAuthnContextClassRef"
 
 #endif

@@ -145,10 +145,59 @@ static apr_status_t open_session(request_rec *r, const sequr_server_conf_t *c,
     if (c->user_store)
         s.user_checked = now;
     s.attributes = a->attributes;
+    s.authn_instant = a->authn_instant;     /* for SequrSAMLForceAuthn locations */
     rv = saml_session_start(r->pool, c->store, &s, apr_time_from_sec(c->session_max_age),
                             a->session_not_on_or_after, now);
     *id = s.id;
     return rv;
+}
+
+/* What the user reads when the IdP's answer does not show what the
+ * location demanded (saml/authn_demand.c), or the IdP had nobody to sign in
+ * silently; NULL for every other refusal. */
+static const char *demand_text(const char *check)
+{
+    if (!strcmp(check, "authn-instant"))
+        return "This page asks for a fresh sign-in, but Microsoft Entra ID (Azure AD) answered "
+               "with an earlier one. Sign in again; if this page comes back, tell your "
+               "administrator.";
+    if (!strcmp(check, "mfa"))
+        return "This page needs a sign-in with multi-factor authentication, and this sign-in "
+               "was not one. Sign in again with a second factor, or ask your administrator to "
+               "require multi-factor authentication for this application in Microsoft Entra "
+               "ID (Azure AD).";
+    if (!strcmp(check, "authn-context"))
+        return "This page needs another kind of sign-in than the one Microsoft Entra ID "
+               "(Azure AD) made.";
+    if (!strcmp(check, "no-passive"))
+        return "You are not signed in at Microsoft Entra ID (Azure AD), and this page only "
+               "checks silently. Sign in there first, then come back.";
+    return NULL;
+}
+
+/* A sign-in that answered a demand (ForceAuthn, MFA step-up) replaces the
+ * session the browser came with: that session is ended, not only
+ * forgotten, so its cookie value (wherever else it is) no longer enters. */
+static void end_replaced_session(request_rec *r, const sequr_server_conf_t *c,
+                                 const char *new_id)
+{
+    apr_array_header_t *ids = sequr_session_cookie_values(r, c);
+    int i;
+
+    for (i = 0; ids && i < ids->nelts; i++) {
+        const char *old = APR_ARRAY_IDX(ids, i, const char *);
+        apr_status_t rv;
+        if (!saml_session_id_is_wellformed(old) || !strcmp(old, new_id))
+            continue;
+        rv = saml_session_remove(r->pool, c->store, old);
+        ap_log_rerror(APLOG_MARK, rv == APR_SUCCESS || rv == APR_NOTFOUND ? APLOG_INFO
+                      : APLOG_WARNING, 0, r,
+                      SEQLOGNO(01370) "the browser's previous session %s by the sign-in that "
+                      "answered a demand (ForceAuthn or MFA step-up)%s",
+                      rv == APR_SUCCESS ? "ended" : rv == APR_NOTFOUND ? "was already gone"
+                      : "could not be ended", rv == APR_SUCCESS || rv == APR_NOTFOUND ? ""
+                      : apr_psprintf(r->pool, ": %s", saml_store_error_text(r->pool, rv)));
+    }
 }
 
 /* The ACS itself; *accepted set once a session started. */
@@ -205,6 +254,9 @@ static int consume(request_rec *r, const sequr_server_conf_t *c, int *accepted)
         if (c->tenants && c->tenants->nelts)
             err.detail = apr_psprintf(r->pool, "%s (tenant %s)", err.detail,
                                       sequr_idp_label(idp));
+        if (err.check && demand_text(err.check))
+            return sequr_fail_with_text(r, saml_status_to_http(rv), err.check, err.detail,
+                                        demand_text(err.check));
         if (err.check && !strcmp(err.check, "request-cookie"))
             return sequr_fail_with_text(r, saml_status_to_http(rv), err.check, err.detail,
                                         "This sign-in was not started in this browser, or it "
@@ -236,6 +288,8 @@ static int consume(request_rec *r, const sequr_server_conf_t *c, int *accepted)
                sequr_log_value(r, user), c->session_max_age, c->session_idle_timeout,
                sequr_cookie_name(c), sequr_browser_uses_https(r, c) ? " (Secure)" : "");
 
+    if (result->demand.force_authn || result->demand.mfa)
+        end_replaced_session(r, c, session_id);
     sequr_cookie_set(r, c, session_id);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   SEQLOGNO(01301) "signed in %s (%s, assertion %s from %s%s%s), continuing to %s",

@@ -15,6 +15,7 @@
 #include "apache/public_url.h"
 #include "apache/error_page.h"
 #include "apache/config_idp.h"
+#include "apache/settings_table.h"
 
 APLOG_USE_MODULE(sequr_saml);
 
@@ -61,15 +62,45 @@ static const char *return_path(request_rec *r, const sequr_server_conf_t *c)
     return c->landing_path;
 }
 
-/* The AuthnRequest to idp, the sealed cookie that remembers it, and the
- * redirect; back to return_to (a local path) after. */
-static int redirect_to_idp(request_rec *r, const sequr_server_conf_t *c, const sequr_idp_t *idp,
-                           const char *return_to)
+/* What a sign-in started at this location demands of the IdP and of its
+ * answer: the location's SequrSAMLForceAuthn (with its max age),
+ * SequrSAMLIsPassive and SequrSAMLAuthnContextClassRef. */
+void sequr_location_demand(request_rec *r, saml_authn_demand_t *demand)
+{
+    const sequr_dir_conf_t *d = sequr_dir_conf(r);
+
+    memset(demand, 0, sizeof(*demand));
+    if (d == NULL)
+        return;
+    demand->force_authn = d->force_authn == 1;
+    demand->max_age = apr_time_from_sec(d->authn_max_age != SEQUR_UNSET
+        ? d->authn_max_age
+        : (int)sequr_setting_default_number(SEQUR_SETTING(AUTHN_MAX_AGE)));
+    demand->is_passive = d->is_passive == 1;
+    demand->class_refs = d->class_refs;
+}
+
+/* The AuthnRequest to idp, its sealed cookie set on the answer
+ * (err_headers_out, so it survives an error response that redirects): the
+ * location's demand, and the MFA step-up when step_up is set; back to
+ * return_to (a local path) after. */
+static int sign_in_url(request_rec *r, const sequr_server_conf_t *c, const sequr_idp_t *idp,
+                       const char *return_to, int step_up, const char **url)
 {
     saml_authn_request_t req = {0};
     saml_pending_request_t pending = {0};
-    const char *url, *sealed = NULL;
+    const char *sealed = NULL;
     apr_status_t rv;
+
+    sequr_location_demand(r, &pending.demand);
+    if (step_up) {
+        /* ForceAuthn so that Entra asks again instead of reusing the
+         * password-only sign-in it has; the answer must show MFA. Never
+         * passive: the second factor needs a page. */
+        pending.demand.mfa = 1;
+        pending.demand.force_authn = 1;
+        pending.demand.is_passive = 0;
+    }
 
     req.id = saml_random_id(r->pool, "_");
     req.sp_entity_id = c->sp_entity_id;
@@ -81,6 +112,9 @@ static int redirect_to_idp(request_rec *r, const sequr_server_conf_t *c, const s
     /* SequrSAMLSignRequests On: the first SP key pair signs (configtest made
      * sure it is there and RSA). */
     req.sign_key = c->sign_requests == 1 ? c->sp_key : NULL;
+    req.force_authn = pending.demand.force_authn;
+    req.is_passive = pending.demand.is_passive;
+    req.class_refs = pending.demand.class_refs;
 
     pending.request_id = req.id;
     pending.relay_state = req.relay_state;
@@ -97,32 +131,51 @@ static int redirect_to_idp(request_rec *r, const sequr_server_conf_t *c, const s
                       "request cookie");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    sequr_pending_cookie_set(r, c, saml_pending_cookie_name(r->pool, sequr_pending_cookie_base(r, c),
-                                                            req.id),
-                             sealed, c->request_lifetime);
-    rv = saml_authn_request_redirect_url(r->pool, &req, &url);
+    rv = saml_authn_request_redirect_url(r->pool, &req, url);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SEQLOGNO(01202) "cannot encode the AuthnRequest");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    sequr_pending_cookie_set(r, c, saml_pending_cookie_name(r->pool, sequr_pending_cookie_base(r, c),
+                                                            req.id),
+                             sealed, c->request_lifetime);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   SEQLOGNO(01203) "no session: sending the browser to the IdP %s with request %s "
                   "for %s", sequr_idp_label(idp), req.id, sequr_log_value(r, pending.return_to));
-    apr_table_setn(r->headers_out, "Location", url);
+    if (!saml_authn_demand_is_empty(&pending.demand))
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      SEQLOGNO(01270) "request %s demands: %s", req.id,
+                      sequr_log_value(r, saml_authn_demand_encode(r->pool, &pending.demand)));
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     saml_metrics_count(c->metrics_block, SAML_METRIC_PENDING_STARTED);
-    return HTTP_MOVED_TEMPORARILY;
+    return OK;
 }
 
 int sequr_start_sign_in(request_rec *r, const sequr_server_conf_t *c)
 {
+    const char *url;
+    int rc;
+
     if (!want_redirect(r)) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                        apr_psprintf(r->pool, "SAML realm=\"%s\"", c->sp_entity_id));
         saml_metrics_count(c->metrics_block, SAML_METRIC_UNAUTHORIZED);
         return HTTP_UNAUTHORIZED;
     }
-    return redirect_to_idp(r, c, sequr_location_idp(r, c), return_path(r, c));
+    if ((rc = sign_in_url(r, c, sequr_location_idp(r, c), return_path(r, c), 0, &url)) != OK)
+        return rc;
+    apr_table_setn(r->headers_out, "Location", url);
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+const char *sequr_step_up_url(request_rec *r, const sequr_server_conf_t *c)
+{
+    const char *url;
+
+    if (!want_redirect(r)
+        || sign_in_url(r, c, sequr_location_idp(r, c), return_path(r, c), 1, &url) != OK)
+        return NULL;
+    return url;
 }
 
 /* The ReturnTo of PATH/login: NULL when absent (*given 0), the local path it
@@ -200,5 +253,12 @@ int sequr_handle_login(request_rec *r, const sequr_server_conf_t *c)
         return sequr_fail(r, HTTP_BAD_REQUEST, "return-to",
                           apr_psprintf(r->pool, "login ReturnTo %s: its location signs in "
                                        "with no configured IdP", sequr_log_value(r, target)));
-    return redirect_to_idp(r, c, idp, target);
+    {
+        const char *url;
+        int rc = sign_in_url(r, c, idp, target, 0, &url);
+        if (rc != OK)
+            return rc;
+        apr_table_setn(r->headers_out, "Location", url);
+        return HTTP_MOVED_TEMPORARILY;
+    }
 }

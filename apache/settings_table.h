@@ -132,7 +132,19 @@
       "Also pass the user and attributes to a proxied backend as request headers") \
     X(REQUEST_HEADER_PREFIX, D_REQUEST_HEADER_PREFIX, request_header_prefix, TEXT, DIR, \
       RSRC_CONF | ACCESS_CONF, 0, 0, "Sequr-SAML-", sequr_check_request_header_prefix, \
-      "Prefix of those request headers")
+      "Prefix of those request headers") \
+    X(FORCE_AUTHN, D_FORCE_AUTHN, force_authn, FLAG, DIR, ACCESS_CONF | OR_AUTHCFG, 0, 1, \
+      Off, NULL, \
+      "Admit only sessions whose sign-in (AuthnInstant) is at most " D_AUTHN_MAX_AGE \
+      " old; older ones, and every sign-in started here, go to the IdP with " \
+      "ForceAuthn=\"true\" and must come back with a fresh AuthnInstant") \
+    X(AUTHN_MAX_AGE, D_AUTHN_MAX_AGE, authn_max_age, SECONDS, DIR, ACCESS_CONF | OR_AUTHCFG, \
+      30, 366 * 86400, 300, NULL, \
+      "With " D_FORCE_AUTHN " (and for a Require saml-mfa step-up): how old a sign-in may " \
+      "be, in seconds") \
+    X(IS_PASSIVE, D_IS_PASSIVE, is_passive, FLAG, DIR, ACCESS_CONF | OR_AUTHCFG, 0, 1, Off, \
+      NULL, "Sign-ins started here ask the IdP with IsPassive=\"true\" (no prompt); a user " \
+      "not signed in at the IdP gets a page saying so (check no-passive)")
 
 /* SEQUR_SETTING_ENDPOINT_PATH ...: the index of each row in sequr_settings. */
 #define SEQUR_SETTING_ID(ID, ...) SEQUR_SETTING_##ID,

@@ -233,6 +233,12 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
         (rv = find_pending_request(p, policy, a, relay_state, &req, &expiry, &cookie, err))
         != APR_SUCCESS)
         return rv;
+    /* What the location asked for must show in the answer (ForceAuthn's
+     * fresh AuthnInstant, the class, MFA): an IdP may ignore the request. */
+    if (a->in_response_to &&
+        (rv = saml_authn_demand_check(p, &req.demand, a, policy->response.skew,
+                                      policy->response.now, err)) != APR_SUCCESS)
+        return rv;
     if ((rv = remember_assertion(p, st, policy, a, err)) != APR_SUCCESS)
         return rv;
 
@@ -246,6 +252,7 @@ apr_status_t saml_acs_consume(apr_pool_t *p, saml_store_t *st, const saml_acs_po
         res->return_to = saml_is_local_path(req.return_to) ? req.return_to : landing;
         res->pending_cookie = cookie;
         res->solicited = 1;
+        res->demand = req.demand;
         SAML_TRACE(policy->response.trace, p, "in-response-to",
                    "request %s was started in this browser (its sealed cookie) and not answered "
                    "before, RelayState matches; returning to %s",

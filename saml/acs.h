@@ -39,6 +39,7 @@ typedef struct saml_acs_result {
     const char *return_to;          /* always a local path */
     int solicited;
     const char *pending_cookie;     /* solicited: the request cookie now used up */
+    saml_authn_demand_t demand;     /* solicited: what the request demanded, now shown */
 } saml_acs_result_t;
 
 /* Validate the decoded response, then:
@@ -52,6 +53,8 @@ typedef struct saml_acs_result {
  *  - absent: refused unless allow_unsolicited; a RelayState that is a local
  *    path, or an absolute URL of site_origin, is honoured as that local path
  *    (saml_relay_target), anything else lands on landing_path;
+ *  - a solicited response must show what its request demanded
+ *    (saml_authn_demand_check: checks "authn-instant", "authn-context", "mfa");
  *  - the assertion ID (with its Issuer) is added to the replay cache until it
  *    expires; already there = SAML_EREPLAY;
  *  - tenants (check "tenant"): a solicited response must come from the tenant

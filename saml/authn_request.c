@@ -28,6 +28,21 @@ static int has_required_fields(const saml_authn_request_t *req)
            req->sp_entity_id && req->acs_url && req->idp_sso_url;
 }
 
+static const char *requested_context(apr_pool_t *p, const apr_array_header_t *refs)
+{
+    const char *s;
+    int i;
+
+    if (refs == NULL || refs->nelts == 0)
+        return "";
+    s = "<samlp:RequestedAuthnContext Comparison=\"exact\">";
+    for (i = 0; i < refs->nelts; i++)
+        s = apr_pstrcat(p, s, "<saml:AuthnContextClassRef>",
+                        esc(p, APR_ARRAY_IDX(refs, i, const char *)),
+                        "</saml:AuthnContextClassRef>", NULL);
+    return apr_pstrcat(p, s, "</samlp:RequestedAuthnContext>", NULL);
+}
+
 /* NULL when a required field (id, sp_entity_id, acs_url, idp_sso_url) is
  * missing or the id starts with a digit. */
 const char *saml_authn_request_xml(apr_pool_t *p, const saml_authn_request_t *req)
@@ -47,11 +62,13 @@ const char *saml_authn_request_xml(apr_pool_t *p, const saml_authn_request_t *re
         " AssertionConsumerServiceURL=\"", esc(p, req->acs_url), "\"",
         " ProtocolBinding=\"" BINDING_POST "\"",
         req->force_authn ? " ForceAuthn=\"true\"" : "",
+        req->is_passive ? " IsPassive=\"true\"" : "",
         ">",
         "<saml:Issuer>", esc(p, req->sp_entity_id), "</saml:Issuer>",
         "<samlp:NameIDPolicy Format=\"",
         esc(p, req->name_id_format ? req->name_id_format : SAML_NAMEID_EMAIL),
         "\" AllowCreate=\"true\"/>",
+        requested_context(p, req->class_refs),
         "</samlp:AuthnRequest>", NULL);
 }
 

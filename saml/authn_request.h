@@ -3,6 +3,7 @@
 #define SAML_AUTHN_REQUEST_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 #include <openssl/evp.h>
 #include "saml/error.h"
@@ -20,7 +21,13 @@ typedef struct saml_authn_request {
     const char *name_id_format;  /* NameIDPolicy/@Format; NULL = emailAddress */
     const char *relay_state;     /* opaque handle, or NULL */
     apr_time_t now;              /* IssueInstant */
-    int force_authn;
+    int force_authn;             /* ForceAuthn="true" */
+    int is_passive;              /* IsPassive="true" */
+    /* const char*: RequestedAuthnContext's AuthnContextClassRefs, always
+     * Comparison="exact" (the only one Entra takes); NULL or empty: no
+     * RequestedAuthnContext at all, the default, since Entra refuses MFA and
+     * passwordless users when a password class is asked for (AADSTS75011). */
+    const apr_array_header_t *class_refs;
     EVP_PKEY *sign_key;          /* SequrSAMLSignRequests On: the SP key that signs the
                                     query (RSA: rsa-sha256); NULL: unsigned */
 } saml_authn_request_t;

@@ -3,7 +3,9 @@
  *
  * Plaintext: u64 expiry (apr_time_t, big-endian), then four strings, each a
  * u32 big-endian length (0xFFFFFFFF: none) and its bytes: request ID, relay
- * state, return path, tenant. Sealed: 0x01, 12-byte random nonce, ciphertext,
+ * state, return path, tenant; a fifth, the demand (saml_authn_demand_encode),
+ * only when the request demanded something, so a plain sign-in's cookie is
+ * what the release before demands wrote and read. Sealed: 0x01, 12-byte random nonce, ciphertext,
  * 16-byte GCM tag, base64url without padding. Associated data: a label with
  * the version and the scope, so a cookie of another site (or another use of
  * the same key) never opens here. */
@@ -198,8 +200,8 @@ apr_status_t saml_pending_seal(apr_pool_t *p, const saml_pending_key_t *key, con
                                const saml_pending_request_t *req, apr_time_t expiry,
                                const char **value)
 {
-    const char *strings[4];
-    apr_size_t plain_len = 8, pos = 8, i;
+    const char *strings[5];
+    apr_size_t plain_len = 8, pos = 8, i, count;
     unsigned char *plain, *sealed;
     uint64_t t = (uint64_t)expiry;
 
@@ -208,16 +210,18 @@ apr_status_t saml_pending_seal(apr_pool_t *p, const saml_pending_key_t *key, con
     strings[1] = req->relay_state;
     strings[2] = req->return_to;
     strings[3] = req->tenant && *req->tenant ? req->tenant : NULL;
+    strings[4] = saml_authn_demand_encode(p, &req->demand);
+    count = strings[4] ? 5 : 4;
     if (saml_pending_cookie_name(p, "x", req->request_id) == NULL || req->return_to == NULL)
         return APR_EINVAL;
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < count; i++)
         plain_len += 4 + (strings[i] ? strlen(strings[i]) : 0);
     if (plain_len > VALUE_MAX * 3 / 4 - 1 - NONCE_LEN - TAG_LEN)
         return APR_EINVAL;
     plain = apr_palloc(p, plain_len);
     for (i = 0; i < 8; i++)
         plain[i] = (unsigned char)(t >> (56 - 8 * i));
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < count; i++)
         pos += put_string(plain + pos, strings[i]);
 
     sealed = apr_palloc(p, 1 + NONCE_LEN + plain_len + TAG_LEN);
@@ -303,6 +307,12 @@ apr_status_t saml_pending_open(apr_pool_t *p, const saml_pending_key_t *key, con
     req->relay_state = get_string(p, plain, plain_len, &pos, &ok);
     req->return_to = get_string(p, plain, plain_len, &pos, &ok);
     req->tenant = get_string(p, plain, plain_len, &pos, &ok);
+    if (ok && pos < plain_len) {
+        const char *demand = get_string(p, plain, plain_len, &pos, &ok);
+        if (ok && (demand == NULL ||
+                   saml_authn_demand_decode(p, demand, &req->demand) != APR_SUCCESS))
+            ok = 0;
+    }
     if (!ok || pos != plain_len || req->request_id == NULL || req->return_to == NULL) {
         memset(req, 0, sizeof(*req));
         return saml_fail(p, err, SAML_EINTERNAL, "request-cookie",

@@ -11,6 +11,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "saml/authn_demand.h"
 #include "saml/error.h"
 
 #define SAML_PENDING_KEY_LEN 32
@@ -22,6 +23,10 @@ typedef struct saml_pending_request {
     const char *relay_state;  /* the opaque handle sent with it (may be NULL) */
     const char *return_to;    /* local path + query the browser wanted */
     const char *tenant;       /* the IdP the request went to: NULL or "" the default */
+    /* What the request demanded (ForceAuthn and its max age, IsPassive,
+     * class references, MFA step-up): the answer is checked against it
+     * (saml_authn_demand_check). All zero for a plain sign-in. */
+    saml_authn_demand_t demand;
 } saml_pending_request_t;
 
 /* The AES-256-GCM key that seals the cookies, derived (HKDF-SHA256) from a

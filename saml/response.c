@@ -18,6 +18,7 @@
 #include "saml/time.h"
 
 #define STATUS_SUCCESS  "urn:oasis:names:tc:SAML:2.0:status:Success"
+#define STATUS_NO_PASSIVE "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
 #define CM_BEARER       "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define NAMEID_ENTITY   "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
 
@@ -230,6 +231,12 @@ static apr_status_t check_status(validation_t *v)
         subvalue = saml_xml_attr(v->p, sub, "Value");
     if (message && saml_xml_text(v->p, message, &text, NULL) != APR_SUCCESS)
         text = NULL;
+    /* The answer to IsPassive="true" when nobody is signed in at the IdP:
+     * not an error of the IdP's, its own check so the user is told so. */
+    if (subvalue && !strcmp(subvalue, STATUS_NO_PASSIVE))
+        return FAIL(v, SAML_EREJECTED, "no-passive", "IdP answered %s / %s%s%s: nobody is "
+                    "signed in there to answer a passive request", ESC(v, value),
+                    ESC(v, subvalue), text ? ": " : "", text ? ESC(v, text) : "");
     return FAIL(v, SAML_EREJECTED, "status", "IdP answered %s%s%s%s%s", ESC(v, value),
                 subvalue ? " / " : "", subvalue ? ESC(v, subvalue) : "",
                 text ? ": " : "", text ? ESC(v, text) : "");
@@ -482,9 +489,9 @@ static apr_status_t check_conditions(validation_t *v, apr_time_t *until)
 
 static apr_status_t read_authn_statement(validation_t *v)
 {
-    xmlNodePtr st;
+    xmlNodePtr st, ctx, ref;
     apr_time_t t;
-    int present;
+    int present, n = 0;
     apr_status_t rv;
 
     if ((rv = only_child(v, v->assertion, SAML_NS_ASSERTION, "AuthnStatement", 1,
@@ -497,6 +504,13 @@ static apr_status_t read_authn_statement(validation_t *v)
                     saml_time_format(v->p, t));
     v->out->session_not_on_or_after = present ? t : 0;
     v->out->session_index = saml_xml_attr(v->p, st, "SessionIndex");
+    /* Read for SequrSAMLAuthnContextClassRef (authn_demand.c); what is
+     * not there is NULL, and only a location that asked for a class cares. */
+    ctx = saml_xml_child(st, SAML_NS_ASSERTION, "AuthnContext", &n);
+    ref = ctx && n == 1 ? saml_xml_child(ctx, SAML_NS_ASSERTION, "AuthnContextClassRef", &n)
+                        : NULL;
+    if (ref && n == 1 && saml_xml_text(v->p, ref, &v->out->authn_context_class_ref, NULL) != APR_SUCCESS)
+        v->out->authn_context_class_ref = NULL;
     TRACE(v, "authn-statement", "AuthnInstant %s, SessionNotOnOrAfter %s",
           saml_time_format(v->p, v->out->authn_instant),
           present ? saml_time_format(v->p, t) : "(none)");

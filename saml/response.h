@@ -53,6 +53,8 @@ typedef struct saml_assertion {
                                          how long the replay cache must remember the ID */
     apr_time_t session_not_on_or_after; /* 0 when absent */
     apr_time_t authn_instant;
+    const char *authn_context_class_ref; /* AuthnStatement/AuthnContext/AuthnContextClassRef,
+                                            whole text; NULL when absent */
     apr_array_header_t *attributes;   /* saml_attribute_t */
 } saml_assertion_t;
 

@@ -2,11 +2,12 @@
  * under a key derived from the id, and the rules that make a record usable
  * (hard expiry, idle timeout, scope).
  *
- * Record format, version 2 or 3 (all integers big-endian):
- *   'S' 0x02 or 0x03
+ * Record format, version 2, 3 or 4 (all integers big-endian):
+ *   'S' 0x02, 0x03 or 0x04
  *   strings: user, idp_entity_id, name_id, name_id_format, session_index, scope
- *   version 3 only: string tenant
+ *   version 3: string tenant; version 4: string tenant or NULL (default IdP)
  *   int64: created, expires, last_access, user_checked (apr_time_t, microseconds)
+ *   version 4 only: int64 authn_instant
  *   u32 attribute count, then per attribute: name, u32 value count, values
  * A string is a u32 length and that many bytes; length 0xFFFFFFFF is NULL.
  * The id itself is not stored: a stolen store must not yield cookies.
@@ -41,6 +42,15 @@
  * version 2, so children of the release before tenants read it during a
  * graceful upgrade; a tenant's session is refused by them (not found). */
 #define SESSION_VERSION_TENANT 3
+/* Version 4 adds the AuthnInstant (SequrSAMLForceAuthn) and is what every
+ * session that knows it is written as (a session without it, which only
+ * tests and records read back make, keeps the version 2 or 3 layout, byte
+ * for byte); versions 2 and 3 stay readable (their
+ * authn_instant is 0: too old for a location that forces a fresh sign-in,
+ * fine everywhere else), so nobody signed in is logged out by the upgrade.
+ * Children of the release before read a version 4 record as no session
+ * during a graceful upgrade: those users sign in again once. */
+#define SESSION_VERSION_AUTHN_INSTANT 4
 #define SESSION_ID_BYTES 32
 #define SESSION_ID_CHARS 43
 #define NULL_STRING      0xFFFFFFFFu
@@ -215,7 +225,8 @@ static void write_session(writer_t *w, const saml_session_t *s)
 
     if (w->buf) {
         w->buf[0] = SESSION_MAGIC;
-        w->buf[1] = has_tenant(s) ? SESSION_VERSION_TENANT : SESSION_VERSION;
+        w->buf[1] = s->authn_instant ? SESSION_VERSION_AUTHN_INSTANT
+                    : has_tenant(s) ? SESSION_VERSION_TENANT : SESSION_VERSION;
     }
     w->pos = 2;
     put_required(w, s->user);
@@ -224,12 +235,16 @@ static void write_session(writer_t *w, const saml_session_t *s)
     put_string(w, s->name_id_format);
     put_string(w, s->session_index);
     put_string(w, s->scope);
-    if (has_tenant(s))
+    if (s->authn_instant)
+        put_string(w, has_tenant(s) ? s->tenant : NULL);
+    else if (has_tenant(s))
         put_string(w, s->tenant);
     put_time(w, s->created);
     put_time(w, s->expires);
     put_time(w, s->last_access);
     put_time(w, s->user_checked);
+    if (s->authn_instant)
+        put_time(w, s->authn_instant);
     put_count(w, s->attributes);
     for (i = 0; s->attributes && i < s->attributes->nelts; i++) {
         const saml_attribute_t *a = &APR_ARRAY_IDX(s->attributes, i, saml_attribute_t);
@@ -355,7 +370,8 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     saml_session_t *s;
 
     if (buf == NULL || len < 2 || r.buf[0] != SESSION_MAGIC ||
-        (r.buf[1] != SESSION_VERSION && r.buf[1] != SESSION_VERSION_TENANT))
+        (r.buf[1] != SESSION_VERSION && r.buf[1] != SESSION_VERSION_TENANT &&
+         r.buf[1] != SESSION_VERSION_AUTHN_INSTANT))
         return SAML_EMALFORMED;
     s = apr_pcalloc(p, sizeof(*s));
     s->user = get_string(p, &r, 0);
@@ -364,8 +380,8 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     s->name_id_format = get_string(p, &r, 1);
     s->session_index = get_string(p, &r, 1);
     s->scope = get_string(p, &r, 1);
-    if (r.buf[1] == SESSION_VERSION_TENANT) {
-        s->tenant = get_string(p, &r, 0);
+    if (r.buf[1] != SESSION_VERSION) {
+        s->tenant = get_string(p, &r, r.buf[1] == SESSION_VERSION_AUTHN_INSTANT);
         if (s->tenant && *s->tenant == '\0')
             r.bad = 1;    /* the writer never makes it: a forged record */
     }
@@ -373,6 +389,8 @@ apr_status_t saml_session_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     s->expires = get_time(&r);
     s->last_access = get_time(&r);
     s->user_checked = get_time(&r);
+    if (r.buf[1] == SESSION_VERSION_AUTHN_INSTANT)
+        s->authn_instant = get_time(&r);
     s->attributes = get_attributes(p, &r);
     if (r.bad || r.pos != r.len)
         return SAML_EMALFORMED;

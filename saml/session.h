@@ -24,6 +24,8 @@ typedef struct saml_session {
     apr_time_t last_access;      /* for the idle timeout */
     apr_time_t user_checked;     /* when the user store last said this user is
                                     active; 0 when no store was asked */
+    apr_time_t authn_instant;    /* the assertion's AuthnInstant (SequrSAMLForceAuthn);
+                                    0 in records written before it was kept */
     apr_array_header_t *attributes; /* saml_attribute_t (see response.h) */
 } saml_session_t;
 

@@ -279,6 +279,47 @@ START_TEST(valid_session_lets_the_request_in)
 }
 END_TEST
 
+/* SequrSAMLForceAuthn: a session signed in longer ago than the location's
+ * max age (or at an unknown time: a record from before the instant was
+ * kept) goes to sign in again, with the demand sealed in its request cookie. */
+START_TEST(force_authn_sends_an_old_session_to_sign_in)
+{
+    sequr_dir_conf_t *d = sequr_create_dir_conf(tk_pool(), NULL);
+    request_rec *r;
+    saml_session_t *s;
+
+    d->force_authn = 1;
+    d->authn_max_age = 60;
+    r = fx_browser_get(S, "/admin/x", fx_location(d, "sequr-saml"));
+    s = fx_session(r);
+    fx_send_cookie(r, s->id);
+    ck_assert_int_eq(sequr_check_user_id(r), HTTP_MOVED_TEMPORARILY);
+    ck_assert(fake_log_has("SEQ01170: [check authn-age]"));
+    ck_assert(fake_log_has("at an unknown time"));
+    ck_assert_ptr_nonnull(request_cookie(r));
+
+    r = fx_browser_get(S, "/admin/x", fx_location(d, "sequr-saml"));
+    s = fx_session(r);
+    s->authn_instant = apr_time_now() - apr_time_from_sec(61);
+    ck_assert_int_eq(saml_session_update(tk_pool(), conf()->store, s), APR_SUCCESS);
+    fx_send_cookie(r, s->id);
+    ck_assert_int_eq(sequr_check_user_id(r), HTTP_MOVED_TEMPORARILY);
+
+    r = fx_browser_get(S, "/admin/x", fx_location(d, "sequr-saml"));
+    s = fx_session(r);
+    s->authn_instant = apr_time_now() - apr_time_from_sec(30);
+    ck_assert_int_eq(saml_session_update(tk_pool(), conf()->store, s), APR_SUCCESS);
+    fx_send_cookie(r, s->id);
+    assert_admitted(r, sequr_check_user_id(r));
+
+    /* Elsewhere the same old session is fine. */
+    r = browser();
+    s = fx_session(r);
+    fx_send_cookie(r, s->id);
+    assert_admitted(r, sequr_check_user_id(r));
+}
+END_TEST
+
 /* An API client with a session is let in like a browser. */
 START_TEST(api_client_with_session_is_let_in)
 {
@@ -688,6 +729,7 @@ int main(void)
     tcase_add_test(tc, pass_gives_a_signed_in_browser_its_user);
     tcase_add_test(tc, pass_with_a_required_user_signs_in);
     tcase_add_test(tc, pass_is_only_for_its_locations);
+    tcase_add_test(tc, force_authn_sends_an_old_session_to_sign_in);
     suite_add_tcase(s, tc);
     rc = tk_run_suite(s);
     tk_run_dir_remove();

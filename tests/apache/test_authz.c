@@ -10,9 +10,11 @@
 
 #include "apache/authz.h"
 #include "apache/authn.h"
+#include "saml/authn_demand.h"
 #include "tests/apache/fixture.h"
 #include "tests/unit/testkit.h"
 
+extern module AP_MODULE_DECLARE_DATA sequr_saml_module;
 static server_rec *S;
 
 static void setup(void)
@@ -208,6 +210,55 @@ START_TEST(other_internal_redirects_keep_their_status)
 }
 END_TEST
 
+/* Require saml-mfa: granted on the methods claim, else denied and noted so
+ * that the refusal becomes a step-up redirect (an ErrorDocument URL of the
+ * 401, turned into a 302 by ap_die) with a sealed request cookie; an API
+ * client keeps the 403. */
+static void add_mfa(request_rec *r)
+{
+    saml_session_t *s = apr_pmemdup(r->pool, ap_get_module_config(r->request_config,
+                                                                  &sequr_saml_module),
+                                    sizeof(saml_session_t));
+    saml_attribute_t *a;
+
+    s->attributes = apr_array_copy(r->pool, s->attributes);
+    a = apr_array_push(s->attributes);
+    a->name = SAML_CLAIM_AUTHN_METHODS;
+    a->values = apr_array_make(r->pool, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(a->values, const char *) = SAML_AUTHN_METHOD_MFA;
+    sequr_remember_session(r, s);
+}
+
+START_TEST(require_mfa)
+{
+    request_rec *r = signed_in();
+    const char *error, *url;
+
+    ck_assert_ptr_null(parse("saml-mfa", "now", &error));
+    ck_assert_ptr_nonnull(strstr(error, "takes no arguments"));
+    ck_assert_int_eq(require(r, "saml-mfa", ""), AUTHZ_DENIED);
+    ck_assert(fake_log_has("SEQ02070: [check mfa]"));
+    ck_assert_int_eq(fake_note_auth_failure_hook()(r, "sequr-saml"), OK);
+    url = ap_response_code_string(r, HTTP_UNAUTHORIZED);
+    ck_assert_ptr_nonnull(url);
+    ck_assert_msg(!strncmp(url, "https://", 8) && strstr(url, "SAMLRequest="), "%s", url);
+    ck_assert_ptr_nonnull(apr_table_get(r->err_headers_out, "Set-Cookie"));
+    ck_assert(fake_log_has("SEQ02071"));
+
+    r = signed_in();
+    add_mfa(r);
+    ck_assert_int_eq(require(r, "saml-mfa", ""), AUTHZ_GRANTED);
+
+    /* An API client cannot be redirected: the usual 403 page. */
+    r = signed_in();
+    apr_table_setn(r->headers_in, "Accept", "application/json");
+    ck_assert_int_eq(require(r, "saml-mfa", ""), AUTHZ_DENIED);
+    ck_assert_int_eq(fake_note_auth_failure_hook()(r, "sequr-saml"), OK);
+    ck_assert_ptr_nonnull(strstr(ap_response_code_string(r, HTTP_UNAUTHORIZED),
+                                 "You are signed in, but this page is not open"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("apache_authz");
@@ -226,6 +277,7 @@ int main(void)
     tcase_add_test(tc, other_auth_types_are_left_alone);
     tcase_add_test(tc, admin_error_document_403_answers);
     tcase_add_test(tc, other_internal_redirects_keep_their_status);
+    tcase_add_test(tc, require_mfa);
     suite_add_tcase(s, tc);
     rc = tk_run_suite(s);
     tk_run_dir_remove();

@@ -16,7 +16,17 @@ Endpoints, mirroring login.microsoftonline.com:
        a LogoutRequest there is answered like Entra: 302 to the app's Logout URL
        with a LogoutResponse (Issuer https://login.microsoftonline.com/<tenant>/)
   GET  /<tenant>/saml2?SAMLResponse=               the app's LogoutResponse: a signed-out page
-  POST /<tenant>/login  username, SAMLRequest, RelayState  -> auto-posting form to the ACS
+  POST /<tenant>/login  username, SAMLRequest, RelayState[, mfa=1]  -> auto-posting form to
+       the ACS (mfa=1: the user also passed a second factor: authnmethodsreferences
+       says multipleauthn)
+  Sign-in demands (AzureIdP(sso_sessions=True) or --sso-sessions): a sign-in leaves an
+       IdP session (cookie on the IdP's site); a later request is answered from it
+       with its old AuthnInstant, as Entra reuses its session, unless it says
+       ForceAuthn="true" (the sign-in page again, then a fresh AuthnInstant).
+       IsPassive="true" is answered without any page: from the session, or with
+       Responder/NoPassive when there is none (always so without sso_sessions).
+       RequestedAuthnContext (Comparison exact only) that names no class the
+       sign-in can give is refused with AADSTS75011 (a password class after MFA too).
   GET  /<tenant>/initiate?user=X&relay=/path       IdP-initiated (My Apps tile) auto-post form
   GET  /<tenant>/myapps[?user=X]                   My Apps: a tile per app (-> initiate)
   GET  /<tenant>/signout?user=X                    signing out at the IdP: 302 to the app's
@@ -24,7 +34,9 @@ Endpoints, mirroring login.microsoftonline.com:
   GET  /<tenant>/federationmetadata/2007-06/federationmetadata.xml   metadata, with a UTF-8 BOM
 """
 import argparse
+import datetime
 import html
+import secrets
 import http.server
 import os
 import re
@@ -37,7 +49,8 @@ from azure_saml import *            # noqa: F401,F403  (library re-export)
 from azure_saml import (AuthnRequestError, DEFAULT_TENANT, decode_redirect,  # noqa: F401
                         make_error_response, make_metadata, make_response,
                         object_id, parse_authn_request)
-from azure_saml import SIGALG_URIS, verify_redirect_query  # noqa: E402
+from azure_saml import (AC_PASSWORD, SIGALG_URIS, make_no_passive_response,  # noqa: E402
+                        utcnow, verify_redirect_query)
 from azure_saml import (STATUS_SUCCESS, build_logout_response,  # noqa: E402
                         make_logout_request, parse_logout_message, redirect_url, serialize)
 
@@ -115,7 +128,8 @@ class AzureIdP:
                  host="127.0.0.1", port=0, sign="assertion", sig_alg="rsa-sha256",
                  digest_alg="sha256", users=None, extra_certs=(), name_id_source="upn",
                  relay_state=None, public_host=None, error=None, sp_logout_url=None,
-                 sign_logout=False, app_name=None, verification_certs=()):
+                 sign_logout=False, app_name=None, verification_certs=(), sso_sessions=False,
+                 sso_session_backdate=0):
         self.key, self.cert = key, cert
         self.sp_acs, self.sp_entity_id = sp_acs, sp_entity_id
         self.tenant, self.sign = tenant, sign
@@ -133,6 +147,13 @@ class AzureIdP:
         # in the order uploaded; empty: request signatures are ignored, as Entra does.
         self.verification_certs = list(verification_certs)
         self.verified_requests = set()      # request IDs whose GET carried a good signature
+        # IdP sessions (token -> (user, AuthnInstant, mfa)), reused like Entra's.
+        self.sso_sessions = sso_sessions
+        # Seconds a reused IdP session's AuthnInstant lies before the sign-in
+        # that made it, as if that long had passed (tests cannot wait).
+        self.sso_session_backdate = sso_session_backdate
+        self.sessions = {}
+        self.requests_seen = []             # parsed AuthnRequests, newest last
         self.httpd = http.server.ThreadingHTTPServer((host, port), _Handler)
         self.httpd.idp = self
         self.httpd.daemon_threads = True
@@ -193,7 +214,19 @@ class AzureIdP:
             raise AuthnRequestError("REQUEST-SIGNATURE", "the request signature does not "
                                     "verify with the application's verification certificates")
 
-    def response_for(self, user, in_response_to=None, acs=None, audience=None):
+    def check_class_refs(self, req, mfa):
+        """Entra's AADSTS75011: the requested class must be the way the user
+        signs in (a password here); after MFA a password class no longer is."""
+        refs = req.get("class_refs") or []
+        if refs and (AC_PASSWORD not in refs or mfa):
+            raise AuthnRequestError(
+                "AADSTS75011", "Authentication method '%s' by which the user authenticated "
+                "with the service doesn't match requested authentication method '%s'."
+                % ("Password, MultiFactor" if mfa else "Password", ", ".join(refs)))
+        return refs[0] if refs else AC_PASSWORD
+
+    def response_for(self, user, in_response_to=None, acs=None, audience=None,
+                     authn_instant=None, mfa=False, class_ref=AC_PASSWORD):
         user = user.strip()
         if self.users is not None and user.lower() not in self.users:
             raise AuthnRequestError("AADSTS50034", "The user account %s does not exist in "
@@ -212,7 +245,8 @@ class AzureIdP:
         return make_response(user, acs or self.sp_acs, audience or self.sp_entity_id,
                              in_response_to, key=self.key, cert=self.cert, sign=self.sign,
                              sig_alg=self.sig_alg, digest_alg=self.digest_alg,
-                             tenant=self.tenant, name_id=name_id)
+                             tenant=self.tenant, name_id=name_id, authn_instant=authn_instant,
+                             mfa=mfa, authn_context_class_ref=class_ref)
 
     def logout_response_url(self, req, relay_state=None):
         """Where Entra sends the browser after a LogoutRequest from the app: the
@@ -307,7 +341,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         form = urllib.parse.parse_qs(self.rfile.read(n).decode("utf-8"))
         one = lambda k: (form.get(k) or [None])[0]   # noqa: E731
         if where == "login":
-            self.login(one("username"), one("SAMLRequest"), one("RelayState"))
+            self.login(one("username"), one("SAMLRequest"), one("RelayState"),
+                       one("mfa") == "1")
         else:
             self.page(404, "Not found", "<h1>Not found</h1>")
 
@@ -344,10 +379,36 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                                      "properly formatted: %s" % e))
         self.send(302, "", headers=[("Location", url)])
 
+    def idp_session(self):
+        """The IdP session this browser holds: (user, AuthnInstant, mfa) or None."""
+        if not self.idp.sso_sessions:
+            return None
+        for part in (self.headers.get("Cookie") or "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "idp_session" and value in self.idp.sessions:
+                return self.idp.sessions[value]
+        return None
+
+    def answer_from_session(self, req, relay_state, session):
+        user, instant, mfa = session
+        acs = req["acs_url"] or self.idp.sp_acs
+        resp = self.idp.response_for(user, req["id"], acs, req["issuer"], authn_instant=instant,
+                                     mfa=mfa, class_ref=self.idp.check_class_refs(req, mfa))
+        self.send(200, autopost_form(acs, resp, relay_state))
+
     def sign_in_page(self, saml_request, relay_state, raw_query=""):
         try:
             req = self.parsed_request(saml_request)
             self.idp.check_request_signature(raw_query)
+            self.idp.requests_seen.append(req)
+            session = self.idp_session()
+            if req["is_passive"] and (session is None or req["force_authn"]):
+                # Nobody to sign in without a page: Entra answers NoPassive.
+                acs = req["acs_url"] or self.idp.sp_acs
+                return self.send(200, autopost_form(acs, make_no_passive_response(
+                    acs, req["id"], tenant=self.idp.tenant), relay_state))
+            if session is not None and not req["force_authn"]:
+                return self.answer_from_session(req, relay_state, session)
         except AuthnRequestError as e:
             return self.error_page(e)
         if self.idp.verification_certs:
@@ -364,10 +425,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                   'placeholder="someone@contoso.example" autofocus>%s'
                   '<p class="sub">No account? Any name signs in here: this is a test '
                   'identity provider.</p>'
+                  '<p class="sub"><input type="checkbox" id="mfa" name="mfa" value="1"> '
+                  'Also approve with a second factor (MFA)</p>'
                   '<div class="row"><button type="submit" id="signin">Sign in</button></div>'
                   '</form>' % (self.idp.tenant, hidden))
 
-    def login(self, username, saml_request, relay_state):
+    def login(self, username, saml_request, relay_state, mfa=False):
+        headers = []
         try:
             req = self.parsed_request(saml_request)
             if self.idp.verification_certs and req["id"] not in self.idp.verified_requests:
@@ -377,10 +441,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 raise AuthnRequestError("AADSTS900144", "The request body must contain "
                                         "the following parameter: 'username'.")
             acs = req["acs_url"] or self.idp.sp_acs
-            resp = self.idp.response_for(username, req["id"], acs, req["issuer"])
+            instant = utcnow() - datetime.timedelta(seconds=1)   # now: a fresh sign-in
+            resp = self.idp.response_for(username, req["id"], acs, req["issuer"],
+                                         authn_instant=instant, mfa=mfa,
+                                         class_ref=self.idp.check_class_refs(req, mfa))
         except AuthnRequestError as e:
             return self.error_page(e)
-        self.send(200, autopost_form(acs, resp, relay_state))
+        if self.idp.sso_sessions:
+            token = secrets.token_urlsafe(16)
+            self.idp.sessions[token] = (
+                username.strip(),
+                instant - datetime.timedelta(seconds=self.idp.sso_session_backdate), mfa)
+            headers.append(("Set-Cookie", "idp_session=%s; Path=/%s; HttpOnly"
+                            % (token, self.idp.tenant)))
+        self.send(200, autopost_form(acs, resp, relay_state), headers=headers)
 
     def idp_initiated(self, user, relay):
         if not user:
@@ -450,6 +524,10 @@ def main(argv=None):
                     help="query-sign LogoutResponses with the IdP key")
     ap.add_argument("--error", metavar="AADSTS_CODE",
                     help="answer every sign-in with Azure's error response (Requester)")
+    ap.add_argument("--sso-sessions", action="store_true",
+                    help="keep an IdP session per browser and reuse it unless ForceAuthn")
+    ap.add_argument("--sso-session-backdate", type=int, default=0, metavar="SECONDS",
+                    help="a reused IdP session says it signed in SECONDS earlier")
     ap.add_argument("--encrypt-for", metavar="SP_CERT",
                     help="token encryption: encrypt assertions for this SP certificate (PEM)")
     ap.add_argument("--require-signed-requests", metavar="SP_CERT", action="append",
@@ -466,7 +544,9 @@ def main(argv=None):
                    name_id_source=a.name_id, relay_state=a.relay_state,
                    public_host=a.public_host, error=a.error, sp_logout_url=a.sp_logout,
                    sign_logout=a.sign_logout, app_name=a.app_name,
-                   verification_certs=a.require_signed_requests)
+                   verification_certs=a.require_signed_requests,
+                   sso_sessions=a.sso_sessions,
+                   sso_session_backdate=a.sso_session_backdate)
     idp.encrypt_for = a.encrypt_for
     print("listening on http://%s:%d/%s/saml2" % (idp.host, idp.port, idp.tenant), flush=True)
     try:

@@ -28,6 +28,8 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 STATUS_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 STATUS_REQUESTER = "urn:oasis:names:tc:SAML:2.0:status:Requester"
 STATUS_REQUEST_UNSUPPORTED = "urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported"
+STATUS_RESPONDER = "urn:oasis:names:tc:SAML:2.0:status:Responder"
+STATUS_NO_PASSIVE = "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 AC_PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
@@ -46,6 +48,8 @@ CLAIM_AMR = "http://schemas.microsoft.com/claims/authnmethodsreferences"
 CLAIM_GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
 
 AMR_PASSWORD = "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"
+# What Entra adds to authnmethodsreferences after multi-factor authentication.
+AMR_MFA = "http://schemas.microsoft.com/claims/multipleauthn"
 
 DEFAULT_TENANT = "8f0c6b4e-3d2a-4c59-9a77-2f1d5e6b9c10"
 
@@ -201,8 +205,9 @@ def sign_element(node, key, cert, sig_alg="rsa-sha256", digest_alg="sha256", pos
 
 # --------------------------------------------------------------------------- responses
 
-def default_attributes(tenant, user, display_name=None, groups=None):
-    """The claims Entra emits for a gallery app by default (name = UPN)."""
+def default_attributes(tenant, user, display_name=None, groups=None, mfa=False):
+    """The claims Entra emits for a gallery app by default (name = UPN); with
+    mfa, authnmethodsreferences also says multipleauthn, as after MFA."""
     local = user.split("@")[0]
     given, _, sur = local.partition(".")
     attrs = [
@@ -210,7 +215,7 @@ def default_attributes(tenant, user, display_name=None, groups=None):
         (CLAIM_OBJECTID, [object_id(tenant, user)]),
         (CLAIM_DISPLAYNAME, [display_name or local.replace(".", " ").title()]),
         (CLAIM_IDP, [entra_issuer(tenant)]),
-        (CLAIM_AMR, [AMR_PASSWORD]),
+        (CLAIM_AMR, [AMR_PASSWORD, AMR_MFA] if mfa else [AMR_PASSWORD]),
         (CLAIM_NAME, [user]),
         (CLAIM_EMAIL, [user]),
         (CLAIM_GIVENNAME, [given.title() or local]),
@@ -227,13 +232,16 @@ def build_response(user, acs_url, audience, in_response_to=None, tenant=DEFAULT_
                    issue_instant=None, not_before=None, not_on_or_after=None,
                    sc_not_on_or_after=None, session_not_on_or_after=None,
                    status=STATUS_SUCCESS, sub_status=None, status_message=None,
-                   response_id=None, assertion_id=None, groups=None):
+                   response_id=None, assertion_id=None, groups=None, authn_instant=None,
+                   authn_context_class_ref=AC_PASSWORD, mfa=False):
     """The unsigned Response element (lxml) for user.
 
     Every field Azure sets can be overridden, so negative tests change exactly one
     thing. Timestamps default to Azure's offsets from now; pass datetimes to move
     them. With a status other than Success the Response carries no Assertion, like
-    Azure's AADSTS error responses."""
+    Azure's AADSTS error responses. authn_instant (a datetime) is when the
+    user signed in at the IdP (default 3 s ago, a fresh sign-in); mfa adds
+    multipleauthn to authnmethodsreferences."""
     now = issue_instant or utcnow()
     issuer = issuer or entra_issuer(tenant)
     resp = etree.Element("{%s}Response" % SAMLP, nsmap={"samlp": SAMLP})
@@ -278,16 +286,16 @@ def build_response(user, acs_url, audience, in_response_to=None, tenant=DEFAULT_
     _el(_el(cond, SAML, "AudienceRestriction"), SAML, "Audience", text=audience)
     ats = _el(a, SAML, "AttributeStatement")
     for name, values in (attributes if attributes is not None
-                         else default_attributes(tenant, user, groups=groups)):
+                         else default_attributes(tenant, user, groups=groups, mfa=mfa)):
         at = _el(ats, SAML, "Attribute", {"Name": name})
         for v in values:
             _el(at, SAML, "AttributeValue", text=v)
-    authn = {"AuthnInstant": azure_time(now - datetime.timedelta(seconds=3)),
+    authn = {"AuthnInstant": azure_time(authn_instant or now - datetime.timedelta(seconds=3)),
              "SessionIndex": aid}
     if session_not_on_or_after:
         authn["SessionNotOnOrAfter"] = azure_time(session_not_on_or_after)
     an = _el(a, SAML, "AuthnStatement", authn)
-    _el(_el(an, SAML, "AuthnContext"), SAML, "AuthnContextClassRef", text=AC_PASSWORD)
+    _el(_el(an, SAML, "AuthnContext"), SAML, "AuthnContextClassRef", text=authn_context_class_ref)
     return resp
 
 
@@ -341,6 +349,16 @@ def make_error_response(acs_url, in_response_to=None, tenant=DEFAULT_TENANT,
     return encode(serialize(resp))
 
 
+def make_no_passive_response(acs_url, in_response_to=None, tenant=DEFAULT_TENANT):
+    """Entra's answer to IsPassive="true" when nobody is signed in there:
+    Responder / NoPassive, no Assertion, unsigned like its other errors."""
+    resp = build_response(None, acs_url, None, in_response_to, tenant=tenant,
+                          status=STATUS_RESPONDER, sub_status=STATUS_NO_PASSIVE,
+                          status_message="AADSTS50058: A silent sign-in request was sent but "
+                          "no user is signed in.")
+    return encode(serialize(resp))
+
+
 # --------------------------------------------------------------------------- requests
 
 class AuthnRequestError(Exception):
@@ -391,9 +409,18 @@ def parse_authn_request(xml_bytes):
     fmt = policy.get("Format") if policy is not None else None
     if fmt and fmt not in ALLOWED_NAMEID_FORMATS:
         raise AuthnRequestError("AADSTS75011", "NameIDPolicy Format %s is not supported" % fmt)
+    rac = root.find("{%s}RequestedAuthnContext" % SAMLP)
+    class_refs = [e.text for e in rac.findall("{%s}AuthnContextClassRef" % SAML)] \
+        if rac is not None else []
+    if rac is not None and rac.get("Comparison", "exact") != "exact":
+        raise AuthnRequestError("AADSTS900236", "RequestedAuthnContext Comparison must be "
+                                "exact, not %s" % rac.get("Comparison"))
     return {
         "id": rid,
         "version": root.get("Version"),
+        "requested_authn_context": rac is not None,
+        "comparison": rac.get("Comparison") if rac is not None else None,
+        "class_refs": class_refs,
         "issue_instant": root.get("IssueInstant"),
         "destination": root.get("Destination"),
         "acs_url": root.get("AssertionConsumerServiceURL"),

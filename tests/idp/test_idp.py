@@ -153,6 +153,23 @@ class ResponseShape(IdPTestBase):
         self.assertIn("AADSTS75006", root.findtext(".//{%s}StatusMessage" % az.SAMLP))
         self.assertIsNone(root.find("{%s}Assertion" % az.SAML))
 
+    def test_sign_in_demands_shapes(self):
+        # MFA in authnmethodsreferences, a chosen AuthnInstant and class.
+        then = az.utcnow() - datetime.timedelta(minutes=10)
+        root = etree.fromstring(self.response(mfa=True, authn_instant=then,
+                                              authn_context_class_ref="urn:x:X509"))
+        claims = {at.get("Name"): [v.text for v in at]
+                  for at in root.iter("{%s}Attribute" % az.SAML)}
+        self.assertEqual(claims[az.CLAIM_AMR], [az.AMR_PASSWORD, az.AMR_MFA])
+        st = root.find(".//{%s}AuthnStatement" % az.SAML)
+        self.assertEqual(st.get("AuthnInstant"), az.azure_time(then))
+        self.assertEqual(st.findtext(".//{%s}AuthnContextClassRef" % az.SAML), "urn:x:X509")
+        # NoPassive: Responder / NoPassive, no Assertion.
+        root = etree.fromstring(base64.b64decode(az.make_no_passive_response(ACS, "_r")))
+        codes = [c.get("Value") for c in root.iter("{%s}StatusCode" % az.SAMLP)]
+        self.assertEqual(codes, [az.STATUS_RESPONDER, az.STATUS_NO_PASSIVE])
+        self.assertIsNone(root.find("{%s}Assertion" % az.SAML))
+
     def test_expired_keypair(self):
         k, c = az.make_expired_keypair(self.dir)
         out = subprocess.run(["openssl", "x509", "-in", c, "-noout", "-enddate"],

@@ -200,7 +200,7 @@ START_TEST(request_without_relay_state_wants_none)
     apr_pool_t *p = tk_pool();
     saml_store_t *st = file_store(p);
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t req = { NULL, NULL, "/", NULL };
+    saml_pending_request_t req = { NULL, NULL, "/", NULL, {0} };
     saml_acs_result_t *res;
     saml_err_t err;
 
@@ -407,7 +407,7 @@ START_TEST(unreachable_store_is_unavailable_not_accepted)
     apr_pool_t *p = tk_pool();
     saml_store_t st = { &broken_provider, NULL };
     saml_acs_policy_t pol = acs_policy(p);
-    saml_pending_request_t req = { "_0123456789abcdef", NULL, "/", NULL };
+    saml_pending_request_t req = { "_0123456789abcdef", NULL, "/", NULL, {0} };
     saml_acs_result_t *res;
     saml_err_t err;
 

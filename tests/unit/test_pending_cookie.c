@@ -14,7 +14,7 @@
 static saml_pending_request_t request(void)
 {
     saml_pending_request_t r = { "_0123456789abcdef0123456789abcdef", "rs123",
-                                 "/app/report?id=42&view=full", "contoso" };
+                                 "/app/report?id=42&view=full", "contoso", {0} };
     return r;
 }
 
