@@ -64,12 +64,20 @@ static const char kat_key_pem[] =
 
 static tk_keypair_t *sp, *other_sp;
 
+static apr_status_t free_key(void *key)
+{
+    EVP_PKEY_free(key);
+    return APR_SUCCESS;
+}
+
+/* Freed with the test's pool (LeakSanitizer runs these programs). */
 static EVP_PKEY *kat_key(void)
 {
     BIO *bio = BIO_new_mem_buf(kat_key_pem, -1);
     EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
     BIO_free(bio);
     ck_assert_ptr_nonnull(key);
+    apr_pool_cleanup_register(tk_pool(), key, free_key, apr_pool_cleanup_null);
     return key;
 }
 
